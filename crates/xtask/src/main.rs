@@ -1,0 +1,2 @@
+//! Project chores (work in progress).
+fn main() {}

@@ -1,0 +1,1 @@
+//! GPU Yuma (work in progress).

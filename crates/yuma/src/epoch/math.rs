@@ -1,0 +1,509 @@
+//! Vector and sparse-matrix steps of the epoch, generic over [`Scalar`].
+//!
+//! Names and semantics follow subtensor's `epoch/math.rs` function by function (which sum
+//! saturates and which does not, where zero rows are skipped, which entries a sparse result
+//! keeps), because bit-exactness depends on those details. Only the sparse variants the
+//! chain's `epoch_mechanism` calls are here; the dense test-only variants are not.
+
+use crate::scalar::Scalar;
+
+/// Sparse matrix rows: `(column, value)` sorted by column.
+pub type Sparse<S> = Vec<Vec<(u16, S)>>;
+
+/// `Iterator::sum` as the chain uses it: plain (non-saturating) addition from zero.
+pub fn sum<S: Scalar>(x: &[S]) -> S {
+    x.iter().fold(S::ZERO, |acc, &v| acc.plain_add(v))
+}
+
+/// True when the vector sums to zero.
+pub fn is_zero<S: Scalar>(x: &[S]) -> bool {
+    sum(x) == S::ZERO
+}
+
+/// Normalises to sum 1 in place; an all-zero vector is left as is.
+pub fn inplace_normalize<S: Scalar>(x: &mut [S]) {
+    let total = sum(x);
+    inplace_normalize_using_sum(x, total);
+}
+
+/// Divides every entry by `total` unless `total` is zero.
+pub fn inplace_normalize_using_sum<S: Scalar>(x: &mut [S], total: S) {
+    if total == S::ZERO {
+        return;
+    }
+    for v in x.iter_mut() {
+        *v = v.safe_div(total);
+    }
+}
+
+/// Marks the `k` largest entries that are non-zero; ties broken by a stable ascending sort,
+/// so among equal values the lower uids lose their place first.
+pub fn is_topk_nonzero<S: Scalar>(x: &[S], k: usize) -> Vec<bool> {
+    let n = x.len();
+    let mut result: Vec<bool> = x.iter().map(|&v| v != S::ZERO).collect();
+    if n < k {
+        return result;
+    }
+    let mut idxs: Vec<usize> = (0..n).collect();
+    idxs.sort_by(|&a, &b| x[a].cmp_total(&x[b]));
+    for &i in idxs.iter().take(n.saturating_sub(k)) {
+        result[i] = false;
+    }
+    result
+}
+
+/// Sets entries to zero where `mask` is true.
+pub fn inplace_mask_vector<S: Scalar>(mask: &[bool], x: &mut [S]) {
+    for (v, &m) in x.iter_mut().zip(mask) {
+        if m {
+            *v = S::ZERO;
+        }
+    }
+}
+
+/// Empties the rows where `mask` is true.
+pub fn mask_rows_sparse<S: Scalar>(mask: &[bool], m: &Sparse<S>) -> Sparse<S> {
+    m.iter()
+        .zip(mask)
+        .map(|(row, &masked)| if masked { Vec::new() } else { row.clone() })
+        .collect()
+}
+
+/// Drops diagonal entries, except the one at `except` (the subnet owner may weight itself).
+pub fn mask_diag_sparse<S: Scalar>(m: &Sparse<S>, except: Option<u16>) -> Sparse<S> {
+    m.iter()
+        .enumerate()
+        .map(|(i, row)| {
+            row.iter()
+                .filter(|&&(j, _)| usize::from(j) != i || except == Some(j))
+                .copied()
+                .collect()
+        })
+        .collect()
+}
+
+/// Drops entries `(i, j)` where `mask_fn(first[i], second[j])` holds.
+pub fn vec_mask_sparse_matrix<S: Scalar>(
+    m: &Sparse<S>,
+    first: &[u64],
+    second: &[u64],
+    mask_fn: impl Fn(u64, u64) -> bool,
+) -> Sparse<S> {
+    m.iter()
+        .zip(first)
+        .map(|(row, &f)| {
+            row.iter()
+                .filter(|&&(j, _)| !mask_fn(f, second[usize::from(j)]))
+                .copied()
+                .collect()
+        })
+        .collect()
+}
+
+/// Drops entries `(i, j)` where `mask_fn(scalar, vector[j])` holds.
+pub fn scalar_vec_mask_sparse_matrix<S: Scalar>(
+    m: &Sparse<S>,
+    scalar: u64,
+    vector: &[u64],
+    mask_fn: impl Fn(u64, u64) -> bool,
+) -> Sparse<S> {
+    m.iter()
+        .map(|row| {
+            row.iter()
+                .filter(|&&(j, _)| !mask_fn(scalar, vector[usize::from(j)]))
+                .copied()
+                .collect()
+        })
+        .collect()
+}
+
+/// Normalises each row with a positive sum to sum 1.
+pub fn inplace_row_normalize_sparse<S: Scalar>(m: &mut Sparse<S>) {
+    for row in m.iter_mut() {
+        let total = row.iter().fold(S::ZERO, |acc, &(_, v)| acc.plain_add(v));
+        if total > S::ZERO {
+            for (_, v) in row.iter_mut() {
+                *v = v.safe_div(total);
+            }
+        }
+    }
+}
+
+/// Sum of each row.
+pub fn row_sum_sparse<S: Scalar>(m: &Sparse<S>) -> Vec<S> {
+    m.iter()
+        .map(|row| row.iter().fold(S::ZERO, |acc, &(_, v)| acc.plain_add(v)))
+        .collect()
+}
+
+/// Normalises each column with a non-zero (saturating) sum to sum 1.
+pub fn inplace_col_normalize_sparse<S: Scalar>(m: &mut Sparse<S>, columns: u16) {
+    let mut col_sum = vec![S::ZERO; usize::from(columns)];
+    for row in m.iter() {
+        for &(j, v) in row {
+            let c = &mut col_sum[usize::from(j)];
+            *c = c.sat_add(v);
+        }
+    }
+    for row in m.iter_mut() {
+        for (j, v) in row.iter_mut() {
+            let d = col_sum[usize::from(*j)];
+            if d != S::ZERO {
+                *v = v.safe_div(d);
+            }
+        }
+    }
+}
+
+/// Scales each column so its largest entry is 1 (how Yuma1 stores bonds).
+pub fn inplace_col_max_upscale_sparse<S: Scalar>(m: &mut Sparse<S>, columns: u16) {
+    let mut col_max = vec![S::ZERO; usize::from(columns)];
+    for row in m.iter() {
+        for &(j, v) in row {
+            let c = &mut col_max[usize::from(j)];
+            if *c < v {
+                *c = v;
+            }
+        }
+    }
+    for row in m.iter_mut() {
+        for (j, v) in row.iter_mut() {
+            let d = col_max[usize::from(*j)];
+            if d != S::ZERO {
+                *v = v.safe_div(d);
+            }
+        }
+    }
+}
+
+/// Clips each entry to its column's threshold; an entry above a non-positive threshold is
+/// dropped.
+pub fn col_clip_sparse<S: Scalar>(m: &Sparse<S>, threshold: &[S]) -> Sparse<S> {
+    m.iter()
+        .map(|row| {
+            row.iter()
+                .filter_map(|&(j, v)| {
+                    let th = threshold[usize::from(j)];
+                    if th < v {
+                        (th > S::ZERO).then_some((j, th))
+                    } else {
+                        Some((j, v))
+                    }
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// `result_j = Σ_i vector_i · m_ij` (saturating), e.g. ranks from clipped weights and stake.
+pub fn matmul_sparse<S: Scalar>(m: &Sparse<S>, vector: &[S], columns: u16) -> Vec<S> {
+    let mut result = vec![S::ZERO; usize::from(columns)];
+    for (row, &scale) in m.iter().zip(vector) {
+        for &(j, v) in row {
+            let r = &mut result[usize::from(j)];
+            *r = r.sat_add(scale.sat_mul(v));
+        }
+    }
+    result
+}
+
+/// `result_i = Σ_j vector_j · m_ij` (saturating), e.g. Yuma1 dividends from bonds.
+pub fn matmul_transpose_sparse<S: Scalar>(m: &Sparse<S>, vector: &[S]) -> Vec<S> {
+    m.iter()
+        .map(|row| {
+            row.iter().fold(S::ZERO, |acc, &(j, v)| {
+                acc.sat_add(vector[usize::from(j)].sat_mul(v))
+            })
+        })
+        .collect()
+}
+
+/// Scales row `i` by `vector[i]`.
+pub fn row_hadamard_sparse<S: Scalar>(m: &Sparse<S>, vector: &[S]) -> Sparse<S> {
+    m.iter()
+        .zip(vector)
+        .map(|(row, &scale)| row.iter().map(|&(j, v)| (j, v.sat_mul(scale))).collect())
+        .collect()
+}
+
+/// Scales column `j` by `vector[j]`, keeping non-zero products.
+pub fn mat_vec_mul_sparse<S: Scalar>(m: &Sparse<S>, vector: &[S]) -> Sparse<S> {
+    m.iter()
+        .map(|row| {
+            row.iter()
+                .filter_map(|&(j, v)| {
+                    let p = v.sat_mul(vector[usize::from(j)]);
+                    (p != S::ZERO).then_some((j, p))
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Element-wise product; an overflowing product is zero, as on chain.
+pub fn vec_mul<S: Scalar>(a: &[S], b: &[S]) -> Vec<S> {
+    a.iter()
+        .zip(b)
+        .map(|(&x, &y)| x.checked_mul_or_zero(y))
+        .collect()
+}
+
+/// `A + ratio · (B − A)` element-wise, keeping positive results. `ratio` 0 gives `A` and 1 gives
+/// `B` unchanged (no arithmetic), as on chain.
+pub fn interpolate_sparse<S: Scalar>(
+    a: &Sparse<S>,
+    b: &Sparse<S>,
+    columns: u16,
+    ratio: S,
+) -> Sparse<S> {
+    if ratio == S::ZERO {
+        return a.clone();
+    }
+    if ratio == S::ONE {
+        return b.clone();
+    }
+    let cols = usize::from(columns);
+    let mut dense_a = vec![S::ZERO; cols];
+    let mut dense_b = vec![S::ZERO; cols];
+    a.iter()
+        .zip(b)
+        .map(|(ra, rb)| {
+            dense_a.iter_mut().for_each(|v| *v = S::ZERO);
+            dense_b.iter_mut().for_each(|v| *v = S::ZERO);
+            for &(j, v) in ra {
+                dense_a[usize::from(j)] = v;
+            }
+            for &(j, v) in rb {
+                dense_b[usize::from(j)] = v;
+            }
+            (0..cols)
+                .filter_map(|j| {
+                    let (v1, v2) = (dense_a[j], dense_b[j]);
+                    let x = v1.sat_add(ratio.sat_mul(v2.sat_sub(v1)));
+                    (S::ZERO < x).then_some((j as u16, x))
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Stake-weighted median by mid-pivot partitioning, exactly as subtensor's `weighted_median`:
+/// returns the score `v` where the stake below `v` does not exceed `minority` but the stake at
+/// or below it does. The pivot is the middle of the current partition (deterministic).
+pub fn weighted_median<S: Scalar>(
+    stake: &[S],
+    score: &[S],
+    partition: &[usize],
+    minority: S,
+    mut lo: S,
+    mut hi: S,
+) -> S {
+    let mut current: Vec<usize> = partition.to_vec();
+    let mut lower: Vec<usize> = Vec::new();
+    let mut upper: Vec<usize> = Vec::new();
+    let limit = partition.len();
+    let mut iterations = 0usize;
+    loop {
+        let n = current.len();
+        if n == 0 {
+            return S::ZERO;
+        }
+        if n == 1 {
+            return score[current[0]];
+        }
+        let pivot = score[current[n / 2]];
+        let mut lo_stake = S::ZERO;
+        let mut hi_stake = S::ZERO;
+        for &idx in &current {
+            let s = score[idx];
+            if s == pivot {
+                continue;
+            }
+            if s < pivot {
+                lo_stake = lo_stake.sat_add(stake[idx]);
+                lower.push(idx);
+            } else {
+                hi_stake = hi_stake.sat_add(stake[idx]);
+                upper.push(idx);
+            }
+        }
+        if minority < lo.sat_add(lo_stake) && !lower.is_empty() {
+            core::mem::swap(&mut current, &mut lower);
+            hi = lo.sat_add(lo_stake);
+        } else if hi.sat_sub(hi_stake) <= minority && !upper.is_empty() {
+            core::mem::swap(&mut current, &mut upper);
+            lo = hi.sat_sub(hi_stake);
+        } else {
+            return pivot;
+        }
+        lower.clear();
+        upper.clear();
+        iterations += 1;
+        if iterations > limit {
+            return S::ZERO;
+        }
+    }
+}
+
+/// Consensus: per column, the stake-weighted median of the weights of rows with positive stake
+/// (absent weights count as zero), with `majority` = kappa.
+pub fn weighted_median_col_sparse<S: Scalar>(
+    stake: &[S],
+    score: &Sparse<S>,
+    columns: u16,
+    majority: S,
+) -> Vec<S> {
+    let mut use_stake: Vec<S> = stake.iter().copied().filter(|&s| s > S::ZERO).collect();
+    inplace_normalize(&mut use_stake);
+    let stake_sum = sum(&use_stake);
+    let minority = stake_sum.sat_sub(majority);
+    let idx: Vec<usize> = (0..use_stake.len()).collect();
+    let mut use_score = vec![vec![S::ZERO; use_stake.len()]; usize::from(columns)];
+    let mut k = 0usize;
+    for (&s, row) in stake.iter().zip(score) {
+        if s > S::ZERO {
+            for &(c, v) in row {
+                use_score[usize::from(c)][k] = v;
+            }
+            k += 1;
+        }
+    }
+    use_score
+        .iter()
+        .map(|col| weighted_median(&use_stake, col, &idx, minority, S::ZERO, stake_sum))
+        .collect()
+}
+
+/// Constant-alpha EMA `alpha · new + (1 − alpha) · old`, densified per row, positives kept.
+pub fn mat_ema_sparse<S: Scalar>(new: &Sparse<S>, old: &Sparse<S>, alpha: S) -> Sparse<S> {
+    let n = new.len();
+    let one_minus_alpha = S::ONE.sat_sub(alpha);
+    let mut acc = vec![S::ZERO; n];
+    new.iter()
+        .zip(old)
+        .map(|(new_row, old_row)| {
+            acc.iter_mut().for_each(|v| *v = S::ZERO);
+            for &(j, v) in new_row {
+                if let Some(c) = acc.get_mut(usize::from(j)) {
+                    *c = c.sat_add(alpha.sat_mul(v));
+                }
+            }
+            for &(j, v) in old_row {
+                if let Some(c) = acc.get_mut(usize::from(j)) {
+                    *c = c.sat_add(one_minus_alpha.sat_mul(v));
+                }
+            }
+            acc.iter()
+                .enumerate()
+                .filter(|&(_, &v)| v > S::ZERO)
+                .map(|(j, &v)| (j as u16, v))
+                .collect()
+        })
+        .collect()
+}
+
+/// Per-bond-alpha EMA (liquid alpha). As on chain, only entries present in `new` are emitted:
+/// an old bond with no current weight is dropped, not decayed.
+pub fn mat_ema_alpha_sparse<S: Scalar>(
+    new: &Sparse<S>,
+    old: &Sparse<S>,
+    alpha: &[Vec<S>],
+) -> Sparse<S> {
+    new.iter()
+        .zip(old)
+        .zip(alpha)
+        .map(|((new_row, old_row), alpha_row)| {
+            let mut decayed = vec![S::ZERO; alpha_row.len()];
+            for &(j, v) in old_row {
+                let j = usize::from(j);
+                if let (Some(&a), Some(c)) = (alpha_row.get(j), decayed.get_mut(j)) {
+                    *c = S::ONE.sat_sub(a).sat_mul(v);
+                }
+            }
+            new_row
+                .iter()
+                .filter_map(|&(j, v)| {
+                    let ju = usize::from(j);
+                    let (&a, &d) = (alpha_row.get(ju)?, decayed.get(ju)?);
+                    let inc = a.sat_mul(v).max_of(S::ZERO);
+                    let val = d.sat_add(inc).min_of(S::ONE);
+                    (val > S::ZERO).then_some((j, val))
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Clamps `value` into `[low, high]` (min first, then max, as on chain).
+pub fn clamp_value<S: Scalar>(value: S, low: S, high: S) -> S {
+    value.min_of(high).max_of(low)
+}
+
+/// Liquid alpha for one bond: a sigmoid of how far the weight is above consensus (buying) or
+/// below the bond (selling), mapped into `[alpha_low, alpha_high]`.
+pub fn alpha_sigmoid<S: Scalar>(
+    consensus: S,
+    weight: S,
+    bond: S,
+    alpha_low: S,
+    alpha_high: S,
+    steepness: S,
+) -> S {
+    let diff_buy = clamp_value(weight.sat_sub(consensus), S::ZERO, S::ONE);
+    let diff_sell = clamp_value(bond.sat_sub(weight), S::ZERO, S::ONE);
+    let combined = if weight >= bond { diff_buy } else { diff_sell };
+    let half = S::ONE.safe_div(S::from_int(2));
+    let exponent = steepness
+        .sat_div(S::from_int(-100))
+        .sat_mul(combined.sat_sub(half));
+    let sigmoid = S::ONE.sat_div(S::ONE.sat_add(exponent.exp_safe()));
+    let alpha = alpha_low.sat_add(sigmoid.sat_mul(alpha_high.sat_sub(alpha_low)));
+    clamp_value(alpha, alpha_low, alpha_high)
+}
+
+/// Dense matrix of liquid alphas, one per (validator, miner), from sparse weights and bonds.
+pub fn compute_liquid_alpha_values_sparse<S: Scalar>(
+    weights: &Sparse<S>,
+    bonds: &Sparse<S>,
+    consensus: &[S],
+    alpha_low: S,
+    alpha_high: S,
+    steepness: S,
+) -> Vec<Vec<S>> {
+    weights
+        .iter()
+        .zip(bonds)
+        .map(|(w_row, b_row)| {
+            let mut w = w_row.iter().peekable();
+            let mut b = b_row.iter().peekable();
+            consensus
+                .iter()
+                .enumerate()
+                .map(|(j, &c)| {
+                    let j = j as u16;
+                    let weight = take_at(&mut w, j);
+                    let bond = take_at(&mut b, j);
+                    alpha_sigmoid(c, weight, bond, alpha_low, alpha_high, steepness)
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Advances a sorted sparse row to column `j` and returns its value there (zero if absent).
+fn take_at<'a, S: Scalar>(
+    it: &mut core::iter::Peekable<impl Iterator<Item = &'a (u16, S)>>,
+    j: u16,
+) -> S {
+    while let Some(&&(i, v)) = it.peek() {
+        if i < j {
+            it.next();
+        } else {
+            return if i == j { v } else { S::ZERO };
+        }
+    }
+    S::ZERO
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,1 @@
+//! The taoscope web app (work in progress).
