@@ -110,7 +110,7 @@ pub fn run<S: Scalar>(input: &EpochInput) -> (EpochOutput, Intermediates<S>) {
 
     // == Bonds and dividends ==
     let bonds_penalty = S::from_u16_proportion(p.bonds_penalty);
-    let weights_for_bonds = interpolate_sparse(&weights, &clipped_weights, n, bonds_penalty);
+    let weights_for_bonds = interpolate_sparse(&weights, &clipped_weights, bonds_penalty);
     let last_tempo = if input.last_mechanism_step_block == 0 {
         current_block.saturating_sub(u64::from(p.tempo))
     } else {

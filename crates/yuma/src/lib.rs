@@ -30,6 +30,7 @@ pub mod float;
 mod input;
 mod output;
 pub mod scalar;
+pub mod synthetic;
 
 pub use input::{
     EpochInput, EpochInputError, EpochInputParts, EpochParams, LiquidAlpha, SparseRow, YumaVersion,

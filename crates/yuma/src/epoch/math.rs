@@ -250,41 +250,52 @@ pub fn vec_mul<S: Scalar>(a: &[S], b: &[S]) -> Vec<S> {
 
 /// `A + ratio · (B − A)` element-wise, keeping positive results. `ratio` 0 gives `A` and 1 gives
 /// `B` unchanged (no arithmetic), as on chain.
-pub fn interpolate_sparse<S: Scalar>(
-    a: &Sparse<S>,
-    b: &Sparse<S>,
-    columns: u16,
-    ratio: S,
-) -> Sparse<S> {
+///
+/// Subtensor densifies each row; merging the sorted rows computes the same value at every column
+/// where either side has an entry, and elsewhere the chain's value is `0 + ratio · 0 = 0`, which
+/// it drops, so the results are identical at a fraction of the work for sparse subnets.
+pub fn interpolate_sparse<S: Scalar>(a: &Sparse<S>, b: &Sparse<S>, ratio: S) -> Sparse<S> {
     if ratio == S::ZERO {
         return a.clone();
     }
     if ratio == S::ONE {
         return b.clone();
     }
-    let cols = usize::from(columns);
-    let mut dense_a = vec![S::ZERO; cols];
-    let mut dense_b = vec![S::ZERO; cols];
     a.iter()
         .zip(b)
-        .map(|(ra, rb)| {
-            dense_a.iter_mut().for_each(|v| *v = S::ZERO);
-            dense_b.iter_mut().for_each(|v| *v = S::ZERO);
-            for &(j, v) in ra {
-                dense_a[usize::from(j)] = v;
-            }
-            for &(j, v) in rb {
-                dense_b[usize::from(j)] = v;
-            }
-            (0..cols)
-                .filter_map(|j| {
-                    let (v1, v2) = (dense_a[j], dense_b[j]);
-                    let x = v1.sat_add(ratio.sat_mul(v2.sat_sub(v1)));
-                    (S::ZERO < x).then_some((j as u16, x))
-                })
-                .collect()
-        })
+        .map(|(ra, rb)| merge_positive(ra, rb, |v1, v2| v1.sat_add(ratio.sat_mul(v2.sat_sub(v1)))))
         .collect()
+}
+
+/// Merges two rows sorted by column, applying `f(a_j, b_j)` (absent entries as zero) where
+/// either row has an entry, and keeps the positive results.
+fn merge_positive<S: Scalar>(
+    a: &[(u16, S)],
+    b: &[(u16, S)],
+    f: impl Fn(S, S) -> S,
+) -> Vec<(u16, S)> {
+    let mut out = Vec::with_capacity(a.len().max(b.len()));
+    let (mut i, mut k) = (0, 0);
+    while i < a.len() || k < b.len() {
+        let ja = a.get(i).map_or(u16::MAX as u32 + 1, |e| u32::from(e.0));
+        let jb = b.get(k).map_or(u16::MAX as u32 + 1, |e| u32::from(e.0));
+        let (j, va, vb) = if ja == jb {
+            i += 1;
+            k += 1;
+            (ja, a[i - 1].1, b[k - 1].1)
+        } else if ja < jb {
+            i += 1;
+            (ja, a[i - 1].1, S::ZERO)
+        } else {
+            k += 1;
+            (jb, S::ZERO, b[k - 1].1)
+        };
+        let v = f(va, vb);
+        if v > S::ZERO {
+            out.push((j as u16, v));
+        }
+    }
+    out
 }
 
 /// Stake-weighted median by mid-pivot partitioning, exactly as subtensor's `weighted_median`:
@@ -374,30 +385,19 @@ pub fn weighted_median_col_sparse<S: Scalar>(
         .collect()
 }
 
-/// Constant-alpha EMA `alpha · new + (1 − alpha) · old`, densified per row, positives kept.
+/// Constant-alpha EMA `alpha · new + (1 − alpha) · old`, positives kept. Subtensor accumulates
+/// into a dense row (`0 + alpha·new`, then `+ (1 − alpha)·old`); the merge below performs the same
+/// additions in the same order wherever either side has an entry (see [`interpolate_sparse`]).
 pub fn mat_ema_sparse<S: Scalar>(new: &Sparse<S>, old: &Sparse<S>, alpha: S) -> Sparse<S> {
-    let n = new.len();
     let one_minus_alpha = S::ONE.sat_sub(alpha);
-    let mut acc = vec![S::ZERO; n];
     new.iter()
         .zip(old)
         .map(|(new_row, old_row)| {
-            acc.iter_mut().for_each(|v| *v = S::ZERO);
-            for &(j, v) in new_row {
-                if let Some(c) = acc.get_mut(usize::from(j)) {
-                    *c = c.sat_add(alpha.sat_mul(v));
-                }
-            }
-            for &(j, v) in old_row {
-                if let Some(c) = acc.get_mut(usize::from(j)) {
-                    *c = c.sat_add(one_minus_alpha.sat_mul(v));
-                }
-            }
-            acc.iter()
-                .enumerate()
-                .filter(|&(_, &v)| v > S::ZERO)
-                .map(|(j, &v)| (j as u16, v))
-                .collect()
+            merge_positive(new_row, old_row, |n, o| {
+                S::ZERO
+                    .sat_add(alpha.sat_mul(n))
+                    .sat_add(one_minus_alpha.sat_mul(o))
+            })
         })
         .collect()
 }
@@ -470,6 +470,10 @@ pub fn compute_liquid_alpha_values_sparse<S: Scalar>(
     alpha_high: S,
     steepness: S,
 ) -> Vec<Vec<S>> {
+    // With no weight and no bond the sigmoid's input is 0 whatever the consensus (weight ≥ bond
+    // and weight − consensus clamps to 0), so that common value is computed once; `exp` on the
+    // fixed path is costly and the chain's result is the same either way.
+    let idle = alpha_sigmoid(S::ZERO, S::ZERO, S::ZERO, alpha_low, alpha_high, steepness);
     weights
         .iter()
         .zip(bonds)
@@ -483,7 +487,11 @@ pub fn compute_liquid_alpha_values_sparse<S: Scalar>(
                     let j = j as u16;
                     let weight = take_at(&mut w, j);
                     let bond = take_at(&mut b, j);
-                    alpha_sigmoid(c, weight, bond, alpha_low, alpha_high, steepness)
+                    if weight == S::ZERO && bond == S::ZERO {
+                        idle
+                    } else {
+                        alpha_sigmoid(c, weight, bond, alpha_low, alpha_high, steepness)
+                    }
                 })
                 .collect()
         })
