@@ -14,8 +14,8 @@ use serde_json::{Map, Value, json};
 
 use crate::epoch::math::is_topk_nonzero;
 use crate::{
-    EpochInput, EpochInputError, EpochInputParts, EpochOutput, EpochParams, LiquidAlpha,
-    YumaVersion,
+    ConsensusMode, EpochInput, EpochInputError, EpochInputParts, EpochOutput, EpochParams,
+    LiquidAlpha, YumaVersion,
 };
 
 /// Why a case was refused.
@@ -91,7 +91,10 @@ pub fn from_value(value: &Value) -> Result<Case, CaseError> {
         }
         "vm" => {
             let dense = f.dense_u16("weights")?.ok_or_else(|| {
-                field_err("weights", "required: validators × miners rows of u16 weights")
+                field_err(
+                    "weights",
+                    "required: validators × miners rows of u16 weights",
+                )
             })?;
             let v = dense.len();
             let m = dense.first().map_or(0, Vec::len);
@@ -121,7 +124,10 @@ pub fn from_value(value: &Value) -> Result<Case, CaseError> {
         }
     };
     if n == 0 || n > usize::from(u16::MAX) {
-        return Err(field_err("weights", format!("{n} uids; expected 1..=65535")));
+        return Err(field_err(
+            "weights",
+            format!("{n} uids; expected 1..=65535"),
+        ));
     }
     // In the vm layout, per-validator vectors may omit the miners (who then hold zero).
     let per_uid_u64 = |name: &str, default: u64| -> Result<Vec<u64>, CaseError> {
@@ -145,7 +151,11 @@ pub fn from_value(value: &Value) -> Result<Case, CaseError> {
             alpha_low: f.opt_u16_prop("alpha_low")?.unwrap_or(d.alpha_low),
             alpha_high: f.opt_u16_prop("alpha_high")?.unwrap_or(d.alpha_high),
             sigmoid_steepness: f
-                .opt_int("alpha_sigmoid_steepness", i64::from(i16::MIN), i64::from(i16::MAX))?
+                .opt_int(
+                    "alpha_sigmoid_steepness",
+                    i64::from(i16::MIN),
+                    i64::from(i16::MAX),
+                )?
                 .map_or(d.sigmoid_steepness, |v| v as i16),
         })
     } else {
@@ -215,7 +225,34 @@ pub fn from_value(value: &Value) -> Result<Case, CaseError> {
         }
     };
 
-    let input = EpochInput::new(EpochInputParts {
+    let consensus_mode = match f.opt_str("liquid_alpha_consensus_mode")?.as_deref() {
+        None | Some("auto") => ConsensusMode::Auto,
+        Some("current") => ConsensusMode::Current,
+        Some("previous") => ConsensusMode::Previous,
+        Some(other) => {
+            return Err(field_err(
+                "liquid_alpha_consensus_mode",
+                format!("unknown mode {other:?}; expected \"current\", \"previous\" or \"auto\""),
+            ));
+        }
+    };
+    let previous_consensus = match f.opt_vec_u64("previous_consensus")? {
+        None => None,
+        Some(v) => Some(
+            v.into_iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    u16::try_from(c).map_err(|_| {
+                        field_err(
+                            format!("previous_consensus[{i}]"),
+                            format!("{c} is over 65535"),
+                        )
+                    })
+                })
+                .collect::<Result<Vec<u16>, _>>()?,
+        ),
+    };
+    let mut input = EpochInput::new(EpochInputParts {
         weights,
         bonds,
         alpha_stakes,
@@ -229,6 +266,7 @@ pub fn from_value(value: &Value) -> Result<Case, CaseError> {
         rao_emission: f.opt_u64("rao_emission")?.unwrap_or(1_000_000_000),
         params,
     })?;
+    input.set_liquid_alpha_consensus(consensus_mode, previous_consensus);
     Ok(Case {
         name,
         description,
@@ -260,7 +298,9 @@ impl Fields<'_> {
     fn opt_u64(&self, name: &str) -> Result<Option<u64>, CaseError> {
         match self.0.get(name) {
             None | Some(Value::Null) => Ok(None),
-            Some(v) => whole(v, 0, u64::MAX).map(Some).map_err(|m| field_err(name, m)),
+            Some(v) => whole(v, 0, u64::MAX)
+                .map(Some)
+                .map_err(|m| field_err(name, m)),
         }
     }
     fn opt_int(&self, name: &str, lo: i64, hi: i64) -> Result<Option<i64>, CaseError> {
@@ -303,7 +343,9 @@ impl Fields<'_> {
             Some(Value::Array(items)) => items
                 .iter()
                 .enumerate()
-                .map(|(i, v)| whole(v, 0, u64::MAX).map_err(|m| field_err(format!("{name}[{i}]"), m)))
+                .map(|(i, v)| {
+                    whole(v, 0, u64::MAX).map_err(|m| field_err(format!("{name}[{i}]"), m))
+                })
                 .collect::<Result<Vec<_>, _>>()
                 .map(Some),
             Some(_) => Err(field_err(name, "expected an array of whole numbers")),
@@ -319,7 +361,10 @@ impl Fields<'_> {
                     Value::Bool(b) => Ok(*b),
                     Value::Number(x) if x.as_u64() == Some(0) => Ok(false),
                     Value::Number(x) if x.as_u64() == Some(1) => Ok(true),
-                    _ => Err(field_err(format!("{name}[{i}]"), "expected true/false or 0/1")),
+                    _ => Err(field_err(
+                        format!("{name}[{i}]"),
+                        "expected true/false or 0/1",
+                    )),
                 })
                 .collect::<Result<Vec<_>, _>>()
                 .map(Some),
@@ -360,7 +405,10 @@ impl Fields<'_> {
             .enumerate()
             .map(|(i, row)| {
                 let row = row.as_array().ok_or_else(|| {
-                    field_err(format!("{name}[{i}]"), "expected an array of [uid, value] pairs")
+                    field_err(
+                        format!("{name}[{i}]"),
+                        "expected an array of [uid, value] pairs",
+                    )
                 })?;
                 row.iter()
                     .enumerate()
@@ -401,7 +449,10 @@ impl Fields<'_> {
                         if row.len() != width {
                             return Err(field_err(
                                 format!("{dense}[{i}]"),
-                                format!("has {} entries; a full layout is {width} × {width}", row.len()),
+                                format!(
+                                    "has {} entries; a full layout is {width} × {width}",
+                                    row.len()
+                                ),
                             ));
                         }
                         Ok(row

@@ -9,7 +9,7 @@
 
 pub mod math;
 
-use crate::input::{EpochInput, YumaVersion};
+use crate::input::{ConsensusMode, EpochInput, YumaVersion};
 use crate::output::{EpochOutput, FloatViews};
 use crate::scalar::Scalar;
 use math::*;
@@ -136,12 +136,13 @@ pub fn run<S: Scalar>(input: &EpochInput) -> (EpochOutput, Intermediates<S>) {
                 &input.block_at_registration,
                 |last, registered| last <= registered,
             );
+            let la_consensus = liquid_alpha_consensus(input, &consensus);
             let ema_bonds = match p.liquid_alpha {
-                Some(la) if consensus.iter().any(|&c| c != S::ZERO) => {
+                Some(la) if la_consensus.iter().any(|&c| c != S::ZERO) => {
                     let alphas = compute_liquid_alpha_values_sparse(
                         &weights_for_bonds,
                         &bonds,
-                        &consensus,
+                        &la_consensus,
                         S::from_u16_proportion(la.alpha_low),
                         S::from_u16_proportion(la.alpha_high),
                         S::from_int(i64::from(la.sigmoid_steepness)),
@@ -264,6 +265,22 @@ pub fn run<S: Scalar>(input: &EpochInput) -> (EpochOutput, Intermediates<S>) {
 
 fn u16_max<S: Scalar>() -> S {
     S::from_int(i64::from(u16::MAX))
+}
+
+/// The consensus liquid alpha reads: this epoch's, or the stored previous one (see
+/// [`crate::ConsensusMode`]). Stored values are u16 proportions, read as `u16_proportion_to_fixed`.
+fn liquid_alpha_consensus<S: Scalar>(input: &EpochInput, current: &[S]) -> Vec<S> {
+    let use_previous = match input.consensus_mode {
+        ConsensusMode::Current => false,
+        ConsensusMode::Previous => true,
+        ConsensusMode::Auto => input.params.bonds_penalty == u16::MAX,
+    };
+    match &input.previous_consensus {
+        Some(prev) if use_previous && !prev.is_empty() => (0..current.len())
+            .map(|j| S::from_u16_proportion(prev.get(j).copied().unwrap_or(0)))
+            .collect(),
+        _ => current.to_vec(),
+    }
 }
 
 #[cfg(test)]

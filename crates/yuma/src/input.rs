@@ -43,6 +43,19 @@ impl Default for LiquidAlpha {
     }
 }
 
+/// Which consensus liquid alpha compares weights with (`LiquidAlphaConsensusMode`, runtime
+/// spec 446 and later; earlier runtimes always used the current epoch's consensus).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum ConsensusMode {
+    /// The consensus computed in this epoch.
+    Current,
+    /// The `Consensus` stored by the previous epoch; the current one when none is stored.
+    Previous,
+    /// `Previous` when `bonds_penalty` is 65535, else `Current` (the chain's default).
+    #[default]
+    Auto,
+}
+
 /// Per-subnet hyperparameters the epoch reads, in the chain's stored units.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EpochParams {
@@ -102,6 +115,8 @@ pub struct EpochInput {
     pub(crate) last_mechanism_step_block: u64,
     pub(crate) rao_emission: u64,
     pub(crate) params: EpochParams,
+    pub(crate) consensus_mode: ConsensusMode,
+    pub(crate) previous_consensus: Option<Vec<u16>>,
 }
 
 /// The raw parts of an [`EpochInput`], before checking. Vectors are indexed by uid.
@@ -249,7 +264,10 @@ impl EpochInput {
                 }
             }
         }
-        for (field, v) in [("stakes", &parts.alpha_stakes), ("tao_stakes", &parts.tao_stakes)] {
+        for (field, v) in [
+            ("stakes", &parts.alpha_stakes),
+            ("tao_stakes", &parts.tao_stakes),
+        ] {
             if v.iter().map(|&s| u128::from(s)).sum::<u128>() > STAKE_LIMIT {
                 return Err(EpochInputError::StakeTooLarge(field));
             }
@@ -282,6 +300,8 @@ impl EpochInput {
             last_mechanism_step_block: parts.last_mechanism_step_block,
             rao_emission: parts.rao_emission,
             params: parts.params,
+            consensus_mode: ConsensusMode::default(),
+            previous_consensus: None,
         })
     }
 
@@ -342,6 +362,23 @@ impl EpochInput {
         self.rao_emission
     }
 
+    /// Sets liquid alpha's consensus mode and the `Consensus` the previous epoch stored (any
+    /// length: missing uids read as 0, extra entries are ignored — the spec-446 release notes
+    /// say only that such vectors are "safely handled"; this reading is not yet verified
+    /// against that runtime's source).
+    pub fn set_liquid_alpha_consensus(&mut self, mode: ConsensusMode, previous: Option<Vec<u16>>) {
+        self.consensus_mode = mode;
+        self.previous_consensus = previous;
+    }
+    /// Liquid alpha's consensus mode.
+    pub fn consensus_mode(&self) -> ConsensusMode {
+        self.consensus_mode
+    }
+    /// The previous epoch's stored consensus, if given.
+    pub fn previous_consensus(&self) -> Option<&[u16]> {
+        self.previous_consensus.as_deref()
+    }
+
     /// Carries one epoch's results into the next epoch's input, as the chain's storage does:
     /// stored bonds become the previous bonds and new permits the previous permits, and the
     /// epoch's block becomes `LastMechansimStepBlock`. Weights, stake and blocks stay.
@@ -349,5 +386,6 @@ impl EpochInput {
         self.bonds.clone_from(&out.bonds);
         self.validator_permits.clone_from(&out.validator_permits);
         self.last_mechanism_step_block = self.current_block;
+        self.previous_consensus = Some(out.consensus_u16.clone());
     }
 }

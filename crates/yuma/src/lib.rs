@@ -33,7 +33,8 @@ pub mod scalar;
 pub mod synthetic;
 
 pub use input::{
-    EpochInput, EpochInputError, EpochInputParts, EpochParams, LiquidAlpha, SparseRow, YumaVersion,
+    ConsensusMode, EpochInput, EpochInputError, EpochInputParts, EpochParams, LiquidAlpha,
+    SparseRow, YumaVersion,
 };
 pub use output::{EpochOutput, FloatViews, ranking_by};
 pub use scalar::Scalar;
