@@ -15,7 +15,7 @@ use serde_json::{Map, Value, json};
 use crate::epoch::math::is_topk_nonzero;
 use crate::{
     ConsensusMode, EpochInput, EpochInputError, EpochInputParts, EpochOutput, EpochParams,
-    LiquidAlpha, YumaVersion,
+    LiquidAlpha, SparseRow, YumaVersion,
 };
 
 /// Why a case was refused.
@@ -212,8 +212,8 @@ pub fn from_value(value: &Value) -> Result<Case, CaseError> {
             if alpha_stakes.len() != n || tao_stakes.len() != n {
                 vec![false; n]
             } else {
-                // Only the order matters here, so the f32 stake weights suffice.
-                let (stake, _) = <f32 as crate::Scalar>::stake_weights(
+                // The chain's own stake weights, so a dust stake that rounds to zero gets no permit.
+                let (stake, _) = <substrate_fixed::types::I32F32 as crate::Scalar>::stake_weights(
                     &alpha_stakes,
                     &tao_stakes,
                     params.tao_weight,
@@ -395,7 +395,7 @@ impl Fields<'_> {
             .collect::<Result<Vec<_>, _>>()
             .map(Some)
     }
-    fn sparse_u16(&self, name: &str) -> Result<Option<Vec<Vec<(u16, u16)>>>, CaseError> {
+    fn sparse_u16(&self, name: &str) -> Result<Option<Vec<SparseRow>>, CaseError> {
         let rows = match self.0.get(name) {
             None | Some(Value::Null) => return Ok(None),
             Some(Value::Array(rows)) => rows,

@@ -136,9 +136,11 @@ pub fn run<S: Scalar>(input: &EpochInput) -> (EpochOutput, Intermediates<S>) {
                 &input.block_at_registration,
                 |last, registered| last <= registered,
             );
-            let la_consensus = liquid_alpha_consensus(input, &consensus);
+            // The on/off gate reads this epoch's consensus; only the sigmoid may read the stored
+            // one (subtensor's consensus-modes branch, compute_bonds_sparse).
             let ema_bonds = match p.liquid_alpha {
-                Some(la) if la_consensus.iter().any(|&c| c != S::ZERO) => {
+                Some(la) if consensus.iter().any(|&c| c != S::ZERO) => {
+                    let la_consensus = liquid_alpha_consensus(input, &consensus);
                     let alphas = compute_liquid_alpha_values_sparse(
                         &weights_for_bonds,
                         &bonds,

@@ -67,7 +67,9 @@ pub struct EpochParams {
     pub bonds_moving_average: u64,
     /// `MaxAllowedValidators`: how many top-stake uids get a validator permit.
     pub max_allowed_validators: u16,
-    /// Blocks a uid may go without setting weights before it counts as inactive.
+    /// Blocks a uid may go without setting weights before it counts as inactive. Current
+    /// runtimes derive it as `max(1, ActivityCutoffFactorMilli × tempo / 1000)`; older ones
+    /// stored `ActivityCutoff` directly. 5000 is both defaults at tempo 360.
     pub activity_cutoff: u64,
     /// `Tempo`: blocks between epochs.
     pub tempo: u16,

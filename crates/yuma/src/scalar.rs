@@ -150,7 +150,9 @@ impl Scalar for I32F32 {
         // get_tao_weight() is U96F32(stored) / U96F32(u64::MAX), then widened to I64F64.
         let tw = substrate_fixed::types::U96F32::saturating_from_num(tao_weight);
         let tw = tw
-            .checked_div(substrate_fixed::types::U96F32::saturating_from_num(u64::MAX))
+            .checked_div(substrate_fixed::types::U96F32::saturating_from_num(
+                u64::MAX,
+            ))
             .unwrap_or_default();
         let tao_weight = I64F64::saturating_from_num(tw);
         let total: Vec<I64F64> = alpha
@@ -161,8 +163,7 @@ impl Scalar for I32F32 {
                     .saturating_add(I64F64::saturating_from_num(t).saturating_mul(tao_weight))
             })
             .collect();
-        let raw: Vec<u64> =
-            total.iter().map(|s| s.saturating_to_num::<u64>()).collect();
+        let raw: Vec<u64> = total.iter().map(|s| s.saturating_to_num::<u64>()).collect();
         let mut filtered: Vec<I64F64> = total
             .iter()
             .zip(&raw)
@@ -274,7 +275,13 @@ impl Scalar for f32 {
         let sum: f64 = filtered.iter().sum();
         let weights = filtered
             .iter()
-            .map(|&s| if sum > 0.0 { (s / sum) as f32 } else { s as f32 })
+            .map(|&s| {
+                if sum > 0.0 {
+                    (s / sum) as f32
+                } else {
+                    s as f32
+                }
+            })
             .collect();
         (weights, raw)
     }
