@@ -13,9 +13,15 @@ use crate::run::{cargo, output, status};
 
 /// Trunk 0.22 needs a newer rustc than the stable toolchain here; 0.21.14 is the last that fits.
 const TRUNK_VERSION: &str = "0.21.14";
-/// Debian packages: the browser and its driver for end-to-end tests, and lavapipe (Vulkan on the
-/// CPU) so the wgpu engine has a real adapter in CI.
-const APT_PACKAGES: &[&str] = &["chromium", "chromium-driver", "mesa-vulkan-drivers"];
+/// Debian packages: the browser and its driver for end-to-end tests, a Japanese font so the
+/// Japanese screenshots are legible, and lavapipe (Vulkan on the CPU) so the wgpu engine has a
+/// real adapter in CI.
+const APT_PACKAGES: &[&str] = &[
+    "chromium",
+    "chromium-driver",
+    "fonts-ipafont-gothic",
+    "mesa-vulkan-drivers",
+];
 
 /// `cargo xtask setup`: everything, browser and GPU packages included.
 pub fn run(_args: &[String]) -> Result {

@@ -33,7 +33,7 @@ pub fn run(args: &[String]) -> Result {
 }
 
 fn unit() -> Result {
-    status(cargo().args(["test", "--workspace", "--exclude", "taoscope-web"]))
+    status(cargo().args(["test", "--workspace"]))
 }
 
 /// Where cargo puts build outputs (honours CARGO_TARGET_DIR and config).
@@ -71,8 +71,6 @@ pub fn check() -> Result {
     status(cargo().args([
         "clippy",
         "--workspace",
-        "--exclude",
-        "taoscope-web",
         "--all-targets",
         "--",
         "-D",

@@ -1,0 +1,624 @@
+//! The development chain as a state machine: it authors blocks with the real runtime, seals them
+//! with Aura, and finalizes them with GRANDPA justifications. No I/O, no clock, no threads.
+//!
+//! # Overview
+//!
+//! [`Chain`] holds the genesis information, one linear chain of [`Block`]s and the storage of
+//! the best block. [`Chain::produce_block`] takes the current time as a parameter (the caller
+//! owns the clock, which may be synthetic) and runs the four block-building entry points of the
+//! runtime directly:
+//!
+//! 1. `Core_initialize_block` with a header prototype carrying the Aura pre-runtime digest;
+//! 2. `BlockBuilder_inherent_extrinsics` with the timestamp inherent, whose value must be
+//!    exactly `slot * slot_duration` (the timestamp pallet checks it against Aura's slot);
+//! 3. `BlockBuilder_apply_extrinsic` for every inherent, then every pooled transaction;
+//! 4. `BlockBuilder_finalize_block`, which returns the header with the state and extrinsics
+//!    roots the runtime computed.
+//!
+//! The header is then sealed with an sr25519 signature of its hash. smoldot's own
+//! `author::runtime::build_block` cannot be used for this runtime: it rejects the
+//! `ExtrinsicInclusionMode` that `Core_initialize_block` returns from Core API v5 on.
+//!
+//! Only one fork exists (the node is the only author), and only the best block's storage is
+//! kept in full; each block records its storage changes so that older states can be rebuilt
+//! when the networking layer needs proofs at them. GRANDPA authority-set changes are refused
+//! rather than handled: the development runtime never schedules one.
+//!
+//! # Usage
+//!
+//! ```no_run
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use devnode::{Chain, DevKeys, DevSpec};
+//! let keys = DevKeys::alice();
+//! let spec = DevSpec::raonet(&keys)?;
+//! let mut chain = Chain::new(&spec, keys)?;
+//! let now = std::time::Duration::ZERO; // a synthetic clock: one slot per call
+//! let number = chain.produce_block(now)?.number;
+//! let justification = chain.finalize(number)?;
+//! # let _ = justification; Ok(()) }
+//! ```
+
+use core::num::NonZero;
+use core::time::Duration;
+
+use smoldot::chain::chain_information::{
+    ChainInformationConsensusRef, ChainInformationFinalityRef, ValidChainInformation,
+};
+use smoldot::executor::{self, host::HostVmPrototype, storage_diff::TrieDiff};
+use smoldot::header;
+use smoldot::trie::TrieEntryVersion;
+
+use crate::keys::DevKeys;
+use crate::runtime::{self, CallError, Changes, State, Storage};
+use crate::scale;
+use crate::spec::DevSpec;
+
+/// A produced block.
+#[derive(Debug, Clone)]
+pub struct Block {
+    /// Height; the genesis block is 0.
+    pub number: u64,
+    /// blake2-256 of the SCALE-encoded header.
+    pub hash: [u8; 32],
+    /// SCALE-encoded header, sealed (empty digest for the genesis block).
+    pub header: Vec<u8>,
+    /// Extrinsics, each SCALE-encoded with its length prefix (as in a block body).
+    pub body: Vec<Vec<u8>>,
+    /// Aura slot claimed by the block; 0 for the genesis block.
+    pub slot: u64,
+    /// GRANDPA justification, once this block has been finalized explicitly.
+    pub justification: Option<Vec<u8>>,
+    /// Storage writes and trie node updates of the block, sorted by key.
+    pub changes: Changes,
+}
+
+/// Why the chain could not be set up from a spec.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ChainError {
+    /// The spec has no genesis storage items (only a root hash).
+    #[error("chain spec has no genesis storage items")]
+    NoGenesisStorage,
+    /// smoldot could not derive the chain information (runtime missing or failing).
+    #[error("genesis chain information: {0}")]
+    Genesis(#[source] smoldot::chain_spec::FromGenesisStorageError),
+    /// The chain does not use Aura block production.
+    #[error("the chain does not use Aura")]
+    NotAura,
+    /// The chain does not use GRANDPA finality.
+    #[error("the chain does not use GRANDPA")]
+    NotGrandpa,
+    /// The keys are not in the genesis Aura authority list.
+    #[error("the Aura key {0} is not a genesis authority")]
+    NotAuraAuthority(String),
+    /// The keys are not in the genesis GRANDPA authority list.
+    #[error("the GRANDPA key {0} is not a genesis authority")]
+    NotGrandpaAuthority(String),
+}
+
+/// Why a block could not be produced.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ProduceError {
+    /// A runtime entry point failed.
+    #[error(transparent)]
+    Call(#[from] CallError),
+    /// `BlockBuilder_inherent_extrinsics` returned something that is not a list of extrinsics.
+    #[error("inherent extrinsics output is not a SCALE list of opaque extrinsics")]
+    BadInherents,
+    /// An inherent was rejected or failed; the block would be invalid.
+    #[error("inherent #{index} failed: apply result 0x{result}")]
+    InherentFailed {
+        /// Position among the inherents.
+        index: usize,
+        /// The SCALE `ApplyExtrinsicResult`, hex.
+        result: String,
+    },
+    /// `BlockBuilder_finalize_block` returned something that is not a header.
+    #[error("finalize_block output is not a header: {0}")]
+    BadHeader(#[source] header::Error),
+    /// The block height or slot does not fit its encoding.
+    #[error("block number or slot overflow")]
+    Overflow,
+    /// The block changed `:code` or `:heappages` and the new runtime does not load.
+    #[error("runtime upgrade in block {number} does not load: {reason}")]
+    Upgrade {
+        /// Block that carried the upgrade.
+        number: u64,
+        /// smoldot's reason.
+        reason: String,
+    },
+}
+
+/// Why a block could not be finalized.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum FinalizeError {
+    /// No block with that number exists yet.
+    #[error("block {0} does not exist")]
+    Unknown(u64),
+    /// The block is already finalized.
+    #[error("block {0} is already final")]
+    AlreadyFinal(u64),
+    /// A block on the way schedules a GRANDPA authority-set change, which is not supported.
+    #[error("block {0} changes the GRANDPA authority set; not supported")]
+    AuthoritySetChange(u64),
+    /// The block number does not fit the header's number encoding.
+    #[error("block number overflow")]
+    Overflow,
+}
+
+/// Outcome of a pooled transaction in the last produced block.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TransactionOutcome {
+    /// Included; the call succeeded.
+    Success,
+    /// Included; the call failed (fees were still charged). Holds the SCALE `DispatchError`.
+    DispatchFailed(Vec<u8>),
+    /// Not included: invalid for this block. Holds the SCALE `ApplyExtrinsicResult`.
+    Invalid(Vec<u8>),
+    /// Not included: the runtime trapped on it (typically bytes that are not an extrinsic).
+    Rejected(String),
+}
+
+/// The development chain. See the module documentation.
+pub struct Chain {
+    keys: DevKeys,
+    block_number_bytes: usize,
+    /// Always `Some` between calls; taken while a runtime call runs.
+    runtime: Option<HostVmPrototype>,
+    /// Storage and trie nodes of the best block.
+    state: State,
+    genesis_information: ValidChainInformation,
+    slot_duration: NonZero<u64>,
+    aura_authorities: Vec<[u8; 32]>,
+    grandpa_set_id: u64,
+    grandpa_round: u64,
+    blocks: Vec<Block>,
+    finalized: u64,
+    pool: Vec<Vec<u8>>,
+    last_outcomes: Vec<TransactionOutcome>,
+}
+
+impl core::fmt::Debug for Chain {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Chain")
+            .field("best", &self.best_block().number)
+            .field("finalized", &self.finalized)
+            .field("keys", &self.keys)
+            .finish()
+    }
+}
+
+impl Chain {
+    /// Builds the genesis block of `spec` and prepares to author on it with `keys`.
+    ///
+    /// # Errors
+    ///
+    /// [`ChainError`] if the genesis does not load or `keys` are not its sole authority.
+    pub fn new(spec: &DevSpec, keys: DevKeys) -> Result<Self, ChainError> {
+        let chain_spec = spec.chain_spec();
+        let storage: Storage = chain_spec
+            .genesis_storage()
+            .into_genesis_items()
+            .ok_or(ChainError::NoGenesisStorage)?
+            .iter()
+            .map(|(k, v)| (k.to_vec(), v.to_vec()))
+            .collect();
+        let (genesis_information, runtime) = chain_spec
+            .to_chain_information()
+            .map_err(ChainError::Genesis)?;
+        let block_number_bytes = usize::from(chain_spec.block_number_bytes());
+
+        let info = genesis_information.as_ref();
+        let (slot_duration, aura_authorities) = match info.consensus {
+            ChainInformationConsensusRef::Aura {
+                finalized_authorities_list,
+                slot_duration,
+            } => (
+                slot_duration,
+                finalized_authorities_list
+                    .map(|a| *a.public_key)
+                    .collect::<Vec<_>>(),
+            ),
+            _ => return Err(ChainError::NotAura),
+        };
+        let (grandpa_set_id, grandpa_authorities) = match info.finality {
+            ChainInformationFinalityRef::Grandpa {
+                after_finalized_block_authorities_set_id,
+                finalized_triggered_authorities,
+                ..
+            } => (
+                after_finalized_block_authorities_set_id,
+                finalized_triggered_authorities
+                    .iter()
+                    .map(|a| a.public_key)
+                    .collect::<Vec<_>>(),
+            ),
+            ChainInformationFinalityRef::Outsourced => return Err(ChainError::NotGrandpa),
+        };
+        if !aura_authorities.contains(&keys.aura_public()) {
+            return Err(ChainError::NotAuraAuthority(hex::encode(
+                keys.aura_public(),
+            )));
+        }
+        // A justification needs more than two thirds of the voters; this node only speaks for
+        // itself, so it must be the only one.
+        if grandpa_authorities != [keys.grandpa_public()] {
+            return Err(ChainError::NotGrandpaAuthority(hex::encode(
+                keys.grandpa_public(),
+            )));
+        }
+
+        let genesis_header = info
+            .finalized_block_header
+            .scale_encoding_vec(block_number_bytes);
+        let genesis = Block {
+            number: 0,
+            hash: header::hash_from_scale_encoded_header(&genesis_header),
+            header: genesis_header,
+            body: Vec::new(),
+            slot: 0,
+            justification: None,
+            changes: Changes::default(),
+        };
+        let state = State::new(storage, runtime_state_version(&runtime));
+
+        Ok(Chain {
+            keys,
+            block_number_bytes,
+            runtime: Some(runtime),
+            state,
+            genesis_information,
+            slot_duration,
+            aura_authorities,
+            grandpa_set_id,
+            grandpa_round: 0,
+            blocks: vec![genesis],
+            finalized: 0,
+            pool: Vec::new(),
+            last_outcomes: Vec::new(),
+        })
+    }
+
+    /// The chain information of the genesis block, what a light client starts from.
+    pub fn genesis_information(&self) -> &ValidChainInformation {
+        &self.genesis_information
+    }
+
+    /// Hash of block 0.
+    pub fn genesis_hash(&self) -> [u8; 32] {
+        self.blocks[0].hash
+    }
+
+    /// Bytes used to encode block numbers in headers (4 for subtensor).
+    pub fn block_number_bytes(&self) -> usize {
+        self.block_number_bytes
+    }
+
+    /// Aura slot duration in milliseconds.
+    pub fn slot_duration(&self) -> NonZero<u64> {
+        self.slot_duration
+    }
+
+    /// GRANDPA authority set id the justifications are signed for.
+    pub fn grandpa_set_id(&self) -> u64 {
+        self.grandpa_set_id
+    }
+
+    /// The keys this node authors and votes with.
+    pub fn keys(&self) -> &DevKeys {
+        &self.keys
+    }
+
+    /// The highest block.
+    pub fn best_block(&self) -> &Block {
+        // `blocks` starts with the genesis block and only grows.
+        &self.blocks[self.blocks.len() - 1]
+    }
+
+    /// The highest finalized block.
+    pub fn finalized_block(&self) -> &Block {
+        &self.blocks[self.finalized as usize]
+    }
+
+    /// Block at `number`, if produced.
+    pub fn block(&self, number: u64) -> Option<&Block> {
+        self.blocks.get(usize::try_from(number).ok()?)
+    }
+
+    /// Every block from genesis to best.
+    pub fn blocks(&self) -> &[Block] {
+        &self.blocks
+    }
+
+    /// Storage value at `key` in the best block.
+    pub fn storage(&self, key: &[u8]) -> Option<&[u8]> {
+        self.state.get(key)
+    }
+
+    /// Storage and trie nodes of the best block.
+    pub fn state(&self) -> &State {
+        &self.state
+    }
+
+    /// Queues an extrinsic (SCALE-encoded, with its length prefix) for the next block.
+    pub fn submit_transaction(&mut self, extrinsic: Vec<u8>) {
+        self.pool.push(extrinsic);
+    }
+
+    /// What happened to each pooled transaction in the last produced block, in pool order.
+    pub fn last_transaction_outcomes(&self) -> &[TransactionOutcome] {
+        &self.last_outcomes
+    }
+
+    /// Calls a runtime API on the best block's state, discarding any writes (like `state_call`).
+    ///
+    /// # Errors
+    ///
+    /// [`CallError`] if the entry point does not exist or traps.
+    pub fn call(&mut self, function: &str, parameter: &[u8]) -> Result<Vec<u8>, CallError> {
+        self.run(function, parameter, TrieDiff::empty(), false)
+            .map(|out| out.output)
+    }
+
+    /// The slot the next block will claim at time `now`: the current slot of `now`, but at
+    /// least one after the best block's and one this node's key owns.
+    pub fn next_slot(&self, now: Duration) -> Option<u64> {
+        let by_clock =
+            u64::try_from(now.as_millis() / u128::from(self.slot_duration.get())).ok()?;
+        let mut slot = by_clock.max(self.best_block().slot.checked_add(1)?);
+        let n = self.aura_authorities.len() as u64;
+        // `new` checked that our key is in the list, so one of the next `n` slots is ours.
+        for _ in 0..n {
+            let index = (slot % n) as usize;
+            if self.aura_authorities[index] == self.keys.aura_public() {
+                return Some(slot);
+            }
+            slot = slot.checked_add(1)?;
+        }
+        None
+    }
+
+    /// Authors, seals and appends a block on top of the best block, claiming
+    /// [`next_slot(now)`](Self::next_slot). Pooled transactions are applied after the
+    /// inherents; see [`last_transaction_outcomes`](Self::last_transaction_outcomes).
+    ///
+    /// # Errors
+    ///
+    /// [`ProduceError`] if the runtime rejects the block. The chain is unchanged then, and the
+    /// pool is kept.
+    pub fn produce_block(&mut self, now: Duration) -> Result<&Block, ProduceError> {
+        let slot = self.next_slot(now).ok_or(ProduceError::Overflow)?;
+        let timestamp = slot
+            .checked_mul(self.slot_duration.get())
+            .ok_or(ProduceError::Overflow)?;
+        let parent = self.best_block();
+        let parent_hash = parent.hash;
+        let number = parent.number.checked_add(1).ok_or(ProduceError::Overflow)?;
+
+        // 1. Initialize with a header prototype that claims the slot.
+        let pre_digest = [header::DigestItem::AuraPreDigest(header::AuraPreDigest {
+            slot_number: slot,
+        })];
+        let digest = header::DigestRef::from_slice(&pre_digest).map_err(ProduceError::BadHeader)?;
+        let prototype = header::HeaderRef {
+            parent_hash: &parent_hash,
+            number,
+            extrinsics_root: &[0; 32],
+            state_root: &[0; 32],
+            digest,
+        }
+        .scale_encoding_vec(self.block_number_bytes);
+        let init = self.run(
+            "Core_initialize_block",
+            &prototype,
+            TrieDiff::empty(),
+            false,
+        )?;
+        // Core v5+: `ExtrinsicInclusionMode`, 1 = only inherents (e.g. during a migration).
+        let only_inherents = init.output.first() == Some(&1);
+        let mut diff = init.diff;
+
+        // 2. Inherents: the timestamp, which the runtime checks against the claimed slot.
+        let mut inherent_data = scale::compact(1);
+        inherent_data.extend_from_slice(b"timstap0");
+        inherent_data.extend_from_slice(&scale::compact(8));
+        inherent_data.extend_from_slice(&timestamp.to_le_bytes());
+        let inherents = self.run(
+            "BlockBuilder_inherent_extrinsics",
+            &inherent_data,
+            diff,
+            false,
+        )?;
+        diff = inherents.diff;
+        let inherents =
+            scale::split_prefixed_items(&inherents.output).ok_or(ProduceError::BadInherents)?;
+
+        // 3. Apply inherents (all must succeed), then transactions.
+        let mut body = Vec::with_capacity(inherents.len() + self.pool.len());
+        for (index, extrinsic) in inherents.into_iter().enumerate() {
+            let applied = self.run("BlockBuilder_apply_extrinsic", &extrinsic, diff, false)?;
+            if applied.output.get(..2) != Some(&[0, 0]) {
+                return Err(ProduceError::InherentFailed {
+                    index,
+                    result: hex::encode(&applied.output),
+                });
+            }
+            diff = applied.diff;
+            body.push(extrinsic);
+        }
+        let mut outcomes = Vec::new();
+        if !only_inherents {
+            for index in 0..self.pool.len() {
+                let extrinsic = self.pool[index].clone();
+                let before = diff.clone();
+                let applied =
+                    match self.run("BlockBuilder_apply_extrinsic", &extrinsic, diff, false) {
+                        Ok(applied) => applied,
+                        Err(error) => {
+                            // Undecodable input traps the runtime; drop it, keep the block.
+                            diff = before;
+                            outcomes.push(TransactionOutcome::Rejected(error.to_string()));
+                            continue;
+                        }
+                    };
+                let outcome = match applied.output.split_first() {
+                    Some((0, [0])) => TransactionOutcome::Success,
+                    Some((0, [1, error @ ..])) => {
+                        TransactionOutcome::DispatchFailed(error.to_vec())
+                    }
+                    _ => TransactionOutcome::Invalid(applied.output.clone()),
+                };
+                // An invalid transaction leaves no trace in the block.
+                diff = if matches!(outcome, TransactionOutcome::Invalid(_)) {
+                    before
+                } else {
+                    body.push(extrinsic);
+                    applied.diff
+                };
+                outcomes.push(outcome);
+            }
+        }
+
+        // 4. Finalize: the runtime computes the roots and returns the unsealed header.
+        let finalized = self.run("BlockBuilder_finalize_block", &[], diff, true)?;
+        let unsealed = finalized.output;
+        let decoded =
+            header::decode(&unsealed, self.block_number_bytes).map_err(ProduceError::BadHeader)?;
+        let pre_seal_hash = decoded.hash(self.block_number_bytes);
+        let seal = self.keys.sign_sr25519(&pre_seal_hash);
+        let sealed: Vec<u8> = decoded
+            .scale_encoding_with_extra_digest_item(
+                self.block_number_bytes,
+                header::DigestItemRef::AuraSeal(&seal),
+            )
+            .fold(Vec::with_capacity(unsealed.len() + 70), |mut out, chunk| {
+                out.extend_from_slice(chunk.as_ref());
+                out
+            });
+
+        // A runtime upgrade must load before the block is accepted.
+        let code = finalized.diff.diff_get(b":code").map(|(v, ())| v);
+        let heap_pages = finalized.diff.diff_get(b":heappages").map(|(v, ())| v);
+        let upgraded = if code.is_some() || heap_pages.is_some() {
+            let code = code.unwrap_or(self.state.get(b":code"));
+            let heap_pages = heap_pages.unwrap_or(self.state.get(b":heappages"));
+            Some(
+                load_runtime(code, heap_pages)
+                    .map_err(|reason| ProduceError::Upgrade { number, reason })?,
+            )
+        } else {
+            None
+        };
+        let changes = runtime::changes(finalized.diff, finalized.node_changes);
+        self.state.apply(&changes);
+        if let Some(proto) = upgraded {
+            self.state.set_version(runtime_state_version(&proto));
+            self.runtime = Some(proto);
+        }
+        self.pool.clear();
+        self.last_outcomes = outcomes;
+        self.blocks.push(Block {
+            number,
+            hash: header::hash_from_scale_encoded_header(&sealed),
+            header: sealed,
+            body,
+            slot,
+            justification: None,
+            changes,
+        });
+        Ok(self.best_block())
+    }
+
+    /// Finalizes block `number` and everything below it: signs a GRANDPA precommit for it
+    /// with this node's key and returns the justification (also kept in the block).
+    ///
+    /// # Errors
+    ///
+    /// [`FinalizeError`] if the block does not exist or is already final.
+    pub fn finalize(&mut self, number: u64) -> Result<Vec<u8>, FinalizeError> {
+        if number <= self.finalized {
+            return Err(FinalizeError::AlreadyFinal(number));
+        }
+        let block = self.block(number).ok_or(FinalizeError::Unknown(number))?;
+        for candidate in &self.blocks[(self.finalized + 1) as usize..=number as usize] {
+            let changes = header::decode(&candidate.header, self.block_number_bytes)
+                .map(|h| {
+                    h.digest.logs().any(|log| {
+                        matches!(
+                            log,
+                            header::DigestItemRef::GrandpaConsensus(
+                                header::GrandpaConsensusLogRef::ScheduledChange(_)
+                                    | header::GrandpaConsensusLogRef::ForcedChange { .. }
+                            )
+                        )
+                    })
+                })
+                .unwrap_or(false);
+            if changes {
+                return Err(FinalizeError::AuthoritySetChange(candidate.number));
+            }
+        }
+        let round = self.grandpa_round + 1;
+        let justification = crate::grandpa::justification(
+            &self.keys,
+            self.grandpa_set_id,
+            round,
+            &block.hash,
+            number,
+            self.block_number_bytes,
+        )
+        .ok_or(FinalizeError::Overflow)?;
+        self.grandpa_round = round;
+        self.finalized = number;
+        self.blocks[number as usize].justification = Some(justification.clone());
+        Ok(justification)
+    }
+
+    /// Runs an entry point on the best block's storage under `diff`.
+    fn run(
+        &mut self,
+        function: &str,
+        parameter: &[u8],
+        diff: TrieDiff,
+        track_nodes: bool,
+    ) -> Result<runtime::CallOutput, CallError> {
+        // `runtime` is `Some` outside this function, which always puts it back.
+        let Some(proto) = self.runtime.take() else {
+            unreachable!("runtime taken while no call is running")
+        };
+        let (proto, result) = self
+            .state
+            .call(proto, function, parameter, diff, track_nodes);
+        self.runtime = Some(proto);
+        result
+    }
+}
+
+/// Compiles a runtime for repeated execution.
+fn load_runtime(code: Option<&[u8]>, heap_pages: Option<&[u8]>) -> Result<HostVmPrototype, String> {
+    let code = code.ok_or("no :code in storage")?;
+    let heap_pages =
+        executor::storage_heap_pages_to_value(heap_pages).map_err(|e| e.to_string())?;
+    HostVmPrototype::new(executor::host::Config {
+        module: code,
+        heap_pages,
+        exec_hint: executor::vm::ExecHint::ValidateAndCompile,
+        allow_unresolved_imports: true,
+    })
+    .map_err(|e| e.to_string())
+}
+
+/// The trie version a runtime stores values with (V0 when it does not say).
+fn runtime_state_version(runtime: &HostVmPrototype) -> TrieEntryVersion {
+    runtime
+        .runtime_version()
+        .decode()
+        .state_version
+        .unwrap_or(TrieEntryVersion::V0)
+}
+
+#[cfg(test)]
+mod tests;

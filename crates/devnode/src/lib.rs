@@ -1,0 +1,31 @@
+//! A local Bittensor chain for tests and the offline demo, built on the smoldot library.
+//!
+//! Bittensor's chain (subtensor) is a Substrate chain: blocks are authored in turns by the Aura
+//! authorities, one per slot (3 s on raonet, 12 s on finney), and made final by GRANDPA votes
+//! of the finality authorities. Everything a block does is decided by the *runtime*, a
+//! WebAssembly program stored in the chain's own state at `:code`; a node only hosts it.
+//!
+//! This crate hosts subtensor's real runtime with smoldot's executor (the wasmi interpreter) and
+//! plays both authorities with development keys, so it produces a genuine chain that any
+//! Substrate client verifies: real headers, real storage, real signatures, a new genesis.
+//!
+//! - [`DevKeys`]: keys derived from a secret URI (`//Alice`).
+//! - [`DevSpec`]: subtensor's raonet spec (runtime spec_version 218) with its authorities and
+//!   sudo key replaced, which changes the genesis hash.
+//! - [`Chain`]: the sans-I/O state machine: `produce_block(now)`, `finalize(number)`, storage
+//!   reads and read-only runtime calls. The caller owns the clock and any networking.
+//!
+//! Left out of this layer: networking (libp2p, block requests, GRANDPA gossip, light-client
+//! storage proofs), a transaction pool with validation, forks, and authority-set changes.
+
+pub mod chain;
+pub mod grandpa;
+pub mod keys;
+pub mod runtime;
+mod scale;
+pub mod spec;
+
+pub use chain::{Block, Chain, ChainError, FinalizeError, ProduceError, TransactionOutcome};
+pub use keys::{DevKeys, KeyError};
+pub use runtime::CallError;
+pub use spec::{DevSpec, SpecError};

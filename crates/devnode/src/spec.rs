@@ -1,0 +1,182 @@
+//! The development chain specification: subtensor's raonet genesis with its authorities and sudo
+//! key replaced by development keys, which gives a new chain with its own genesis hash.
+//!
+//! raonet (`scripts/specs/raonet.json` in opentensor/subtensor) is a raw spec, so its genesis is
+//! storage, not a genesis config: the patch writes SCALE-encoded values at fixed storage keys.
+//! The keys are `twox128(pallet) ++ twox128(item)` of FRAME storage values and never change for
+//! these items; they are written out here rather than hashed so that a reader can grep them in
+//! the spec. Everything else (the runtime, subnets, balances) stays raonet's. The spec is shipped
+//! gzip-compressed (0.9 MB instead of 1.7 MB) and inflated once at start.
+
+use std::io::Read as _;
+
+use crate::keys::DevKeys;
+
+/// raonet's raw chain spec, gzip-compressed. Runtime `node-subtensor` spec_version 218.
+const RAONET_GZ: &[u8] = include_bytes!("../specs/raonet.json.gz");
+
+/// `Aura.Authorities`: `BoundedVec<sr25519::Public>`.
+pub const AURA_AUTHORITIES_KEY: &str =
+    "0x57f8dc2f5ab09467896f47300f0424385e0621c4869aa60c02be9adcc98a0d1d";
+/// `Grandpa.Authorities`: `BoundedVec<(ed25519::Public, u64 weight)>`.
+pub const GRANDPA_AUTHORITIES_KEY: &str =
+    "0x5f9cc45b7a00c5899361e1c6099678dc5e0621c4869aa60c02be9adcc98a0d1d";
+/// `Grandpa.CurrentSetId`: `u64`.
+pub const GRANDPA_CURRENT_SET_ID_KEY: &str =
+    "0x5f9cc45b7a00c5899361e1c6099678dc8a2d09463effcc78a22d75b9cb87dffc";
+/// `Sudo.Key`: `AccountId32`.
+pub const SUDO_KEY_KEY: &str = "0x5c0d1176a568c1f92944340dbfed9e9c530ebca703c85910e7164cb7d1c9e47b";
+
+/// Name, id and chain type written into the development spec.
+pub const DEV_CHAIN_NAME: &str = "Bittensor devnode";
+/// See [`DEV_CHAIN_NAME`]. Distinct from raonet's `bittensor` so that a client keeps them apart.
+pub const DEV_CHAIN_ID: &str = "taoscope_devnode";
+
+/// Why the development spec could not be built.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SpecError {
+    /// The embedded spec did not inflate.
+    #[error("embedded raonet spec is not valid gzip: {0}")]
+    Inflate(#[from] std::io::Error),
+    /// The spec is not JSON, or lacks `genesis.raw.top`.
+    #[error("chain spec JSON has an unexpected shape: {0}")]
+    Shape(&'static str),
+    /// The JSON did not parse.
+    #[error("chain spec is not valid JSON: {0}")]
+    Json(#[from] serde_json::Error),
+    /// smoldot rejected the patched spec.
+    #[error("smoldot rejected the chain spec: {0}")]
+    Smoldot(String),
+}
+
+/// raonet's raw spec as JSON bytes (inflated from the embedded copy).
+///
+/// # Errors
+///
+/// [`SpecError::Inflate`] if the embedded file is corrupt.
+pub fn raonet_json() -> Result<Vec<u8>, SpecError> {
+    let mut out = Vec::with_capacity(1 << 21);
+    flate2::read::GzDecoder::new(RAONET_GZ).read_to_end(&mut out)?;
+    Ok(out)
+}
+
+/// The development spec: its JSON text and smoldot's parsed form.
+#[derive(Clone)]
+pub struct DevSpec {
+    json: String,
+    parsed: smoldot::chain_spec::ChainSpec,
+}
+
+impl core::fmt::Debug for DevSpec {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("DevSpec")
+            .field("id", &self.parsed.id())
+            .field("json_bytes", &self.json.len())
+            .finish()
+    }
+}
+
+impl DevSpec {
+    /// raonet with `keys` as the only Aura and GRANDPA authority (set id 0) and as sudo.
+    ///
+    /// # Errors
+    ///
+    /// [`SpecError`] if the embedded spec is damaged or smoldot rejects the result.
+    pub fn raonet(keys: &DevKeys) -> Result<Self, SpecError> {
+        Self::patch(&raonet_json()?, keys)
+    }
+
+    /// Applies the development patch to any raw spec whose runtime keeps Aura, GRANDPA and
+    /// Sudo at the standard storage keys.
+    ///
+    /// # Errors
+    ///
+    /// [`SpecError`] if `raw_spec` is not a raw spec or smoldot rejects the result.
+    pub fn patch(raw_spec: &[u8], keys: &DevKeys) -> Result<Self, SpecError> {
+        let mut spec: serde_json::Value = serde_json::from_slice(raw_spec)?;
+        let root = spec
+            .as_object_mut()
+            .ok_or(SpecError::Shape("not an object"))?;
+        root.insert("name".into(), DEV_CHAIN_NAME.into());
+        root.insert("id".into(), DEV_CHAIN_ID.into());
+        root.insert("chainType".into(), "Development".into());
+        root.insert("protocolId".into(), DEV_CHAIN_ID.into());
+        root.insert("bootNodes".into(), serde_json::Value::Array(Vec::new()));
+        // raonet's bad block is on raonet; keep the list honest for the new chain.
+        root.remove("badBlocks");
+        let top = root
+            .get_mut("genesis")
+            .and_then(|g| g.get_mut("raw"))
+            .and_then(|r| r.get_mut("top"))
+            .and_then(|t| t.as_object_mut())
+            .ok_or(SpecError::Shape("missing genesis.raw.top"))?;
+
+        let mut put = |key: &str, value: Vec<u8>| {
+            top.insert(key.to_owned(), format!("0x{}", hex::encode(value)).into());
+        };
+        put(
+            AURA_AUTHORITIES_KEY,
+            aura_authorities(&[keys.aura_public()]),
+        );
+        put(
+            GRANDPA_AUTHORITIES_KEY,
+            grandpa_authorities(&[keys.grandpa_public()]),
+        );
+        put(GRANDPA_CURRENT_SET_ID_KEY, 0u64.to_le_bytes().to_vec());
+        put(SUDO_KEY_KEY, keys.account_id().to_vec());
+
+        let json = serde_json::to_string(&spec)?;
+        let parsed = smoldot::chain_spec::ChainSpec::from_json_bytes(json.as_bytes())
+            .map_err(|e| SpecError::Smoldot(e.to_string()))?;
+        Ok(DevSpec { json, parsed })
+    }
+
+    /// The spec as JSON, ready for a light client (`addChain`) or a Substrate node.
+    pub fn json(&self) -> &str {
+        &self.json
+    }
+
+    /// smoldot's view of the spec.
+    pub fn chain_spec(&self) -> &smoldot::chain_spec::ChainSpec {
+        &self.parsed
+    }
+}
+
+/// Storage key of a FRAME storage value: `twox128(pallet) ++ twox128(item)`.
+pub fn storage_value_key(pallet: &str, item: &str) -> [u8; 32] {
+    let mut key = [0; 32];
+    key[..16].copy_from_slice(&twox128(pallet.as_bytes()));
+    key[16..].copy_from_slice(&twox128(item.as_bytes()));
+    key
+}
+
+/// Substrate's `twox_128`: two xxHash64 with seeds 0 and 1, little-endian, concatenated.
+fn twox128(data: &[u8]) -> [u8; 16] {
+    let mut out = [0; 16];
+    out[..8].copy_from_slice(&twox_hash::XxHash64::oneshot(0, data).to_le_bytes());
+    out[8..].copy_from_slice(&twox_hash::XxHash64::oneshot(1, data).to_le_bytes());
+    out
+}
+
+/// SCALE `Vec<[u8; 32]>`.
+fn aura_authorities(keys: &[[u8; 32]]) -> Vec<u8> {
+    let mut out = crate::scale::compact(keys.len());
+    for key in keys {
+        out.extend_from_slice(key);
+    }
+    out
+}
+
+/// SCALE `Vec<([u8; 32], u64)>`, every authority with weight 1.
+fn grandpa_authorities(keys: &[[u8; 32]]) -> Vec<u8> {
+    let mut out = crate::scale::compact(keys.len());
+    for key in keys {
+        out.extend_from_slice(key);
+        out.extend_from_slice(&1u64.to_le_bytes());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,82 @@
+//! The patched keys are the FRAME keys they claim to be, the patch lands in genesis storage, and
+//! it changes the genesis hash away from raonet's.
+
+#![allow(clippy::unwrap_used)]
+
+use super::*;
+
+fn hex_key(key: [u8; 32]) -> String {
+    format!("0x{}", hex::encode(key))
+}
+
+#[test]
+fn hard_coded_keys_are_the_frame_keys() {
+    assert_eq!(
+        hex_key(storage_value_key("Aura", "Authorities")),
+        AURA_AUTHORITIES_KEY
+    );
+    assert_eq!(
+        hex_key(storage_value_key("Grandpa", "Authorities")),
+        GRANDPA_AUTHORITIES_KEY
+    );
+    assert_eq!(
+        hex_key(storage_value_key("Grandpa", "CurrentSetId")),
+        GRANDPA_CURRENT_SET_ID_KEY
+    );
+    assert_eq!(hex_key(storage_value_key("Sudo", "Key")), SUDO_KEY_KEY);
+}
+
+#[test]
+fn patch_writes_dev_keys_and_changes_genesis() {
+    let bob = DevKeys::from_secret_uri("//Bob").unwrap();
+    let spec = DevSpec::raonet(&bob).unwrap();
+    let storage = spec
+        .chain_spec()
+        .genesis_storage()
+        .into_genesis_items()
+        .unwrap();
+    let value = |key: &str| {
+        storage
+            .value(&hex::decode(&key[2..]).unwrap())
+            .unwrap()
+            .to_vec()
+    };
+
+    let mut aura = vec![0x04];
+    aura.extend_from_slice(&bob.aura_public());
+    assert_eq!(value(AURA_AUTHORITIES_KEY), aura);
+    let mut grandpa = vec![0x04];
+    grandpa.extend_from_slice(&bob.grandpa_public());
+    grandpa.extend_from_slice(&1u64.to_le_bytes());
+    assert_eq!(value(GRANDPA_AUTHORITIES_KEY), grandpa);
+    assert_eq!(value(GRANDPA_CURRENT_SET_ID_KEY), 0u64.to_le_bytes());
+    assert_eq!(value(SUDO_KEY_KEY), bob.account_id());
+    assert_eq!(spec.chain_spec().id(), DEV_CHAIN_ID);
+
+    // The JSON round-trips through smoldot's parser.
+    let reparsed = smoldot::chain_spec::ChainSpec::from_json_bytes(spec.json()).unwrap();
+    assert_eq!(reparsed.name(), DEV_CHAIN_NAME);
+}
+
+#[test]
+fn genesis_differs_from_raonet() {
+    let raonet = smoldot::chain_spec::ChainSpec::from_json_bytes(raonet_json().unwrap()).unwrap();
+    let dev = DevSpec::raonet(&DevKeys::alice()).unwrap();
+    let root = |spec: &smoldot::chain_spec::ChainSpec| {
+        let (info, _) = spec.to_chain_information().unwrap();
+        info.as_ref().finalized_block_header.hash(4)
+    };
+    assert_ne!(root(&raonet), root(dev.chain_spec()));
+}
+
+#[test]
+fn non_raw_specs_are_errors() {
+    assert!(matches!(
+        DevSpec::patch(br#"{"genesis":{"runtime":{}}}"#, &DevKeys::alice()),
+        Err(SpecError::Shape(_))
+    ));
+    assert!(matches!(
+        DevSpec::patch(b"not json", &DevKeys::alice()),
+        Err(SpecError::Json(_))
+    ));
+}
