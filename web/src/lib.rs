@@ -1,1 +1,189 @@
-//! The taoscope web app (work in progress).
+//! The taoscope web app: a Leptos client-side app that Trunk builds into static files.
+//!
+//! Everything the page shows is computed in the page: the consensus lab runs `yuma`'s bit-exact
+//! fixed-point epoch in WebAssembly on example subnets bundled under `cases/`. This file holds
+//! the root component, the layout every page shares (header, navigation, language switch,
+//! footer with the engine badge) and the app-wide context; each route is one file under
+//! `routes/`. There is no server side: no SSR, no hydration, no API, so the `dist/` folder can
+//! be served by any static host, at its root or under a sub-path (`trunk build --public-url`).
+#![cfg_attr(test, allow(clippy::unwrap_used))]
+
+use leptos::prelude::*;
+use leptos_router::components::{A, Route, Router, Routes};
+use leptos_router::path;
+
+pub mod api;
+pub mod chart;
+pub mod i18n;
+pub mod routes;
+
+use i18n::{I18n, Lang, use_i18n};
+
+/// Which engine computed the figures on the page, for the badge in the footer and the lab.
+///
+/// Only the CPU engine exists so far; the WebGPU engine will add a variant and set the context
+/// once it has an adapter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum EngineKind {
+    /// `yuma::fixed` in WebAssembly: the chain's own arithmetic.
+    #[default]
+    CpuFixed,
+}
+
+impl EngineKind {
+    /// Stable name for `data-engine` attributes and tests.
+    pub fn id(self) -> &'static str {
+        match self {
+            EngineKind::CpuFixed => "cpu-fixed",
+        }
+    }
+
+    /// The badge text in the current language.
+    pub fn label(self, t: &i18n::Text) -> &'static str {
+        match self {
+            EngineKind::CpuFixed => t.engine_cpu_fixed,
+        }
+    }
+}
+
+/// The engine in use, shared through context.
+#[derive(Clone, Copy)]
+pub struct EngineCtx(pub RwSignal<EngineKind>);
+
+/// The path the app is served under (`""` at the root, `"/sub"` under a sub-path), taken from
+/// the document's base URL, which Trunk writes from `--public-url`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BasePath(pub String);
+
+impl BasePath {
+    /// An app path (`"/lab"`) as an absolute href under the base.
+    pub fn href(&self, path: &str) -> String {
+        format!("{}{path}", self.0)
+    }
+}
+
+/// The path part of a URL without its trailing slash (`https://h/sub/` → `/sub`).
+pub fn base_path_of(url: &str) -> String {
+    let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let path = after_scheme.find('/').map_or("", |i| &after_scheme[i..]);
+    let path = path.split(['?', '#']).next().unwrap_or_default();
+    // The base names a folder; a file name after the last slash is not part of it.
+    let folder = path.rsplit_once('/').map_or("", |(dir, _)| dir);
+    folder.to_owned()
+}
+
+fn document_base_path() -> BasePath {
+    let uri = document().base_uri().ok().flatten().unwrap_or_default();
+    BasePath(base_path_of(&uri))
+}
+
+/// The root component: context, router and layout.
+#[component]
+pub fn App() -> impl IntoView {
+    I18n::provide();
+    provide_context(EngineCtx(RwSignal::new(EngineKind::default())));
+    let base = document_base_path();
+    provide_context(base.clone());
+    view! {
+        <Router base=base.0>
+            <Layout>
+                <Routes fallback=NotFound>
+                    <Route path=path!("/") view=routes::home::Home />
+                    <Route path=path!("/lab") view=routes::lab::Lab />
+                </Routes>
+            </Layout>
+        </Router>
+    }
+}
+
+/// Header, navigation, language switch and footer around the current route.
+#[component]
+fn Layout(children: Children) -> impl IntoView {
+    let i18n = use_i18n();
+    let base = expect_context::<BasePath>();
+    view! {
+        <div class="app">
+            <header class="site-header">
+                <div class="header-inner">
+                    <a class="brand" href=base.href("/")>
+                        <span class="brand-mark" aria-hidden="true">"τ"</span>
+                        <span class="brand-name">"taoscope"</span>
+                    </a>
+                    <span class="tagline">{move || i18n.t().tagline}</span>
+                    <nav class="site-nav">
+                        <A href=base.href("/") exact=true>
+                            {move || i18n.t().nav_home}
+                        </A>
+                        <A href=base.href("/lab")>{move || i18n.t().nav_lab}</A>
+                    </nav>
+                    <LangSwitch />
+                </div>
+            </header>
+            <main class="site-main">{children()}</main>
+            <footer class="site-footer">
+                <p>
+                    {move || i18n.t().footer_engine} " " <EngineBadge />
+                </p>
+                <p class="muted">{move || i18n.t().footer_trust}</p>
+            </footer>
+        </div>
+    }
+}
+
+/// Buttons for each language; the pressed one is current.
+#[component]
+fn LangSwitch() -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <div class="lang-switch" role="group" aria-label=move || i18n.t().language>
+            {Lang::ALL
+                .into_iter()
+                .map(|lang| {
+                    view! {
+                        <button
+                            type="button"
+                            lang=lang.code()
+                            data-lang=lang.code()
+                            aria-pressed=move || (i18n.lang() == lang).to_string()
+                            on:click=move |_| i18n.set(lang)
+                        >
+                            {lang.native_name()}
+                        </button>
+                    }
+                })
+                .collect_view()}
+        </div>
+    }
+}
+
+/// The badge naming the engine that computed the figures.
+#[component]
+pub fn EngineBadge() -> impl IntoView {
+    let i18n = use_i18n();
+    let EngineCtx(engine) = expect_context::<EngineCtx>();
+    view! {
+        <span class="engine-badge" data-engine=move || engine.get().id()>
+            {move || engine.get().label(i18n.t())}
+        </span>
+    }
+}
+
+/// Shown for paths no route matches.
+#[component]
+fn NotFound() -> impl IntoView {
+    let i18n = use_i18n();
+    let base = expect_context::<BasePath>();
+    view! {
+        <section class="page narrow">
+            <h1>"404"</h1>
+            <p>{move || i18n.t().not_found}</p>
+            <p>
+                <a href=base.href("/")>{move || i18n.t().nav_home}</a>
+            </p>
+        </section>
+    }
+}
+
+#[cfg(test)]
+mod tests;

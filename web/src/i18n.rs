@@ -1,0 +1,370 @@
+//! English and Japanese text for every string the user sees, and the `Lang` signal that picks one.
+//!
+//! Each language is one static [`Text`] table, so a missing translation is a compile error rather
+//! than a key that silently falls back. Strings with numbers in them are plain functions. Error
+//! details that come from the engine (`yuma::case::CaseError` names a JSON field) stay in English:
+//! they quote field names and are meant to be pasted into a bug report.
+
+use leptos::prelude::*;
+
+/// Where the choice is kept between visits.
+const STORAGE_KEY: &str = "taoscope.lang";
+
+/// A language the page can be shown in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Lang {
+    /// English.
+    #[default]
+    En,
+    /// Japanese.
+    Ja,
+}
+
+impl Lang {
+    /// All languages, in the order the switch shows them.
+    pub const ALL: [Lang; 2] = [Lang::En, Lang::Ja];
+
+    /// The BCP 47 tag, used for `<html lang>`, `?lang=` and storage.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Ja => "ja",
+        }
+    }
+
+    /// Parses a tag such as `ja` or `ja-JP`; anything else is `None`.
+    pub fn from_code(code: &str) -> Option<Lang> {
+        let primary = code.split(['-', '_']).next().unwrap_or_default();
+        match primary.to_ascii_lowercase().as_str() {
+            "en" => Some(Lang::En),
+            "ja" => Some(Lang::Ja),
+            _ => None,
+        }
+    }
+
+    /// The language's name in itself, for the switch.
+    pub fn native_name(self) -> &'static str {
+        match self {
+            Lang::En => "English",
+            Lang::Ja => "日本語",
+        }
+    }
+
+    /// The text table of this language.
+    pub fn text(self) -> &'static Text {
+        match self {
+            Lang::En => &EN,
+            Lang::Ja => &JA,
+        }
+    }
+}
+
+/// The language signal shared through context.
+#[derive(Clone, Copy)]
+pub struct I18n {
+    lang: RwSignal<Lang>,
+}
+
+impl I18n {
+    /// Picks the starting language (`?lang=` first, then the stored choice, then English),
+    /// provides it as context and keeps `<html lang>` and storage in step with it.
+    pub fn provide() -> I18n {
+        let i18n = I18n {
+            lang: RwSignal::new(initial_lang()),
+        };
+        provide_context(i18n);
+        Effect::new(move |_| {
+            let lang = i18n.lang.get();
+            if let Some(root) = document().document_element() {
+                // Failing to set an attribute only affects screen readers' voice; nothing to do.
+                let _ = root.set_attribute("lang", lang.code());
+            }
+        });
+        i18n
+    }
+
+    /// The current language (tracked).
+    pub fn lang(self) -> Lang {
+        self.lang.get()
+    }
+
+    /// The current text table (tracked).
+    pub fn t(self) -> &'static Text {
+        self.lang.get().text()
+    }
+
+    /// Switches language and remembers the choice.
+    pub fn set(self, lang: Lang) {
+        self.lang.set(lang);
+        if let Some(storage) = local_storage() {
+            // Private browsing may refuse storage; the switch still works for this visit.
+            let _ = storage.set_item(STORAGE_KEY, lang.code());
+        }
+    }
+}
+
+/// The [`I18n`] provided by the app root.
+pub fn use_i18n() -> I18n {
+    expect_context::<I18n>()
+}
+
+fn local_storage() -> Option<web_sys::Storage> {
+    window().local_storage().ok().flatten()
+}
+
+fn initial_lang() -> Lang {
+    let from_query = window()
+        .location()
+        .search()
+        .ok()
+        .and_then(|search| query_param(&search, "lang"))
+        .and_then(|code| Lang::from_code(&code));
+    if let Some(lang) = from_query {
+        if let Some(storage) = local_storage() {
+            let _ = storage.set_item(STORAGE_KEY, lang.code());
+        }
+        return lang;
+    }
+    local_storage()
+        .and_then(|s| s.get_item(STORAGE_KEY).ok().flatten())
+        .and_then(|code| Lang::from_code(&code))
+        .unwrap_or_default()
+}
+
+/// The first value of `key` in a `?a=b&c=d` query string (no percent-decoding: values here are
+/// plain ASCII codes).
+pub fn query_param(search: &str, key: &str) -> Option<String> {
+    search
+        .trim_start_matches('?')
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .find(|(k, _)| *k == key)
+        .map(|(_, v)| v.to_owned())
+}
+
+/// Every user-visible string of the app in one language.
+pub struct Text {
+    /// One line under the product name.
+    pub tagline: &'static str,
+    /// Navigation: the overview page.
+    pub nav_home: &'static str,
+    /// Navigation: the consensus lab.
+    pub nav_lab: &'static str,
+    /// Label of the language switch.
+    pub language: &'static str,
+    /// Footer: before the engine badge.
+    pub footer_engine: &'static str,
+    /// Footer: what the app does not do.
+    pub footer_trust: &'static str,
+    /// Engine badge: the fixed-point CPU engine.
+    pub engine_cpu_fixed: &'static str,
+    /// Page shown for an unknown path.
+    pub not_found: &'static str,
+    /// Overview: heading.
+    pub home_title: &'static str,
+    /// Overview: paragraphs.
+    pub home_intro: [&'static str; 2],
+    /// Overview: the lab card's heading.
+    pub home_lab_title: &'static str,
+    /// Overview: the lab card's text.
+    pub home_lab_text: &'static str,
+    /// Overview: the link to the lab.
+    pub home_lab_link: &'static str,
+    /// Overview: note on what comes later.
+    pub home_later: &'static str,
+    /// Lab: heading.
+    pub lab_title: &'static str,
+    /// Lab: one paragraph on what the page does.
+    pub lab_intro: &'static str,
+    /// Lab: case picker label.
+    pub lab_case: &'static str,
+    /// Lab: shown while the case list or a case loads.
+    pub lab_loading: &'static str,
+    /// Lab: kappa slider label.
+    pub lab_kappa: &'static str,
+    /// Lab: kappa help.
+    pub lab_kappa_help: &'static str,
+    /// Lab: button resetting kappa to the case's value.
+    pub lab_kappa_reset: &'static str,
+    /// Lab: summary labels.
+    pub lab_uids: &'static str,
+    /// Lab: validators with permits.
+    pub lab_validators: &'static str,
+    /// Lab: active uids.
+    pub lab_active: &'static str,
+    /// Lab: Yuma variant label.
+    pub lab_variant: &'static str,
+    /// Lab: epoch time label.
+    pub lab_epoch_time: &'static str,
+    /// Lab: how many epochs the time shown is the mean of.
+    pub lab_epoch_runs: fn(u32) -> String,
+    /// Lab: the chart's heading.
+    pub lab_chart_title: &'static str,
+    /// Lab: the chart's accessible description.
+    pub lab_chart_desc: &'static str,
+    /// Lab: legend for miners.
+    pub lab_legend_miner: &'static str,
+    /// Lab: legend for validators.
+    pub lab_legend_validator: &'static str,
+    /// Lab: the table's heading.
+    pub lab_table_title: &'static str,
+    /// Table column: rank.
+    pub col_rank: &'static str,
+    /// Table column: uid.
+    pub col_uid: &'static str,
+    /// Table column: stake share.
+    pub col_stake: &'static str,
+    /// Table column: consensus.
+    pub col_consensus: &'static str,
+    /// Table column: incentive.
+    pub col_incentive: &'static str,
+    /// Table column: dividends.
+    pub col_dividends: &'static str,
+    /// Table column: validator trust.
+    pub col_vtrust: &'static str,
+    /// Table column: validator permit.
+    pub col_permit: &'static str,
+    /// Permit cell: has a permit.
+    pub permit_yes: &'static str,
+    /// Marker for a uid outside the activity cutoff.
+    pub inactive: &'static str,
+    /// Error panel heading.
+    pub error_title: &'static str,
+    /// Error panel: the figures shown are from the last case that loaded.
+    pub error_kept: &'static str,
+    /// Error panel: no case loaded yet.
+    pub error_none_yet: &'static str,
+    /// Yes / no for the variant summary.
+    pub liquid_alpha: &'static str,
+}
+
+static EN: Text = Text {
+    tagline: "Bittensor, verified in your browser",
+    nav_home: "Overview",
+    nav_lab: "Consensus lab",
+    language: "Language",
+    footer_engine: "Figures on this page are computed in your browser by",
+    footer_trust: "No server computes or stores anything: the page is static files.",
+    engine_cpu_fixed: "CPU · fixed point (bit-exact)",
+    not_found: "This page does not exist.",
+    home_title: "See how a subnet pays, and check it yourself",
+    home_intro: [
+        "taoscope recomputes Bittensor's Yuma consensus in the page: the rule that turns \
+         validators' weights and stake into each miner's incentive and each validator's \
+         dividends.",
+        "The engine is the chain's own fixed-point arithmetic, so the figures match what \
+         subtensor stores, bit for bit.",
+    ],
+    home_lab_title: "Consensus lab",
+    home_lab_text: "Load an example subnet, move kappa and watch consensus, clipping and \
+                    incentive change on every step.",
+    home_lab_link: "Open the lab",
+    home_later: "Live subnets from a light client come next.",
+    lab_title: "Consensus lab",
+    lab_intro: "Pick an example subnet. Each change of kappa reruns one Yuma epoch here, in \
+                WebAssembly, with the chain's fixed-point arithmetic.",
+    lab_case: "Example subnet",
+    lab_loading: "Loading…",
+    lab_kappa: "Kappa",
+    lab_kappa_help: "The stake majority a weight needs to count as consensus; weights above \
+                     consensus are clipped.",
+    lab_kappa_reset: "Reset",
+    lab_uids: "UIDs",
+    lab_validators: "Validator permits",
+    lab_active: "Active",
+    lab_variant: "Rules",
+    lab_epoch_time: "Epoch time",
+    lab_epoch_runs: |runs| {
+        if runs > 1 {
+            format!("mean of {runs} runs")
+        } else {
+            "one run".to_owned()
+        }
+    },
+    lab_chart_title: "Incentive per uid",
+    lab_chart_desc: "Bar chart of each uid's incentive share, in uid order.",
+    lab_legend_miner: "Miner",
+    lab_legend_validator: "Validator permit",
+    lab_table_title: "Ranking by incentive",
+    col_rank: "Rank",
+    col_uid: "UID",
+    col_stake: "Stake share",
+    col_consensus: "Consensus",
+    col_incentive: "Incentive",
+    col_dividends: "Dividends",
+    col_vtrust: "Validator trust",
+    col_permit: "Permit",
+    permit_yes: "Validator",
+    inactive: "inactive",
+    error_title: "Could not load this case",
+    error_kept: "The figures below are still those of the last case that loaded.",
+    error_none_yet: "Pick another example subnet.",
+    liquid_alpha: "liquid alpha",
+};
+
+static JA: Text = Text {
+    tagline: "Bittensor をブラウザで検証する",
+    nav_home: "概要",
+    nav_lab: "コンセンサス・ラボ",
+    language: "言語",
+    footer_engine: "このページの数値はブラウザ内で計算しています。エンジン:",
+    footer_trust: "サーバーは何も計算も保存もしません。このページは静的ファイルだけです。",
+    engine_cpu_fixed: "CPU · 固定小数点(ビット単位で一致)",
+    not_found: "このページは存在しません。",
+    home_title: "サブネットの報酬の仕組みを見て、自分で確かめる",
+    home_intro: [
+        "taoscope は Bittensor の Yuma コンセンサスをページ内で再計算します。\
+         バリデータの重みとステークから、各マイナーのインセンティブと\
+         各バリデータの配当を決めるルールです。",
+        "エンジンはチェーンと同じ固定小数点演算なので、数値は subtensor が保存する値と\
+         ビット単位で一致します。",
+    ],
+    home_lab_title: "コンセンサス・ラボ",
+    home_lab_text: "サンプルのサブネットを読み込み、kappa を動かして、コンセンサス・クリッピング・\
+                    インセンティブの変化を一歩ずつ確認できます。",
+    home_lab_link: "ラボを開く",
+    home_later: "ライトクライアントによる実際のサブネット表示は次の段階で追加します。",
+    lab_title: "コンセンサス・ラボ",
+    lab_intro: "サンプルのサブネットを選んでください。kappa を変えるたびに、\
+                チェーンと同じ固定小数点演算で Yuma のエポックを WebAssembly 上で再計算します。",
+    lab_case: "サンプルのサブネット",
+    lab_loading: "読み込み中…",
+    lab_kappa: "Kappa",
+    lab_kappa_help: "重みがコンセンサスとみなされるのに必要なステークの割合。\
+                     コンセンサスを超える重みはクリップされます。",
+    lab_kappa_reset: "元に戻す",
+    lab_uids: "UID 数",
+    lab_validators: "バリデータ権限",
+    lab_active: "アクティブ",
+    lab_variant: "ルール",
+    lab_epoch_time: "エポック計算時間",
+    lab_epoch_runs: |runs| {
+        if runs > 1 {
+            format!("{runs} 回の平均")
+        } else {
+            "1 回".to_owned()
+        }
+    },
+    lab_chart_title: "UID ごとのインセンティブ",
+    lab_chart_desc: "各 UID のインセンティブの割合を UID 順に示す棒グラフ。",
+    lab_legend_miner: "マイナー",
+    lab_legend_validator: "バリデータ権限あり",
+    lab_table_title: "インセンティブ順のランキング",
+    col_rank: "順位",
+    col_uid: "UID",
+    col_stake: "ステーク比率",
+    col_consensus: "コンセンサス",
+    col_incentive: "インセンティブ",
+    col_dividends: "配当",
+    col_vtrust: "バリデータ信頼度",
+    col_permit: "権限",
+    permit_yes: "バリデータ",
+    inactive: "非アクティブ",
+    error_title: "このケースを読み込めませんでした",
+    error_kept: "下の数値は、最後に読み込めたケースのままです。",
+    error_none_yet: "別のサンプルを選んでください。",
+    liquid_alpha: "リキッドアルファ",
+};
+
+#[cfg(test)]
+mod tests;

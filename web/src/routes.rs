@@ -1,0 +1,4 @@
+//! The app's pages, one file each; the route table itself is in the root component ([`crate::App`]).
+
+pub mod home;
+pub mod lab;
