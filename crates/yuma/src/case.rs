@@ -236,22 +236,7 @@ pub fn from_value(value: &Value) -> Result<Case, CaseError> {
             ));
         }
     };
-    let previous_consensus = match f.opt_vec_u64("previous_consensus")? {
-        None => None,
-        Some(v) => Some(
-            v.into_iter()
-                .enumerate()
-                .map(|(i, c)| {
-                    u16::try_from(c).map_err(|_| {
-                        field_err(
-                            format!("previous_consensus[{i}]"),
-                            format!("{c} is over 65535"),
-                        )
-                    })
-                })
-                .collect::<Result<Vec<u16>, _>>()?,
-        ),
-    };
+    let previous_consensus = f.opt_vec_u16("previous_consensus")?;
     let mut input = EpochInput::new(EpochInputParts {
         weights,
         bonds,
@@ -337,39 +322,39 @@ impl Fields<'_> {
             Some(_) => Err(field_err(name, "expected a number")),
         }
     }
-    fn opt_vec_u64(&self, name: &str) -> Result<Option<Vec<u64>>, CaseError> {
+    /// An optional array whose items `item` parses; errors name the item's index.
+    fn opt_array<T>(
+        &self,
+        name: &str,
+        what: &str,
+        item: impl Fn(&Value) -> Result<T, String>,
+    ) -> Result<Option<Vec<T>>, CaseError> {
         match self.0.get(name) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::Array(items)) => items
                 .iter()
                 .enumerate()
-                .map(|(i, v)| {
-                    whole(v, 0, u64::MAX).map_err(|m| field_err(format!("{name}[{i}]"), m))
-                })
+                .map(|(i, v)| item(v).map_err(|m| field_err(format!("{name}[{i}]"), m)))
                 .collect::<Result<Vec<_>, _>>()
                 .map(Some),
-            Some(_) => Err(field_err(name, "expected an array of whole numbers")),
+            Some(_) => Err(field_err(name, format!("expected an array of {what}"))),
         }
     }
+    fn opt_vec_u64(&self, name: &str) -> Result<Option<Vec<u64>>, CaseError> {
+        self.opt_array(name, "whole numbers", |v| whole(v, 0, u64::MAX))
+    }
+    fn opt_vec_u16(&self, name: &str) -> Result<Option<Vec<u16>>, CaseError> {
+        self.opt_array(name, "u16 values", |v| {
+            whole(v, 0, u64::from(u16::MAX)).map(|x| x as u16)
+        })
+    }
     fn opt_vec_bool(&self, name: &str) -> Result<Option<Vec<bool>>, CaseError> {
-        match self.0.get(name) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::Array(items)) => items
-                .iter()
-                .enumerate()
-                .map(|(i, v)| match v {
-                    Value::Bool(b) => Ok(*b),
-                    Value::Number(x) if x.as_u64() == Some(0) => Ok(false),
-                    Value::Number(x) if x.as_u64() == Some(1) => Ok(true),
-                    _ => Err(field_err(
-                        format!("{name}[{i}]"),
-                        "expected true/false or 0/1",
-                    )),
-                })
-                .collect::<Result<Vec<_>, _>>()
-                .map(Some),
-            Some(_) => Err(field_err(name, "expected an array of booleans")),
-        }
+        self.opt_array(name, "booleans", |v| match v {
+            Value::Bool(b) => Ok(*b),
+            Value::Number(x) if x.as_u64() == Some(0) => Ok(false),
+            Value::Number(x) if x.as_u64() == Some(1) => Ok(true),
+            _ => Err("expected true/false or 0/1".into()),
+        })
     }
     fn dense_u16(&self, name: &str) -> Result<Option<Vec<Vec<u16>>>, CaseError> {
         let rows = match self.0.get(name) {
