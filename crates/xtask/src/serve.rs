@@ -67,11 +67,23 @@ fn handle(mut stream: TcpStream, root: &Path) -> std::io::Result<()> {
     let mut parts = request_line.split_whitespace();
     let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or("/"));
     if method != "GET" && method != "HEAD" {
-        return respond(&mut stream, "405 Method Not Allowed", "text/plain", b"", true);
+        return respond(
+            &mut stream,
+            "405 Method Not Allowed",
+            "text/plain",
+            b"",
+            true,
+        );
     }
     let path = target.split(['?', '#']).next().unwrap_or("/");
     let Some(file) = resolve(root, path) else {
-        return respond(&mut stream, "404 Not Found", "text/plain", b"not found\n", true);
+        return respond(
+            &mut stream,
+            "404 Not Found",
+            "text/plain",
+            b"not found\n",
+            true,
+        );
     };
     match std::fs::read(&file) {
         Ok(body) => respond(
@@ -81,7 +93,13 @@ fn handle(mut stream: TcpStream, root: &Path) -> std::io::Result<()> {
             &body,
             method == "GET",
         ),
-        Err(_) => respond(&mut stream, "404 Not Found", "text/plain", b"not found\n", true),
+        Err(_) => respond(
+            &mut stream,
+            "404 Not Found",
+            "text/plain",
+            b"not found\n",
+            true,
+        ),
     }
 }
 
@@ -90,10 +108,7 @@ fn handle(mut stream: TcpStream, root: &Path) -> std::io::Result<()> {
 fn resolve(root: &Path, url_path: &str) -> Option<PathBuf> {
     let decoded = url_path.replace("%20", " ");
     let rel = Path::new(decoded.trim_start_matches('/'));
-    if rel
-        .components()
-        .any(|c| !matches!(c, Component::Normal(_)))
-    {
+    if rel.components().any(|c| !matches!(c, Component::Normal(_))) {
         return None;
     }
     let candidate = root.join(rel);
@@ -151,7 +166,10 @@ mod tests {
         std::fs::write(root.join("index.html"), "x").unwrap_or_default();
         std::fs::write(root.join("cases/a.json"), "{}").unwrap_or_default();
         assert_eq!(resolve(&root, "/../etc/passwd"), None);
-        assert_eq!(resolve(&root, "/cases/a.json"), Some(root.join("cases/a.json")));
+        assert_eq!(
+            resolve(&root, "/cases/a.json"),
+            Some(root.join("cases/a.json"))
+        );
         assert_eq!(resolve(&root, "/lab"), Some(root.join("index.html")));
         assert_eq!(resolve(&root, "/"), Some(root.join("index.html")));
         assert_eq!(resolve(&root, "/missing.js"), None);

@@ -39,7 +39,10 @@ pub fn web_tools() -> Result {
 
 fn wasm_target() -> Result {
     let installed = output("rustup", &["target", "list", "--installed"]).unwrap_or_default();
-    if installed.lines().any(|l| l.trim() == "wasm32-unknown-unknown") {
+    if installed
+        .lines()
+        .any(|l| l.trim() == "wasm32-unknown-unknown")
+    {
         return Ok(());
     }
     status(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))
@@ -129,9 +132,8 @@ pub fn system_packages() -> Result {
             c
         };
         cmd.args(args).env("DEBIAN_FRONTEND", "noninteractive");
-        status(&mut cmd).map_err(|e| {
-            format!("{e}\n(installing {missing:?} needs root or passwordless sudo)")
-        })
+        status(&mut cmd)
+            .map_err(|e| format!("{e}\n(installing {missing:?} needs root or passwordless sudo)"))
     };
     apt(&["update", "-q"])?;
     let mut args = vec!["install", "-y", "-q", "--no-install-recommends"];

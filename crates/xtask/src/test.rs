@@ -28,7 +28,9 @@ pub fn run(args: &[String]) -> Result {
             unit()?;
             e2e()
         }
-        other => Err(format!("test: unknown layer {other:?}; expected unit, e2e or all")),
+        other => Err(format!(
+            "test: unknown layer {other:?}; expected unit, e2e or all"
+        )),
     }
 }
 
