@@ -1,30 +1,44 @@
 //! `taoscope`: the command line. `taoscope yuma --input CASE.json` runs Yuma epochs on a JSON
 //! case and prints one JSON object; bad input exits with status 2 and a message naming the
-//! field, never a panic. Argument parsing is by hand to keep the binary's dependencies to the
-//! engine and JSON.
+//! field, never a panic. `--engine gpu` runs the WGSL kernels (`yuma-gpu`) on the machine's
+//! adapter and names it under `adapter`; with no adapter it exits 2 saying why, rather than
+//! quietly running on the CPU. Argument parsing is by hand to keep the binary's dependencies
+//! to the engines and JSON.
 
 use std::process::ExitCode;
 
 use yuma::Engine;
 
-const USAGE: &str = "usage: taoscope yuma --input CASE.json [--engine fixed|f32] [--epochs N]
+const USAGE: &str = "usage: taoscope yuma --input CASE.json [--engine fixed|f32|gpu] [--epochs N]
 
 Runs Yuma consensus epochs on one subnet described by CASE.json (use - for stdin) and prints
 the last epoch's results as one JSON object. With --epochs N, bonds and validator permits carry
-over from epoch to epoch as chain storage does.";
+over from epoch to epoch as chain storage does.
+
+Engines: fixed (default) is the chain's fixed-point arithmetic, bit for bit; f32 the same
+algorithm in f32; gpu the f32 algorithm as WGSL compute kernels on this machine's GPU adapter
+(Vulkan, Metal or DX12; subnets up to 256 uids), printed under \"adapter\".";
+
+/// Which engine runs the epochs.
+enum EngineArg {
+    /// One of the CPU engines of the `yuma` crate.
+    Cpu(Engine),
+    /// The WGSL kernels of `yuma-gpu`.
+    Gpu,
+}
 
 /// A refusal: printed to stderr, exit status 2.
 struct Usage(String);
 
 struct YumaArgs {
     input: String,
-    engine: Engine,
+    engine: EngineArg,
     epochs: u32,
 }
 
 fn parse_yuma_args(args: &[String]) -> Result<YumaArgs, Usage> {
     let mut input = None;
-    let mut engine = Engine::Fixed;
+    let mut engine = EngineArg::Cpu(Engine::Fixed);
     let mut epochs = 1u32;
     let mut it = args.iter();
     while let Some(arg) = it.next() {
@@ -37,11 +51,12 @@ fn parse_yuma_args(args: &[String]) -> Result<YumaArgs, Usage> {
             "--input" | "-i" => input = Some(value("--input")?),
             "--engine" => {
                 engine = match value("--engine")?.as_str() {
-                    "fixed" => Engine::Fixed,
-                    "f32" => Engine::F32,
+                    "fixed" => EngineArg::Cpu(Engine::Fixed),
+                    "f32" => EngineArg::Cpu(Engine::F32),
+                    "gpu" => EngineArg::Gpu,
                     other => {
                         return Err(Usage(format!(
-                            "--engine: unknown engine {other:?}; expected fixed or f32"
+                            "--engine: unknown engine {other:?}; expected fixed, f32 or gpu"
                         )));
                     }
                 }
@@ -78,8 +93,26 @@ fn yuma(args: &[String]) -> Result<String, Usage> {
             .map_err(|e| Usage(format!("reading {}: {e}", args.input)))?
     };
     let case = yuma::case::parse(&text).map_err(|e| Usage(format!("{}: {e}", args.input)))?;
-    let out = args.engine.run(&case.input, args.epochs);
-    let mut json = yuma::case::output_json(&out, args.engine.name());
+    let mut json = match args.engine {
+        EngineArg::Cpu(engine) => {
+            let out = engine.run(&case.input, args.epochs);
+            yuma::case::output_json(&out, engine.name())
+        }
+        EngineArg::Gpu => {
+            let gpu_err = |e: yuma_gpu::GpuError| Usage(format!("--engine gpu: {e}"));
+            let gpu = pollster::block_on(yuma_gpu::GpuEngine::new()).map_err(gpu_err)?;
+            let outs =
+                pollster::block_on(gpu.run_batch(std::slice::from_ref(&case.input), args.epochs))
+                    .map_err(gpu_err)?;
+            // run_batch returns one output per input, and there is one input.
+            let out = outs
+                .first()
+                .ok_or_else(|| Usage("--engine gpu: the GPU returned no output".into()))?;
+            let mut json = yuma::case::output_json(out, "gpu");
+            json["adapter"] = gpu.adapter_summary().to_string().into();
+            json
+        }
+    };
     json["epochs"] = args.epochs.into();
     Ok(json.to_string())
 }

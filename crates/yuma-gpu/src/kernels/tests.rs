@@ -1,0 +1,63 @@
+//! The WGSL of every stage parses and validates (naga, no adapter needed), and the `Job`
+//! struct the kernels read has the fields the host writes, in the same order.
+
+use crate::engine::layout::{JOB_FIELDS, JOB_WORDS};
+
+fn stages() -> [(&'static str, &'static str); 5] {
+    [
+        ("prep", super::prep::SOURCE),
+        ("consensus", super::consensus::SOURCE),
+        ("incentive", super::incentive::SOURCE),
+        ("bonds", super::bonds::SOURCE),
+        ("emission", super::emission::SOURCE),
+    ]
+}
+
+fn parse(name: &str, source: &str) -> naga::Module {
+    match naga::front::wgsl::parse_str(source) {
+        Ok(module) => module,
+        Err(e) => panic!("{name}: {}", e.emit_to_string(source)),
+    }
+}
+
+#[test]
+fn every_stage_validates() {
+    for (name, source) in stages() {
+        let module = parse(name, source);
+        let mut validator = naga::valid::Validator::new(
+            naga::valid::ValidationFlags::all(),
+            naga::valid::Capabilities::empty(),
+        );
+        if let Err(e) = validator.validate(&module) {
+            panic!("{name}: {}", e.emit_to_string(source));
+        }
+        assert!(
+            module
+                .entry_points
+                .iter()
+                .any(|ep| ep.name == "main" && ep.workgroup_size == [super::WORKGROUP, 1, 1]),
+            "{name}: no `main` with workgroup size {}",
+            super::WORKGROUP
+        );
+    }
+}
+
+#[test]
+fn job_struct_matches_the_host_layout() {
+    let module = parse("prep", super::prep::SOURCE);
+    let job = module
+        .types
+        .iter()
+        .find(|(_, ty)| ty.name.as_deref() == Some("Job"))
+        .map(|(_, ty)| ty.inner.clone());
+    let Some(naga::TypeInner::Struct { members, span }) = job else {
+        panic!("common.wgsl has no struct Job");
+    };
+    let names: Vec<&str> = members.iter().filter_map(|m| m.name.as_deref()).collect();
+    assert_eq!(names, JOB_FIELDS);
+    assert_eq!(
+        span as usize,
+        JOB_WORDS * 4,
+        "every field is one 4-byte word"
+    );
+}
