@@ -6,6 +6,8 @@
 
 use leptos::prelude::*;
 
+pub mod line;
+
 /// One bar.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Bar {

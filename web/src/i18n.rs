@@ -236,6 +236,62 @@ pub struct Text {
     pub error_none_yet: &'static str,
     /// Yes / no for the variant summary.
     pub liquid_alpha: &'static str,
+    /// Footer: between the exact engine's badge and the batch engine's.
+    pub footer_batch: &'static str,
+    /// Batch engine badge while the browser is asked for an adapter.
+    pub engine_detecting: &'static str,
+    /// Batch engine badge without an adapter, before the reason.
+    pub engine_cpu_f32: &'static str,
+    /// Lab: the table's tag saying it is the exact path.
+    pub lab_table_exact: &'static str,
+    /// Lab: bonds moving average slider.
+    pub lab_bonds_ma: &'static str,
+    /// Lab: bonds penalty slider.
+    pub lab_bonds_penalty: &'static str,
+    /// Lab: Yuma version switch.
+    pub lab_yuma_version: &'static str,
+    /// Lab: liquid alpha toggle.
+    pub lab_liquid_alpha: &'static str,
+    /// Lab: liquid alpha hint under Yuma3.
+    pub lab_liquid_alpha_on3: &'static str,
+    /// Lab: liquid alpha hint under Yuma1.
+    pub lab_liquid_alpha_yuma1: &'static str,
+    /// Lab: button resetting every parameter to the case's.
+    pub lab_reset_all: &'static str,
+    /// Sweep: heading.
+    pub sweep_title: &'static str,
+    /// Sweep: what it shows.
+    pub sweep_help: &'static str,
+    /// Sweep: the chart's accessible description.
+    pub sweep_desc: &'static str,
+    /// Sweep: uid picker.
+    pub sweep_uid: &'static str,
+    /// Sweep: output picker.
+    pub sweep_output: &'static str,
+    /// Sweep: points picker.
+    pub sweep_points: &'static str,
+    /// Sweep: points and time of the batched run.
+    pub sweep_time: fn(usize, &str) -> String,
+    /// Sweep and stress: shown while a batch runs.
+    pub sweep_busy: &'static str,
+    /// Sweep and stress: error heading.
+    pub sweep_error: &'static str,
+    /// Sweep: legend of the line.
+    pub sweep_legend_line: &'static str,
+    /// Sweep: legend of the marker.
+    pub sweep_marker: &'static str,
+    /// Stress: heading.
+    pub stress_title: &'static str,
+    /// Stress: the switch.
+    pub stress_toggle: &'static str,
+    /// Stress: what it does.
+    pub stress_help: &'static str,
+    /// Stress: the batch fit in a frame.
+    pub stress_fits: &'static str,
+    /// Stress: the batch took longer than a frame.
+    pub stress_over: &'static str,
+    /// Stress: subnets and kappa of the batch shown.
+    pub stress_detail: fn(usize, u16) -> String,
 }
 
 static EN: Text = Text {
@@ -261,8 +317,10 @@ static EN: Text = Text {
     home_lab_link: "Open the lab",
     home_later: "Live subnets from a light client come next.",
     lab_title: "Consensus lab",
-    lab_intro: "Pick an example subnet. Each change of kappa reruns one Yuma epoch here, in \
-                WebAssembly, with the chain's fixed-point arithmetic.",
+    lab_intro: "Pick an example subnet. Each change of a setting reruns one Yuma epoch here, \
+                in WebAssembly, with the chain's fixed-point arithmetic; the kappa sweep runs \
+                batches of epochs on your GPU through WebGPU when the browser offers an adapter, \
+                and says so when it does not.",
     lab_case: "Example subnet",
     lab_loading: "Loading…",
     lab_kappa: "Kappa",
@@ -300,6 +358,36 @@ static EN: Text = Text {
     error_kept: "The figures below are still those of the last case that loaded.",
     error_none_yet: "Pick another example subnet.",
     liquid_alpha: "liquid alpha",
+    footer_batch: "and sweeps by",
+    engine_detecting: "Looking for a WebGPU adapter…",
+    engine_cpu_f32: "CPU · f32 — no WebGPU adapter:",
+    lab_table_exact: "fixed point · bit-exact with the chain",
+    lab_bonds_ma: "Bonds moving average",
+    lab_bonds_penalty: "Bonds penalty",
+    lab_yuma_version: "Yuma version",
+    lab_liquid_alpha: "Liquid alpha",
+    lab_liquid_alpha_on3: "per-bond EMA rate from alpha_low to alpha_high",
+    lab_liquid_alpha_yuma1: "read by Yuma3 only",
+    lab_reset_all: "Reset all to the case",
+    sweep_title: "Kappa sweep",
+    sweep_help: "One batched run over kappa from 0 to 1, with the other settings above, in f32 on \
+                 the engine named here. The dot is the current kappa, from the exact table.",
+    sweep_desc: "Line chart of one uid's output against kappa from 0 to 1.",
+    sweep_uid: "UID",
+    sweep_output: "Output",
+    sweep_points: "Points",
+    sweep_time: |points, time| format!("{points} epochs in {time}"),
+    sweep_busy: " · running…",
+    sweep_error: "The batch engine failed",
+    sweep_legend_line: "Sweep (f32)",
+    sweep_marker: "current kappa (fixed point)",
+    stress_title: "128 subnets per frame?",
+    stress_toggle: "Run on every kappa change",
+    stress_help: "128 synthetic subnets of 256 uids in one batch on the engine above, at the \
+                  slider's kappa. A frame at 60 Hz lasts 16 ms.",
+    stress_fits: "fits in a 16 ms frame",
+    stress_over: "longer than a 16 ms frame",
+    stress_detail: |subnets, kappa| format!("{subnets} subnets × 256 uids at kappa {kappa}/65535"),
 };
 
 static JA: Text = Text {
@@ -325,8 +413,10 @@ static JA: Text = Text {
     home_lab_link: "ラボを開く",
     home_later: "ライトクライアントによる実際のサブネット表示は次の段階で追加します。",
     lab_title: "コンセンサス・ラボ",
-    lab_intro: "サンプルのサブネットを選んでください。kappa を変えるたびに、\
-                チェーンと同じ固定小数点演算で Yuma のエポックを WebAssembly 上で再計算します。",
+    lab_intro: "サンプルのサブネットを選んでください。設定を変えるたびに、チェーンと同じ\
+                固定小数点演算で Yuma のエポックを WebAssembly 上で再計算します。\
+                kappa スイープはブラウザが WebGPU アダプタを提供すれば GPU 上で一括計算し、\
+                提供しない場合はその旨を表示します。",
     lab_case: "サンプルのサブネット",
     lab_loading: "読み込み中…",
     lab_kappa: "Kappa",
@@ -364,6 +454,36 @@ static JA: Text = Text {
     error_kept: "下の数値は、最後に読み込めたケースのままです。",
     error_none_yet: "別のサンプルを選んでください。",
     liquid_alpha: "リキッドアルファ",
+    footer_batch: "、スイープの計算:",
+    engine_detecting: "WebGPU アダプタを確認中…",
+    engine_cpu_f32: "CPU · f32 — WebGPU アダプタなし:",
+    lab_table_exact: "固定小数点 · チェーンとビット単位で一致",
+    lab_bonds_ma: "ボンドの移動平均",
+    lab_bonds_penalty: "ボンド・ペナルティ",
+    lab_yuma_version: "Yuma のバージョン",
+    lab_liquid_alpha: "リキッドアルファ",
+    lab_liquid_alpha_on3: "ボンドごとの EMA 係数を alpha_low〜alpha_high で決める",
+    lab_liquid_alpha_yuma1: "Yuma3 でのみ有効",
+    lab_reset_all: "すべてケースの値に戻す",
+    sweep_title: "Kappa スイープ",
+    sweep_help: "上の設定のまま kappa を 0 から 1 まで動かし、ここに示すエンジンで f32 の\
+                 エポックを一括計算します。点は現在の kappa(表の厳密な値)です。",
+    sweep_desc: "kappa(0〜1)に対する 1 つの UID の出力の折れ線グラフ。",
+    sweep_uid: "UID",
+    sweep_output: "出力",
+    sweep_points: "点数",
+    sweep_time: |points, time| format!("{points} エポックを {time} で計算"),
+    sweep_busy: " · 計算中…",
+    sweep_error: "一括計算エンジンでエラーが発生しました",
+    sweep_legend_line: "スイープ(f32)",
+    sweep_marker: "現在の kappa(固定小数点)",
+    stress_title: "128 サブネットを 1 フレームで?",
+    stress_toggle: "kappa を変えるたびに実行",
+    stress_help: "256 UID の合成サブネット 128 個を、上のエンジンでスライダーの kappa により\
+                  一括計算します。60 Hz の 1 フレームは 16 ms です。",
+    stress_fits: "16 ms のフレームに収まる",
+    stress_over: "16 ms のフレームを超える",
+    stress_detail: |subnets, kappa| format!("{subnets} サブネット × 256 UID、kappa {kappa}/65535"),
 };
 
 #[cfg(test)]

@@ -1,7 +1,9 @@
 //! The taoscope web app: a Leptos client-side app that Trunk builds into static files.
 //!
 //! Everything the page shows is computed in the page: the consensus lab runs `yuma`'s bit-exact
-//! fixed-point epoch in WebAssembly on example subnets bundled under `cases/`. This file holds
+//! fixed-point epoch in WebAssembly on example subnets bundled under `cases/`, and batches of
+//! `f32` epochs (sweeps, stress runs) on WebGPU through `yuma-gpu`, or on the CPU when the
+//! browser has no adapter ([`engine`] picks and says which). This file holds
 //! the root component, the layout every page shares (header, navigation, language switch,
 //! footer with the engine badge) and the app-wide context; each route is one file under
 //! `routes/`. There is no server side: no SSR, no hydration, no API, so the `dist/` folder can
@@ -13,16 +15,17 @@ use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::path;
 
 pub mod api;
+pub mod bench;
 pub mod chart;
+pub mod engine;
 pub mod i18n;
 pub mod routes;
 
 use i18n::{I18n, Lang, use_i18n};
 
-/// Which engine computed the figures on the page, for the badge in the footer and the lab.
-///
-/// Only the CPU engine exists so far; the WebGPU engine will add a variant and set the context
-/// once it has an adapter.
+/// Which engine computed the exact figures on the page (the ranking table), for the badge in
+/// the footer and the lab. Batches of `f32` epochs have their own engine and badge
+/// ([`engine::BatchEngine`]): the table never runs on the GPU.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum EngineKind {
@@ -83,6 +86,8 @@ fn document_base_path() -> BasePath {
 pub fn App() -> impl IntoView {
     I18n::provide();
     provide_context(EngineCtx(RwSignal::new(EngineKind::default())));
+    engine::BatchCtx::provide();
+    bench::install();
     let base = document_base_path();
     provide_context(base.clone());
     view! {
@@ -123,7 +128,8 @@ fn Layout(children: Children) -> impl IntoView {
             <main class="site-main">{children()}</main>
             <footer class="site-footer">
                 <p>
-                    {move || i18n.t().footer_engine} " " <EngineBadge />
+                    {move || i18n.t().footer_engine} " " <EngineBadge /> " "
+                    {move || i18n.t().footer_batch} " " <engine::BatchBadge />
                 </p>
                 <p class="muted">{move || i18n.t().footer_trust}</p>
             </footer>

@@ -1,28 +1,39 @@
-//! `/lab`: the consensus lab. Pick a bundled example subnet, move kappa, and every input event
-//! reruns one Yuma epoch in the page with `yuma::fixed` (the chain's own arithmetic), then redraws
-//! the ranking table and the incentive chart.
+//! `/lab`: the consensus lab. Pick a bundled example subnet, move kappa, the bonds settings, the
+//! Yuma version or liquid alpha, and every input event reruns one Yuma epoch in the page with
+//! `yuma::fixed` (the chain's own arithmetic), then redraws the ranking table and the incentive
+//! chart. The kappa sweep ([`sweep`]) and the stress panel ([`stress`]) run batches of `f32`
+//! epochs on the batch engine (WebGPU, or the CPU when there is no adapter, and the page says
+//! which); the table never does.
 //!
 //! The case in memory is only replaced by one that loaded and parsed, so a failed fetch or a bad
 //! file shows an error panel above figures that stay as they were. One epoch only: multi-epoch
-//! replays (bonds carried over) and the GPU engine come with later issues.
+//! replays (bonds carried over) come with a later issue.
+
+mod stress;
+mod sweep;
+
+pub use sweep::kappa_points;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_query_map;
-use yuma::{EpochInput, EpochOutput, YumaVersion};
+use yuma::{EpochInput, EpochOutput, EpochParams, LiquidAlpha, YumaVersion};
 
 use crate::EngineBadge;
 use crate::api::{self, CaseEntry, LoadError};
 use crate::chart::{Bar, BarChart};
 use crate::i18n::{Lang, Text, use_i18n};
 
-/// A case that loaded, with the kappa it came with.
+/// A case that loaded, with the parameters it came with.
 #[derive(Clone, Debug, PartialEq)]
 struct Loaded {
     entry: CaseEntry,
     description: Option<String>,
     input: EpochInput,
-    case_kappa: u16,
+    /// The case's own parameters, for the reset buttons.
+    case_params: EpochParams,
+    /// Counts loads, so that views keyed on the case see a reload of the same case.
+    serial: u64,
 }
 
 /// One epoch's output and how long it took.
@@ -141,8 +152,10 @@ fn format_ms(ms: f64) -> String {
         format!("{ms:.3} ms")
     } else if ms < 10.0 {
         format!("{ms:.2} ms")
-    } else {
+    } else if ms < 1000.0 {
         format!("{ms:.1} ms")
+    } else {
+        format!("{:.2} s", ms / 1000.0)
     }
 }
 
@@ -170,6 +183,153 @@ fn variant_label(input: &EpochInput, t: &Text) -> String {
     match params.liquid_alpha {
         Some(_) => format!("{yuma} + {}", t.liquid_alpha),
         None => yuma.to_owned(),
+    }
+}
+
+/// Parameter of a proportion slider shown as `0.9000 (900000/1000000)`.
+fn ratio_text(value: u64, max: u64) -> String {
+    let p = if max == 0 {
+        0.0
+    } else {
+        value as f64 / max as f64
+    };
+    format!("{p:.4} ({value}/{max})")
+}
+
+/// Sliders and toggles for the parameters besides kappa: bonds moving average, bonds penalty,
+/// Yuma version, liquid alpha. Each input event writes the parameter into the case in memory,
+/// which reruns the epoch (the table) and, debounced, the sweep.
+#[component]
+fn ParamControls(
+    loaded: RwSignal<Option<Loaded>>,
+    params: Memo<Option<EpochParams>>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let set_param = move |f: &dyn Fn(&mut EpochParams)| {
+        loaded.update(|l| {
+            if let Some(l) = l {
+                f(l.input.params_mut());
+            }
+        });
+    };
+    let get = move |f: fn(&EpochParams) -> u64| params.with(|p| p.as_ref().map(f));
+    let disabled = move || params.with(Option::is_none);
+    let yuma3 = move || params.with(|p| p.as_ref().is_some_and(|p| p.yuma == YumaVersion::Yuma3));
+    let liquid = move || params.with(|p| p.as_ref().is_some_and(|p| p.liquid_alpha.is_some()));
+    let changed = move || {
+        loaded.with(|l| {
+            l.as_ref()
+                .is_some_and(|l| *l.input.params() != l.case_params)
+        })
+    };
+    view! {
+        <div class="param-grid">
+            <div class="field">
+                <label for="bonds-ma">{move || i18n.t().lab_bonds_ma}</label>
+                <input
+                    id="bonds-ma"
+                    type="range"
+                    min="0"
+                    max="1000000"
+                    step="1"
+                    disabled=disabled
+                    prop:value=move || get(|p| p.bonds_moving_average).unwrap_or(900_000).to_string()
+                    on:input=move |ev| {
+                        if let Ok(v) = event_target_value(&ev).parse::<u64>() {
+                            set_param(&|p| p.bonds_moving_average = v.min(1_000_000));
+                        }
+                    }
+                />
+                <output for="bonds-ma" class="param-value" id="bonds-ma-value">
+                    {move || get(|p| p.bonds_moving_average).map(|v| ratio_text(v, 1_000_000))}
+                </output>
+            </div>
+            <div class="field">
+                <label for="bonds-penalty">{move || i18n.t().lab_bonds_penalty}</label>
+                <input
+                    id="bonds-penalty"
+                    type="range"
+                    min="0"
+                    max="65535"
+                    step="1"
+                    disabled=disabled
+                    prop:value=move || get(|p| u64::from(p.bonds_penalty)).unwrap_or(65535).to_string()
+                    on:input=move |ev| {
+                        if let Ok(v) = event_target_value(&ev).parse::<u16>() {
+                            set_param(&|p| p.bonds_penalty = v);
+                        }
+                    }
+                />
+                <output for="bonds-penalty" class="param-value" id="bonds-penalty-value">
+                    {move || get(|p| u64::from(p.bonds_penalty)).map(|v| ratio_text(v, 65535))}
+                </output>
+            </div>
+            <div class="field">
+                <span class="field-label" id="yuma-label">{move || i18n.t().lab_yuma_version}</span>
+                <div class="segmented" role="radiogroup" aria-labelledby="yuma-label">
+                    {[(YumaVersion::Yuma1, "yuma1", "Yuma1"), (YumaVersion::Yuma3, "yuma3", "Yuma3")]
+                        .into_iter()
+                        .map(|(version, id, name)| {
+                            view! {
+                                <label class="segment">
+                                    <input
+                                        type="radio"
+                                        name="yuma"
+                                        id=id
+                                        value=id
+                                        disabled=disabled
+                                        prop:checked=move || {
+                                            params.with(|p| p.as_ref().is_some_and(|p| p.yuma == version))
+                                        }
+                                        on:change=move |_| set_param(&|p| p.yuma = version)
+                                    />
+                                    <span>{name}</span>
+                                </label>
+                            }
+                        })
+                        .collect_view()}
+                </div>
+            </div>
+            <div class="field">
+                <label class="toggle" for="liquid-alpha">
+                    <input
+                        id="liquid-alpha"
+                        type="checkbox"
+                        disabled=disabled
+                        prop:checked=liquid
+                        on:change=move |ev| {
+                            let on = event_target_checked(&ev);
+                            let case_alpha = loaded
+                                .with_untracked(|l| l.as_ref().and_then(|l| l.case_params.liquid_alpha));
+                            set_param(&|p| {
+                                p.liquid_alpha = on.then(|| case_alpha.unwrap_or_else(LiquidAlpha::default));
+                            });
+                        }
+                    />
+                    <span>{move || i18n.t().lab_liquid_alpha}</span>
+                </label>
+                <span class="hint muted">
+                    {move || if yuma3() { i18n.t().lab_liquid_alpha_on3 } else { i18n.t().lab_liquid_alpha_yuma1 }}
+                </span>
+            </div>
+            <div class="field reset-field">
+                <button
+                    type="button"
+                    id="reset-params"
+                    class="button small"
+                    disabled=move || !changed()
+                    on:click=move |_| {
+                        loaded.update(|l| {
+                            if let Some(l) = l {
+                                *l.input.params_mut() = l.case_params.clone();
+                            }
+                        });
+                    }
+                >
+                    {move || i18n.t().lab_reset_all}
+                </button>
+            </div>
+        </div>
     }
 }
 
@@ -222,12 +382,13 @@ pub fn Lab() -> impl IntoView {
                     // One untimed epoch first: the browser compiles wasm functions lazily on
                     // their first call, and that belongs to loading, not to the epoch time.
                     std::hint::black_box(yuma::fixed::epoch(&case.input));
-                    let case_kappa = case.input.params().kappa;
+                    let case_params = case.input.params().clone();
                     loaded.try_set(Some(Loaded {
                         entry,
                         description: case.description,
                         input: case.input,
-                        case_kappa,
+                        case_params,
+                        serial: mine,
                     }));
                     error.try_set(None);
                 }
@@ -246,6 +407,7 @@ pub fn Lab() -> impl IntoView {
             }
         });
     };
+    let params = Memo::new(move |_| loaded.with(|l| l.as_ref().map(|l| l.input.params().clone())));
     let run = Memo::new(move |_| loaded.with(|l| l.as_ref().map(|l| timed_epoch(&l.input))));
     let table_rows =
         Memo::new(move |_| run.with(|r| r.as_ref().map(|r| rows(&r.out)).unwrap_or_default()));
@@ -340,10 +502,10 @@ pub fn Lab() -> impl IntoView {
                         type="button"
                         class="button small"
                         disabled=move || {
-                            loaded.with(|l| l.as_ref().is_none_or(|l| l.input.params().kappa == l.case_kappa))
+                            loaded.with(|l| l.as_ref().is_none_or(|l| l.input.params().kappa == l.case_params.kappa))
                         }
                         on:click=move |_| {
-                            if let Some(k) = loaded.with_untracked(|l| l.as_ref().map(|l| l.case_kappa)) {
+                            if let Some(k) = loaded.with_untracked(|l| l.as_ref().map(|l| l.case_params.kappa)) {
                                 set_kappa(k);
                             }
                         }
@@ -352,6 +514,7 @@ pub fn Lab() -> impl IntoView {
                     </button>
                 </div>
                 <p class="help muted">{move || i18n.t().lab_kappa_help}</p>
+                <ParamControls loaded=loaded params=params />
             </div>
 
             <ErrorBoundary fallback=move |errors| {
@@ -458,9 +621,14 @@ pub fn Lab() -> impl IntoView {
                     />
                 </div>
 
+                <sweep::Sweep loaded=loaded fixed=run />
+
                 <div class="card table-card">
                     <div class="card-head">
                         <h2>{move || i18n.t().lab_table_title}</h2>
+                        <span class="exact-tag" id="table-engine" data-engine="cpu-fixed">
+                            {move || i18n.t().lab_table_exact}
+                        </span>
                     </div>
                     <div class="table-scroll">
                         <table class="ranking" id="ranking">
@@ -535,6 +703,7 @@ pub fn Lab() -> impl IntoView {
                         </table>
                     </div>
                 </div>
+                <stress::Stress kappa=kappa />
             </div>
         </section>
     }
