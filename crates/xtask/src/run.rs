@@ -46,6 +46,22 @@ fn quote(a: &OsStr) -> String {
 }
 
 /// `cargo` as invoked by this xtask (the same toolchain).
+///
+/// Mesa's Vulkan loader (lavapipe, the GPU tests' adapter in CI) prints an error line for every
+/// device it opens when `XDG_RUNTIME_DIR` is unset, as it is for root in CI; a private runtime
+/// folder keeps test output about tests.
 pub fn cargo() -> Command {
-    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+    let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    if std::env::var_os("XDG_RUNTIME_DIR").is_none() {
+        let dir = std::env::temp_dir().join("taoscope-xdg-runtime");
+        if std::fs::create_dir_all(&dir).is_ok() {
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                let _ = std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700));
+            }
+            cmd.env("XDG_RUNTIME_DIR", dir);
+        }
+    }
+    cmd
 }
