@@ -10,56 +10,10 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const DIST = path.resolve(process.env.TAOSCOPE_DIST ?? path.join(ROOT, 'dist'));
-const CASES = path.join(ROOT, 'public', 'cases');
-const OUTPUT = path.join(ROOT, 'tests', 'output');
-const BIN = process.env.TAOSCOPE_BIN ?? path.join(ROOT, 'target', 'debug', 'taoscope');
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-
-const TYPES = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.wasm': 'application/wasm',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.py': 'text/plain; charset=utf-8',
-};
-
-/** A static server for dist/: files as they are, index.html for app routes (no extension). */
-function serveDist() {
-  const server = http.createServer((req, res) => {
-    const url = new URL(req.url, 'http://localhost');
-    let rel = decodeURIComponent(url.pathname);
-    let file = path.resolve(DIST, '.' + rel);
-    if (!file.startsWith(DIST + path.sep) && file !== DIST) {
-      res.writeHead(403).end('forbidden');
-      return;
-    }
-    if (!fs.existsSync(file) || fs.statSync(file).isDirectory()) {
-      if (path.extname(rel) !== '') {
-        res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
-        return;
-      }
-      file = path.join(DIST, 'index.html');
-    }
-    const type = TYPES[path.extname(file)] ?? 'application/octet-stream';
-    res.writeHead(200, { 'content-type': type, 'cache-control': 'no-store' });
-    fs.createReadStream(file).pipe(res);
-  });
-  return new Promise((resolve) => {
-    server.listen(0, '127.0.0.1', () => resolve(server));
-  });
-}
+import { BASE_ARGS, BIN, CASES, CHROMIUM, DIST, OUTPUT, serveDist } from './serve.mjs';
 
 /** Runs the CLI on a case file and returns its JSON. */
 function cli(caseFile) {
@@ -159,15 +113,7 @@ describe('consensus lab', () => {
     base = `http://127.0.0.1:${server.address().port}`;
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: [
-        '--headless=new',
-        '--no-sandbox',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        '--disable-dev-shm-usage',
-      ],
+      args: BASE_ARGS,
     });
   });
 

@@ -1,4 +1,4 @@
-// Shared by gpu.test.mjs and tests/bench/browser-bench.mjs: a static server for dist/ and the
+// Shared by lab.test.mjs, gpu.test.mjs and tests/bench/browser-bench.mjs: a static server for dist/ and the
 // Chromium flags. Not a test file (node --test only picks up *.test.mjs here).
 
 import fs from 'node:fs';
@@ -13,7 +13,8 @@ export const OUTPUT = path.join(ROOT, 'tests', 'output');
 export const BIN = process.env.TAOSCOPE_BIN ?? path.join(ROOT, 'target', 'debug', 'taoscope');
 export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 
-/** The flags lab.test.mjs uses; WebGPU tests add `--enable-unsafe-webgpu`. */
+/** Chromium flags that work as root on a closed network; WebGPU tests add
+ * `--enable-unsafe-webgpu`. */
 export const BASE_ARGS = [
   '--headless=new',
   '--no-sandbox',
