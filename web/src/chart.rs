@@ -142,6 +142,22 @@ pub fn layout(bars: &[Bar]) -> Layout {
 }
 
 /// The chart. `title` and `desc` label it for screen readers; each bar has a tooltip.
+/// Horizontal grid lines from `left` to `right` with their value labels left of the plot;
+/// shared by the bar and line charts, each with its own margins.
+pub(crate) fn y_grid(ticks: &[Tick], left: f64, right: f64) -> impl IntoView + use<> {
+    ticks
+        .iter()
+        .map(|t| {
+            view! {
+                <line x1=left x2=right y1=t.at y2=t.at></line>
+                <text class="y-label" x=left - 6.0 y=t.at + 4.0 text-anchor="end">
+                    {t.label.clone()}
+                </text>
+            }
+        })
+        .collect_view()
+}
+
 #[component]
 pub fn BarChart(
     /// The bars, in the order to draw them.
@@ -164,23 +180,7 @@ pub fn BarChart(
             aria-label=move || title.get()
         >
             <desc>{move || desc.get()}</desc>
-            <g class="grid">
-                {move || {
-                    geometry
-                        .read()
-                        .y_ticks
-                        .iter()
-                        .map(|t| {
-                            view! {
-                                <line x1=LEFT x2=WIDTH - RIGHT y1=t.at y2=t.at></line>
-                                <text class="y-label" x=LEFT - 6.0 y=t.at + 4.0 text-anchor="end">
-                                    {t.label.clone()}
-                                </text>
-                            }
-                        })
-                        .collect_view()
-                }}
-            </g>
+            <g class="grid">{move || y_grid(&geometry.read().y_ticks, LEFT, WIDTH - RIGHT)}</g>
             <g class="bars">
                 {move || {
                     geometry

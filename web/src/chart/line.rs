@@ -6,7 +6,7 @@
 
 use leptos::prelude::*;
 
-use super::{Tick, nice_ticks};
+use super::{Tick, nice_ticks, y_grid};
 
 const WIDTH: f64 = 960.0;
 const HEIGHT: f64 = 280.0;
@@ -130,23 +130,7 @@ pub fn LineChart(
             aria-label=move || title.get()
         >
             <desc>{move || desc.get()}</desc>
-            <g class="grid">
-                {move || {
-                    geometry
-                        .read()
-                        .y_ticks
-                        .iter()
-                        .map(|t| {
-                            view! {
-                                <line x1=LEFT x2=WIDTH - RIGHT y1=t.at y2=t.at></line>
-                                <text class="y-label" x=LEFT - 6.0 y=t.at + 4.0 text-anchor="end">
-                                    {t.label.clone()}
-                                </text>
-                            }
-                        })
-                        .collect_view()
-                }}
-            </g>
+            <g class="grid">{move || y_grid(&geometry.read().y_ticks, LEFT, WIDTH - RIGHT)}</g>
             <path class="area" d=move || geometry.read().area.clone()></path>
             <path class="series" d=move || geometry.read().line.clone()></path>
             <line class="axis" x1=LEFT x2=WIDTH - RIGHT y1=move || geometry.read().axis_y y2=move || geometry.read().axis_y></line>
