@@ -397,18 +397,28 @@ impl State {
         or_equal: bool,
         prefix: Vec<u8>,
     ) -> Option<Vec<trie::Nibble>> {
-        let lower = if or_equal {
-            Bound::Included(key)
-        } else {
-            Bound::Excluded(key)
-        };
-        self.nodes
-            .range((lower, Bound::Unbounded))
-            .next()
-            .map(|(k, _)| k)
-            .filter(|k| k.starts_with(&prefix))
-            .map(|k| u8_to_nibbles(k))
+        first_key_from(&self.nodes, key, or_equal, &prefix).map(|k| u8_to_nibbles(k))
     }
+}
+
+/// The first key of a sorted map after `before` (or at it, with `or_equal`) that starts with
+/// `prefix`: the one question every trie walk here (node cache, branch search, root
+/// calculation) asks of the storage it walks.
+fn first_key_from<'a, V>(
+    map: &'a BTreeMap<Vec<u8>, V>,
+    before: Vec<u8>,
+    or_equal: bool,
+    prefix: &[u8],
+) -> Option<&'a Vec<u8>> {
+    let lower = if or_equal {
+        Bound::Included(before)
+    } else {
+        Bound::Excluded(before)
+    };
+    map.range((lower, Bound::Unbounded))
+        .next()
+        .map(|(k, _)| k)
+        .filter(|k| k.starts_with(prefix))
 }
 
 /// The first storage key after `key` (or at it) under `prefix`, in nibbles; only keys with a
@@ -426,18 +436,13 @@ fn next_storage_key(
         no_branch_search: true,
     });
     loop {
-        let before: Vec<u8> = search.key_before().collect();
         let prefix: Vec<u8> = search.prefix().collect();
-        let lower = if search.or_equal() {
-            Bound::Included(before)
-        } else {
-            Bound::Excluded(before)
-        };
-        let found = storage
-            .range((lower, Bound::Unbounded))
-            .next()
-            .map(|(k, _)| k)
-            .filter(|k| k.starts_with(&prefix));
+        let found = first_key_from(
+            storage,
+            search.key_before().collect(),
+            search.or_equal(),
+            &prefix,
+        );
         match search.inject(found.map(|k| k.iter().copied())) {
             branch_search::BranchSearch::NextKey(next) => search = next,
             branch_search::BranchSearch::Found {
@@ -469,18 +474,9 @@ pub fn state_root(storage: &Storage, version: TrieEntryVersion) -> [u8; 32] {
                 return hash;
             }
             trie::calculate_root::RootMerkleValueCalculation::NextKey(req) => {
-                let before: Vec<u8> = req.key_before().collect();
                 let prefix: Vec<u8> = req.prefix().collect();
-                let lower = if req.or_equal() {
-                    Bound::Included(before)
-                } else {
-                    Bound::Excluded(before)
-                };
-                let found = storage
-                    .range((lower, Bound::Unbounded))
-                    .next()
-                    .map(|(k, _)| k)
-                    .filter(|k| k.starts_with(&prefix));
+                let found =
+                    first_key_from(storage, req.key_before().collect(), req.or_equal(), &prefix);
                 calc = req.inject_key(found.map(|k| k.iter().copied()));
             }
             trie::calculate_root::RootMerkleValueCalculation::StorageValue(req) => {
