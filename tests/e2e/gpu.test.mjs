@@ -11,10 +11,9 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { BASE_ARGS, BIN, CASES, CHROMIUM, DIST, OUTPUT, serveDist } from './serve.mjs';
+import { BASE_ARGS, BIN, CASES, CHROMIUM, OUTPUT, startFixture } from './serve.mjs';
 
 const TOLERANCE = 1e-5;
 
@@ -95,15 +94,7 @@ let tmp;
 const pageErrors = [];
 
 before(async () => {
-  assert.ok(
-    fs.existsSync(path.join(DIST, 'index.html')),
-    `${DIST}/index.html is missing: build the app first (trunk build --release)`,
-  );
-  assert.ok(fs.existsSync(BIN), `${BIN} is missing: cargo build -p taoscope-cli`);
-  fs.mkdirSync(OUTPUT, { recursive: true });
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'taoscope-gpu-'));
-  server = await serveDist();
-  base = `http://127.0.0.1:${server.address().port}`;
+  ({ server, base, tmp } = await startFixture('taoscope-gpu-'));
 });
 
 after(async () => {

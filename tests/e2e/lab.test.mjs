@@ -10,10 +10,9 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { BASE_ARGS, BIN, CASES, CHROMIUM, DIST, OUTPUT, serveDist } from './serve.mjs';
+import { BASE_ARGS, BIN, CASES, CHROMIUM, OUTPUT, startFixture } from './serve.mjs';
 
 /** Runs the CLI on a case file and returns its JSON. */
 function cli(caseFile) {
@@ -102,15 +101,7 @@ describe('consensus lab', () => {
   const index = JSON.parse(fs.readFileSync(path.join(CASES, 'index.json'), 'utf8')).cases;
 
   before(async () => {
-    assert.ok(
-      fs.existsSync(path.join(DIST, 'index.html')),
-      `${DIST}/index.html is missing: build the app first (trunk build --release)`,
-    );
-    assert.ok(fs.existsSync(BIN), `${BIN} is missing: cargo build -p taoscope-cli`);
-    fs.mkdirSync(OUTPUT, { recursive: true });
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'taoscope-e2e-'));
-    server = await serveDist();
-    base = `http://127.0.0.1:${server.address().port}`;
+    ({ server, base, tmp } = await startFixture('taoscope-e2e-'));
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: BASE_ARGS,

@@ -1,8 +1,10 @@
 // Shared by lab.test.mjs, gpu.test.mjs and tests/bench/browser-bench.mjs: a static server for dist/ and the
 // Chromium flags. Not a test file (node --test only picks up *.test.mjs here).
 
+import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -60,4 +62,19 @@ export function serveDist() {
   return new Promise((resolve) => {
     server.listen(0, '127.0.0.1', () => resolve(server));
   });
+}
+
+/** What every browser test needs first: dist/ and the CLI present (a missing one fails the
+ * run, it is never skipped), the screenshot folder, a temp folder named after `tmpPrefix`, and
+ * the server. Resolves to `{ server, base, tmp }`. */
+export async function startFixture(tmpPrefix) {
+  assert.ok(
+    fs.existsSync(path.join(DIST, 'index.html')),
+    `${DIST}/index.html is missing: build the app first (trunk build --release)`,
+  );
+  assert.ok(fs.existsSync(BIN), `${BIN} is missing: cargo build -p taoscope-cli`);
+  fs.mkdirSync(OUTPUT, { recursive: true });
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), tmpPrefix));
+  const server = await serveDist();
+  return { server, base: `http://127.0.0.1:${server.address().port}`, tmp };
 }
