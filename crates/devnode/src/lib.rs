@@ -21,11 +21,13 @@
 pub mod chain;
 pub mod grandpa;
 pub mod keys;
+pub mod proof;
 pub mod runtime;
 mod scale;
 pub mod spec;
 
 pub use chain::{Block, Chain, ChainError, FinalizeError, ProduceError, TransactionOutcome};
 pub use keys::{DevKeys, KeyError};
+pub use proof::ProofError;
 pub use runtime::CallError;
 pub use spec::{DevSpec, SpecError};
