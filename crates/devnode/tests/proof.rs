@@ -1,7 +1,8 @@
 //! Storage and call proofs checked the way a smoldot light client checks them: decoded and
-//! verified by `trie::proof_decode` against the state root of the block's header, and runtime
+//! verified by `trie::proof_decode` against the state root of the block's header, runtime
 //! calls re-executed with smoldot's executor reading nothing but the proof (the runtime itself
-//! included, taken from the proof's `:code`).
+//! included, taken from the proof's `:code`), and storage maps listed with
+//! `trie::prefix_proof`, one storage proof per trie level, as smoldot-light iterates them.
 //!
 //! Values are compared with what the full node holds; a tampered proof and a pruned block must
 //! fail, so a check that accepts anything would not pass.
@@ -15,8 +16,8 @@ use devnode::spec::storage_value_key;
 use devnode::{Chain, DevKeys, DevSpec, ProofError, proof};
 use smoldot::executor::{self, host::HostVmPrototype, runtime_call};
 use smoldot::header;
-use smoldot::trie::Nibble;
 use smoldot::trie::proof_decode::{self, DecodedTrieProof};
+use smoldot::trie::{self, Nibble, prefix_proof};
 
 fn chain() -> Chain {
     let keys = DevKeys::alice();
@@ -340,4 +341,65 @@ fn next_key_and_merkle_value_proofs_answer_like_the_state() {
         }
     }
     assert!(asked >= 400);
+}
+
+/// Storage queries the way smoldot-light's sync service makes them from storage proofs:
+/// a prefix scan (`trie::prefix_proof`, one proof per trie level, as for iterating a storage
+/// map) and the Merkle value of `:code` (asked through its parent key `:cod`, which the light
+/// client uses to notice runtime changes).
+#[test]
+fn prefix_scans_and_merkle_values_through_storage_proofs() {
+    let chain = chain();
+    let at = chain.genesis_hash();
+    let root = state_root(&chain, &at);
+    let pallet = &storage_value_key("SubtensorModule", "")[..16];
+    let expected: Vec<(Vec<u8>, Vec<u8>)> = chain
+        .state()
+        .storage()
+        .iter()
+        .filter(|(k, _)| k.starts_with(pallet))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    assert!(expected.len() > 10);
+
+    let mut scan = prefix_proof::prefix_scan(prefix_proof::Config {
+        prefix: pallet,
+        trie_root_hash: root,
+        full_storage_values_required: true,
+    });
+    let mut rounds = 0;
+    let mut entries = loop {
+        let keys: Vec<Vec<u8>> = scan
+            .requested_keys()
+            .map(|k| trie::nibbles_to_bytes_suffix_extend(k).collect())
+            .collect();
+        let proof = chain.storage_proof(&at, &keys).unwrap();
+        rounds += 1;
+        match scan.resume_all_keys(&proof).map_err(|(_, e)| e).unwrap() {
+            prefix_proof::ResumeOutcome::InProgress(next) => scan = next,
+            prefix_proof::ResumeOutcome::Success { entries, .. } => break entries,
+        }
+    };
+    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    let entries: Vec<(Vec<u8>, Vec<u8>)> = entries
+        .into_iter()
+        .map(|(k, v)| match v {
+            prefix_proof::StorageValue::Value(v) => (k, v),
+            prefix_proof::StorageValue::Hash(_) => panic!("value required"),
+        })
+        .collect();
+    assert_eq!(entries, expected);
+    eprintln!(
+        "prefix scan of SubtensorModule: {} entries in {rounds} proofs",
+        entries.len()
+    );
+
+    let proof = chain.storage_proof(&at, &[b":cod".to_vec()]).unwrap();
+    let decoded = verify(&proof);
+    let code = nibbles(b":code");
+    let proven = decoded
+        .closest_descendant_merkle_value(&root, to_nibble_iter(&code))
+        .unwrap();
+    assert_eq!(proven, chain.state().nodes().get(&code).map(Vec::as_slice));
+    assert!(proven.is_some());
 }
