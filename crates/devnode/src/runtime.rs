@@ -8,6 +8,8 @@
 //! state. When the runtime asks for the state root, smoldot recomputes only the nodes above
 //! changed keys and takes every untouched subtree's Merkle value from the node cache; with
 //! `track_nodes` the call reports the new and removed nodes, which [`State::apply`] folds in.
+//! [`State::call_recorded`] also lists the storage questions a call asks ([`Access`]), which
+//! [`crate::proof`] turns into the proof a light client re-executes the call with.
 //! Without the cache each block rehashed the whole state (the 0.8 MB runtime included): 15,000
 //! next-key requests per block. Child tries are not supported (subtensor's runtime has none).
 
@@ -245,7 +247,7 @@ impl State {
         }
     }
 
-    /// Key (nibbles) of the first node at or below `key` (in nibbles): since a key sorts before its
+    /// Key (nibbles) of the first node at or below `key`: since a key sorts before its
     /// extensions, it is the first node not smaller than `key`, if it starts with `key`.
     pub fn closest_descendant(&self, key: &[u8]) -> Option<&Vec<u8>> {
         self.nodes
@@ -305,9 +307,9 @@ impl State {
         self.call_recorded(runtime, function, parameter, diff, track_nodes, None)
     }
 
-    /// [`call`](Self::call) that also appends every storage question the runtime asks to
-    /// `accesses`, when given: what a proof of the call must cover. Questions the diff answers
-    /// are recorded too (a superset does no harm).
+    /// [`call`](Self::call) that also appends every storage question the state answers to
+    /// `accesses`, when given: what a proof of the call must cover. Questions that `diff`
+    /// answers by itself never reach the state and are not recorded (proofs use an empty diff).
     pub fn call_recorded(
         &self,
         runtime: HostVmPrototype,
