@@ -21,6 +21,8 @@
 pub mod chain;
 pub mod grandpa;
 pub mod keys;
+pub mod net_io;
+pub mod network;
 pub mod runtime;
 mod scale;
 pub mod spec;

@@ -1,30 +1,44 @@
 //! `devnode`: runs the development chain in the terminal, one block every `--interval-ms`,
-//! finalizing each, and prints the chain spec a client needs to follow it.
+//! finalizing each. With `--port` it also listens for libp2p peers (TCP and WebSocket on one
+//! port) and writes a chain spec naming itself as boot node, so a light client can sync from it.
 //!
-//! This is the thin shell around [`devnode::Chain`]: it owns the clock and the loop. It has no
-//! networking yet, so a client cannot connect to it; that is the next stage (see the crate
-//! README). The clock is synthetic: it starts `--backdate-secs` in the past and advances one
-//! slot per block, so blocks can come faster than the runtime's slot duration while staying in
-//! the past for clients that reject blocks from the future.
+//! This is the thin shell around [`devnode::Chain`] and [`devnode::network::Network`]: it owns
+//! the clock and the loop. The clock is synthetic: it starts at `--clock-start` (a fixed date by
+//! default, so a restarted node rebuilds the very same blocks) or `--backdate-secs` before now,
+//! and advances one slot per block, so blocks can come faster than the runtime's slot duration
+//! while staying in the past for clients that reject blocks from the future. SIGINT/SIGTERM end
+//! the process; the chain lives in memory, so there is nothing to flush.
 
 use std::process::ExitCode;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use devnode::net_io::{self, Listener, ServeConfig};
+use devnode::network::Network;
 use devnode::{Chain, DevKeys, DevSpec};
 
-const USAGE: &str = "usage: devnode [--blocks N] [--interval-ms MS] [--backdate-secs S] \
-[--key URI] [--spec-out PATH] [--print-spec]
+/// Default chain clock start: 2026-01-01T00:00:00Z. Fixed so that every run builds the same
+/// chain (same timestamps, same hashes), which lets a light client resume after a restart.
+const DEFAULT_CLOCK_START_SECS: u64 = 1_767_225_600;
+
+/// Seed of the node's libp2p identity: fixed, so the boot node address survives restarts.
+const IDENTITY_SEED: [u8; 32] = *b"taoscope devnode identity seed 1";
+
+const USAGE: &str = "usage: devnode [--port P] [--blocks N] [--interval-ms MS] \
+[--clock-start SECS | --backdate-secs S] [--key URI] [--spec-out PATH] [--print-spec]
+  --port P            listen for libp2p peers on 127.0.0.1:P (TCP and /ws; 0 picks a port)
   --print-spec        print the development chain spec (JSON) on stdout and exit
   --blocks N          stop after N blocks (default: run forever)
-  --interval-ms MS    wall-clock pause between blocks (default 0)
-  --backdate-secs S   start the chain clock S seconds in the past (default 86400)
+  --interval-ms MS    wall-clock pause between blocks (default 0, or 1000 with --port)
+  --clock-start SECS  chain clock of block 1, unix seconds (default 2026-01-01)
+  --backdate-secs S   start the chain clock S seconds before now instead
   --key URI           authority secret URI (default //Alice)
   --spec-out PATH     write the development chain spec (JSON) to PATH";
 
 struct Args {
+    port: Option<u16>,
     blocks: Option<u64>,
-    interval: Duration,
-    backdate: Duration,
+    interval: Option<Duration>,
+    clock_start: Duration,
     key: String,
     spec_out: Option<String>,
     print_spec: bool,
@@ -32,9 +46,10 @@ struct Args {
 
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
+        port: None,
         blocks: None,
-        interval: Duration::ZERO,
-        backdate: Duration::from_secs(86_400),
+        interval: None,
+        clock_start: Duration::from_secs(DEFAULT_CLOCK_START_SECS),
         key: "//Alice".into(),
         spec_out: None,
         print_spec: false,
@@ -45,8 +60,20 @@ fn parse_args() -> Result<Args, String> {
         let number = |v: String| v.parse::<u64>().map_err(|e| format!("{flag}: {e}"));
         match flag.as_str() {
             "--blocks" => args.blocks = Some(number(value()?)?),
-            "--interval-ms" => args.interval = Duration::from_millis(number(value()?)?),
-            "--backdate-secs" => args.backdate = Duration::from_secs(number(value()?)?),
+            "--port" => {
+                let port = number(value()?)?;
+                args.port =
+                    Some(u16::try_from(port).map_err(|_| format!("--port {port}: too large"))?);
+            }
+            "--interval-ms" => args.interval = Some(Duration::from_millis(number(value()?)?)),
+            "--clock-start" => args.clock_start = Duration::from_secs(number(value()?)?),
+            "--backdate-secs" => {
+                let back = Duration::from_secs(number(value()?)?);
+                let now = SystemTime::now()
+                    .duration_since(UNIX_EPOCH)
+                    .map_err(|e| e.to_string())?;
+                args.clock_start = now.saturating_sub(back);
+            }
             "--key" => args.key = value()?,
             "--spec-out" => args.spec_out = Some(value()?),
             "--print-spec" => args.print_spec = true,
@@ -80,13 +107,10 @@ fn main() -> ExitCode {
 fn run(args: Args) -> Result<(), String> {
     let started = Instant::now();
     let keys = DevKeys::from_secret_uri(&args.key).map_err(|e| e.to_string())?;
-    let spec = DevSpec::raonet(&keys).map_err(|e| e.to_string())?;
-    if args.print_spec {
+    let mut spec = DevSpec::raonet(&keys).map_err(|e| e.to_string())?;
+    if args.print_spec && args.port.is_none() {
         println!("{}", spec.json());
         return Ok(());
-    }
-    if let Some(path) = &args.spec_out {
-        std::fs::write(path, spec.json()).map_err(|e| format!("{path}: {e}"))?;
     }
     let mut chain = Chain::new(&spec, keys).map_err(|e| e.to_string())?;
     println!(
@@ -97,10 +121,34 @@ fn run(args: Args) -> Result<(), String> {
         chain.keys(),
     );
 
-    let wall_now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_err(|e| e.to_string())?;
-    let mut clock = wall_now.saturating_sub(args.backdate);
+    if let Some(port) = args.port {
+        let listener = Listener::bind(port).map_err(|e| format!("127.0.0.1:{port}: {e}"))?;
+        let mut network = Network::new(&chain, IDENTITY_SEED, &[]);
+        let boot_nodes = listener
+            .multiaddrs(&network.peer_id())
+            .map_err(|e| e.to_string())?;
+        network.set_listen_addrs(&boot_nodes);
+        spec = spec
+            .with_boot_nodes(&boot_nodes)
+            .map_err(|e| e.to_string())?;
+        write_spec(&args, &spec)?;
+        for addr in &boot_nodes {
+            println!("listening on {addr}");
+        }
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let config = ServeConfig {
+            block_interval: args.interval.unwrap_or(Duration::from_secs(1)),
+            clock: args.clock_start,
+            max_blocks: args.blocks,
+        };
+        return net_io::serve(&mut chain, &mut network, listener, config, stop, |line| {
+            println!("{line}");
+        });
+    }
+    write_spec(&args, &spec)?;
+
+    let mut clock = args.clock_start;
+    let interval = args.interval.unwrap_or(Duration::ZERO);
     let slot = Duration::from_millis(chain.slot_duration().get());
     let mut produced = 0u64;
     let mut total = Duration::ZERO;
@@ -122,7 +170,7 @@ fn run(args: Args) -> Result<(), String> {
             (elapsed - produce).as_micros(),
         );
         clock += slot;
-        std::thread::sleep(args.interval);
+        std::thread::sleep(interval);
     }
     if produced > 0 {
         println!(
@@ -130,6 +178,17 @@ fn run(args: Args) -> Result<(), String> {
             total.as_millis(),
             total.as_millis() / u128::from(produced)
         );
+    }
+    Ok(())
+}
+
+/// `--spec-out` and `--print-spec` (the latter, with `--port`, once the boot node is known).
+fn write_spec(args: &Args, spec: &DevSpec) -> Result<(), String> {
+    if let Some(path) = &args.spec_out {
+        std::fs::write(path, spec.json()).map_err(|e| format!("{path}: {e}"))?;
+    }
+    if args.print_spec {
+        println!("{}", spec.json());
     }
     Ok(())
 }

@@ -132,6 +132,24 @@ impl DevSpec {
         Ok(DevSpec { json, parsed })
     }
 
+    /// The same spec listing `boot_nodes` (multiaddrs ending in `/p2p/<peer id>`), which is
+    /// how a light client finds the devnode.
+    ///
+    /// # Errors
+    ///
+    /// [`SpecError`] if smoldot rejects an address.
+    pub fn with_boot_nodes(&self, boot_nodes: &[String]) -> Result<Self, SpecError> {
+        let mut spec: serde_json::Value = serde_json::from_str(&self.json)?;
+        let root = spec
+            .as_object_mut()
+            .ok_or(SpecError::Shape("not an object"))?;
+        root.insert("bootNodes".into(), boot_nodes.into());
+        let json = serde_json::to_string(&spec)?;
+        let parsed = smoldot::chain_spec::ChainSpec::from_json_bytes(json.as_bytes())
+            .map_err(|e| SpecError::Smoldot(e.to_string()))?;
+        Ok(DevSpec { json, parsed })
+    }
+
     /// The spec as JSON, ready for a light client (`addChain`) or a Substrate node.
     pub fn json(&self) -> &str {
         &self.json
