@@ -1,0 +1,392 @@
+//! Tests of the JSON-RPC state machine: scripted conversations in the shape smoldot-light
+//! produces (checked against smoldot 5.0.0's `json_rpc::methods`), including broken ones.
+
+#![allow(clippy::unwrap_used)]
+
+use serde_json::{Value, json};
+
+use super::*;
+
+/// A SCALE header with `number` (compact) and otherwise fixed fields, and its hash.
+fn header(number: u8, parent: BlockHash) -> (Vec<u8>, BlockHash) {
+    assert!(number < 64, "single-byte compact only");
+    let mut bytes = parent.to_vec();
+    bytes.push(number << 2);
+    bytes.extend([7u8; 32]); // state root
+    bytes.extend([9u8; 32]); // extrinsics root
+    bytes.push(0); // empty digest
+    let hash = smoldot::header::hash_from_scale_encoded_header(&bytes);
+    (bytes, hash)
+}
+
+fn h(byte: u8) -> BlockHash {
+    [byte; 32]
+}
+
+fn hx(hash: &BlockHash) -> String {
+    format!("0x{}", hex::encode(hash))
+}
+
+/// Pops the next outgoing request: (id, method, params).
+fn out(rpc: &mut Rpc<u32>) -> (u64, String, Value) {
+    let text = rpc.next_outgoing().expect("an outgoing request");
+    let v: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["jsonrpc"], "2.0");
+    (
+        v["id"].as_u64().unwrap(),
+        v["method"].as_str().unwrap().to_owned(),
+        v["params"].clone(),
+    )
+}
+
+fn reply(rpc: &mut Rpc<u32>, id: u64, result: Value) {
+    rpc.inject(&json!({"jsonrpc": "2.0", "id": id, "result": result}).to_string());
+}
+
+fn notify(rpc: &mut Rpc<u32>, sub: &str, event: Value) {
+    rpc.inject(
+        &json!({"jsonrpc": "2.0", "method": "chainHead_v1_followEvent",
+                "params": {"subscription": sub, "result": event}})
+        .to_string(),
+    );
+}
+
+fn events(rpc: &mut Rpc<u32>) -> Vec<Result<FollowEvent, LightError>> {
+    core::iter::from_fn(|| rpc.next_event()).collect()
+}
+
+fn ok_events(rpc: &mut Rpc<u32>) -> Vec<FollowEvent> {
+    events(rpc)
+        .into_iter()
+        .map(|e| e.unwrap_or_else(|e| panic!("unexpected error event: {e}")))
+        .collect()
+}
+
+fn runtime_json() -> Value {
+    json!({"type": "valid", "spec": {"specName": "node-subtensor", "implName": "node-subtensor",
+        "specVersion": 218, "implVersion": 1, "transactionVersion": 1, "apis": {}}})
+}
+
+/// Follows up to `initialized` with finalized blocks [genesis-ish g, f] where f is #5.
+/// Returns the machine, the subscription id and f's hash.
+fn initialized() -> (Rpc<u32>, BlockHash) {
+    let mut rpc = Rpc::new(4);
+    rpc.start_follow();
+    let (id, method, params) = out(&mut rpc);
+    assert_eq!(method, "chainHead_v1_follow");
+    assert_eq!(params, json!([true]));
+    reply(&mut rpc, id, json!("sub1"));
+    let (bytes, f) = header(5, h(4));
+    notify(
+        &mut rpc,
+        "sub1",
+        json!({"event": "initialized", "finalizedBlockHashes": [hx(&h(4)), hx(&f)],
+               "finalizedBlockRuntime": runtime_json()}),
+    );
+    let (_, method, params) = out(&mut rpc);
+    assert_eq!(method, "chainHead_v1_unpin");
+    assert_eq!(params, json!(["sub1", [hx(&h(4))]]));
+    let (id, method, params) = out(&mut rpc);
+    assert_eq!(method, "chainHead_v1_header");
+    assert_eq!(params, json!(["sub1", hx(&f)]));
+    assert!(rpc.heads().is_none(), "no heads before the number is known");
+    reply(&mut rpc, id, json!(format!("0x{}", hex::encode(bytes))));
+    (rpc, f)
+}
+
+#[test]
+fn follow_reports_numbers_from_header_and_parent_links() {
+    let (mut rpc, f) = initialized();
+    let f5 = BlockRef { number: 5, hash: f };
+    assert_eq!(
+        ok_events(&mut rpc),
+        vec![FollowEvent::Initialized {
+            finalized: f5,
+            runtime: Some(Runtime::Valid {
+                spec_name: "node-subtensor".into(),
+                spec_version: 218
+            }),
+        }]
+    );
+    notify(
+        &mut rpc,
+        "sub1",
+        json!({"event": "newBlock", "blockHash": hx(&h(6)), "parentBlockHash": hx(&f),
+               "newRuntime": null}),
+    );
+    notify(&mut rpc, "sub1", json!({"event": "bestBlockChanged", "bestBlockHash": hx(&h(6))}));
+    notify(
+        &mut rpc,
+        "sub1",
+        json!({"event": "finalized", "finalizedBlockHashes": [hx(&h(6))], "prunedBlockHashes": []}),
+    );
+    let b6 = BlockRef {
+        number: 6,
+        hash: h(6),
+    };
+    assert_eq!(
+        ok_events(&mut rpc),
+        vec![
+            FollowEvent::NewBlock {
+                block: b6,
+                parent: f,
+                new_runtime: None
+            },
+            FollowEvent::BestBlock(b6),
+            FollowEvent::Finalized(b6),
+        ]
+    );
+    // The superseded finalized block is unpinned.
+    let (_, method, params) = out(&mut rpc);
+    assert_eq!(method, "chainHead_v1_unpin");
+    assert_eq!(params, json!(["sub1", [hx(&f)]]));
+    assert_eq!(rpc.heads().map(|(fin, best, _)| (fin, best)), Some((b6, b6)));
+}
+
+#[test]
+fn events_before_the_header_reply_wait_for_it() {
+    let mut rpc = Rpc::<u32>::new(4);
+    rpc.start_follow();
+    let (id, ..) = out(&mut rpc);
+    reply(&mut rpc, id, json!("s"));
+    let (bytes, f) = header(3, h(2));
+    notify(&mut rpc, "s", json!({"event": "initialized", "finalizedBlockHashes": [hx(&f)]}));
+    let (header_id, method, _) = out(&mut rpc);
+    assert_eq!(method, "chainHead_v1_header");
+    notify(
+        &mut rpc,
+        "s",
+        json!({"event": "newBlock", "blockHash": hx(&h(8)), "parentBlockHash": hx(&f), "newRuntime": null}),
+    );
+    notify(&mut rpc, "s", json!({"event": "bestBlockChanged", "bestBlockHash": hx(&h(8))}));
+    assert!(events(&mut rpc).is_empty());
+    reply(&mut rpc, header_id, json!(format!("0x{}", hex::encode(bytes))));
+    let got = ok_events(&mut rpc);
+    assert_eq!(got.len(), 3);
+    assert_eq!(got[2], FollowEvent::BestBlock(BlockRef { number: 4, hash: h(8) }));
+}
+
+#[test]
+fn storage_waits_for_finalized_block_then_reads_value() {
+    let mut rpc = Rpc::<u32>::new(4);
+    rpc.storage(vec![0xaa, 0xbb], 42); // before following: starts the follow itself
+    let (id, method, _) = out(&mut rpc);
+    assert_eq!(method, "chainHead_v1_follow");
+    reply(&mut rpc, id, json!("sub1"));
+    let (bytes, f) = header(5, h(4));
+    notify(&mut rpc, "sub1", json!({"event": "initialized", "finalizedBlockHashes": [hx(&f)]}));
+    let (id, ..) = out(&mut rpc);
+    reply(&mut rpc, id, json!(format!("0x{}", hex::encode(bytes))));
+    let (id, method, params) = out(&mut rpc);
+    assert_eq!(method, "chainHead_v1_storage");
+    assert_eq!(
+        params,
+        json!(["sub1", hx(&f), [{"key": "0xaabb", "type": "value"}], null])
+    );
+    reply(
+        &mut rpc,
+        id,
+        json!({"result": "started", "operationId": "op1", "discardedItems": 0}),
+    );
+    notify(
+        &mut rpc,
+        "sub1",
+        json!({"event": "operationStorageItems", "operationId": "op1",
+               "items": [{"key": "0xaabb", "value": "0x0102"}]}),
+    );
+    assert!(rpc.next_done().is_none());
+    notify(&mut rpc, "sub1", json!({"event": "operationStorageDone", "operationId": "op1"}));
+    let (user, result) = rpc.next_done().unwrap();
+    assert_eq!(user, 42);
+    assert_eq!(result.unwrap(), Reply::Storage(Some(vec![1, 2])));
+}
+
+#[test]
+fn storage_of_absent_key_is_none_and_errors_are_reported() {
+    let (mut rpc, _) = initialized();
+    events(&mut rpc);
+    rpc.storage(vec![1], 1);
+    let (id, ..) = out(&mut rpc);
+    reply(&mut rpc, id, json!({"result": "started", "operationId": "a", "discardedItems": 0}));
+    notify(&mut rpc, "sub1", json!({"event": "operationStorageDone", "operationId": "a"}));
+    assert_eq!(rpc.next_done().unwrap().1.unwrap(), Reply::Storage(None));
+
+    rpc.storage(vec![2], 2);
+    let (id, ..) = out(&mut rpc);
+    reply(&mut rpc, id, json!({"result": "started", "operationId": "b", "discardedItems": 0}));
+    notify(
+        &mut rpc,
+        "sub1",
+        json!({"event": "operationError", "operationId": "b", "error": "no peer answered"}),
+    );
+    let (user, result) = rpc.next_done().unwrap();
+    assert_eq!(user, 2);
+    assert!(
+        matches!(result, Err(LightError::Operation { message, .. }) if message == "no peer answered")
+    );
+
+    rpc.storage(vec![3], 3);
+    let (id, ..) = out(&mut rpc);
+    reply(&mut rpc, id, json!({"result": "limitReached"}));
+    assert!(matches!(
+        rpc.next_done().unwrap().1,
+        Err(LightError::LimitReached { .. })
+    ));
+}
+
+#[test]
+fn block_used_by_a_read_is_unpinned_only_after_it() {
+    let (mut rpc, f) = initialized();
+    events(&mut rpc);
+    rpc.storage(vec![1], 7);
+    let (id, ..) = out(&mut rpc);
+    reply(&mut rpc, id, json!({"result": "started", "operationId": "op", "discardedItems": 0}));
+    notify(
+        &mut rpc,
+        "sub1",
+        json!({"event": "newBlock", "blockHash": hx(&h(6)), "parentBlockHash": hx(&f), "newRuntime": null}),
+    );
+    notify(
+        &mut rpc,
+        "sub1",
+        json!({"event": "finalized", "finalizedBlockHashes": [hx(&h(6))], "prunedBlockHashes": []}),
+    );
+    assert!(rpc.next_outgoing().is_none(), "f is still read from");
+    notify(&mut rpc, "sub1", json!({"event": "operationStorageDone", "operationId": "op"}));
+    let (_, method, params) = out(&mut rpc);
+    assert_eq!(method, "chainHead_v1_unpin");
+    assert_eq!(params, json!(["sub1", hx(&f)]));
+}
+
+#[test]
+fn stop_refollows_and_restarts_running_reads() {
+    let (mut rpc, _) = initialized();
+    events(&mut rpc);
+    rpc.storage(vec![5], 9);
+    let (id, ..) = out(&mut rpc);
+    reply(&mut rpc, id, json!({"result": "started", "operationId": "op", "discardedItems": 0}));
+    notify(&mut rpc, "sub1", json!({"event": "stop"}));
+    assert_eq!(ok_events(&mut rpc), vec![FollowEvent::Stopped]);
+    let (id, method, _) = out(&mut rpc);
+    assert_eq!(method, "chainHead_v1_follow");
+    // Late events of the old subscription are dropped silently.
+    notify(&mut rpc, "sub1", json!({"event": "operationStorageDone", "operationId": "op"}));
+    assert!(events(&mut rpc).is_empty());
+    assert!(rpc.next_done().is_none());
+    reply(&mut rpc, id, json!("sub2"));
+    let (bytes, f) = header(9, h(1));
+    notify(&mut rpc, "sub2", json!({"event": "initialized", "finalizedBlockHashes": [hx(&f)]}));
+    let (id, ..) = out(&mut rpc);
+    reply(&mut rpc, id, json!(format!("0x{}", hex::encode(bytes))));
+    let (_, method, params) = out(&mut rpc);
+    assert_eq!(method, "chainHead_v1_storage");
+    assert_eq!(params[0], "sub2");
+    assert_eq!(params[1], json!(hx(&f)));
+}
+
+#[test]
+fn unknown_parent_is_an_error_and_follow_restarts() {
+    let (mut rpc, _) = initialized();
+    events(&mut rpc);
+    notify(
+        &mut rpc,
+        "sub1",
+        json!({"event": "newBlock", "blockHash": hx(&h(6)), "parentBlockHash": hx(&h(0xee)), "newRuntime": null}),
+    );
+    let got = events(&mut rpc);
+    assert_eq!(got.len(), 1);
+    let error = got.into_iter().next().unwrap().unwrap_err();
+    assert!(matches!(
+        &error,
+        LightError::Reply { source: ReplyError::UnknownBlock(b), .. } if *b == h(0xee)
+    ));
+    assert!(error.to_string().contains(&hex::encode(h(0xee))));
+    let (_, method, params) = out(&mut rpc);
+    assert_eq!(method, "chainHead_v1_unfollow");
+    assert_eq!(params, json!(["sub1"]));
+    let (_, method, _) = out(&mut rpc);
+    assert_eq!(method, "chainHead_v1_follow");
+}
+
+#[test]
+fn header_that_does_not_hash_to_the_block_is_rejected() {
+    let mut rpc = Rpc::<u32>::new(4);
+    rpc.start_follow();
+    let (id, ..) = out(&mut rpc);
+    reply(&mut rpc, id, json!("s"));
+    let (bytes, _) = header(3, h(2));
+    notify(&mut rpc, "s", json!({"event": "initialized", "finalizedBlockHashes": [hx(&h(3))]}));
+    let (id, ..) = out(&mut rpc);
+    reply(&mut rpc, id, json!(format!("0x{}", hex::encode(bytes))));
+    let error = events(&mut rpc).pop().unwrap().unwrap_err();
+    assert!(matches!(
+        error,
+        LightError::Reply { source: ReplyError::HeaderHash(b), .. } if b == h(3)
+    ));
+    assert!(rpc.heads().is_none());
+}
+
+#[test]
+fn malformed_texts_name_what_is_wrong() {
+    let mut rpc = Rpc::<u32>::new(4);
+    let cases: &[(&str, &str)] = &[
+        ("{not json", "not JSON"),
+        (r#"{"id": 1, "result": null}"#, "JSON-RPC 2.0"),
+        (r#"{"jsonrpc": "2.0", "id": 77, "result": null}"#, "reply id 77"),
+        (r#"{"jsonrpc": "2.0", "id": 1}"#, r#""result" is missing"#),
+        (
+            r#"{"jsonrpc": "2.0", "method": "state_storage", "params": {}}"#,
+            "unexpected notification \"state_storage\"",
+        ),
+        (
+            r#"{"jsonrpc": "2.0", "method": "chainHead_v1_followEvent", "params": {"subscription": "x", "result": {"event": "warp"}}}"#,
+            "unknown follow event \"warp\"",
+        ),
+    ];
+    for (text, expected) in cases {
+        rpc.inject(text);
+        let error = rpc.next_event().unwrap().unwrap_err().to_string();
+        assert!(error.contains(expected), "{text}: {error}");
+    }
+
+    // A bad hash inside a follow event names the field.
+    rpc.start_follow();
+    let (id, ..) = out(&mut rpc);
+    reply(&mut rpc, id, json!("s"));
+    notify(&mut rpc, "s", json!({"event": "initialized", "finalizedBlockHashes": ["0x1234"]}));
+    let error = rpc.next_event().unwrap().unwrap_err().to_string();
+    assert!(error.contains("finalizedBlockHashes") && error.contains("32 bytes"), "{error}");
+    notify(&mut rpc, "s", json!({"event": "initialized", "finalizedBlockHashes": ["abcd"]}));
+    let error = rpc.next_event().unwrap().unwrap_err().to_string();
+    assert!(error.contains("0x-prefixed"), "{error}");
+}
+
+#[test]
+fn plain_requests_return_result_or_error() {
+    let mut rpc = Rpc::<u32>::new(4);
+    rpc.request("system_name", json!([]), 1).unwrap();
+    let (id, method, _) = out(&mut rpc);
+    assert_eq!(method, "system_name");
+    reply(&mut rpc, id, json!("smoldot-light"));
+    let (user, result) = rpc.next_done().unwrap();
+    assert_eq!(user, 1);
+    assert_eq!(result.unwrap(), Reply::Value(json!("smoldot-light")));
+
+    rpc.request("no_such_method", json!({}), 2).unwrap();
+    let (id, ..) = out(&mut rpc);
+    rpc.inject(
+        &json!({"jsonrpc": "2.0", "id": id, "error": {"code": -32601, "message": "Method not found"}})
+            .to_string(),
+    );
+    let (user, result) = rpc.next_done().unwrap();
+    assert_eq!(user, 2);
+    assert!(matches!(
+        result,
+        Err(LightError::Rpc { method, code: -32601, message }) if method == "no_such_method" && message == "Method not found"
+    ));
+
+    assert!(matches!(
+        rpc.request("x", json!(3), 3),
+        Err(LightError::BadRequest { .. })
+    ));
+}

@@ -1,0 +1,111 @@
+//! Checks on a chain spec before smoldot-light sees it: smoldot silently skips boot nodes it
+//! cannot parse and accepts a spec without any, which leaves a client that never finds a peer
+//! and never says why. Here each of those cases is an error that names the entry.
+//!
+//! Left out: checks smoldot already makes (genesis storage, checkpoints, relay chains); its own
+//! parse errors come back unchanged as [`LightError::ChainSpec`].
+
+use smoldot::chain_spec::{Bootnode, ChainSpec};
+use smoldot::libp2p::{multiaddr::Multiaddr, peer_id::PeerId};
+use smoldot_light::platform::{
+    ConnectionType, PlatformRef,
+    address_parse::{AddressOrMultiStreamAddress, multiaddr_to_address},
+};
+
+use crate::error::LightError;
+
+/// What the rest of the crate needs from a checked spec.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct SpecInfo {
+    /// Bytes used to encode a block number in headers (4 for Substrate chains).
+    pub block_number_bytes: usize,
+}
+
+/// Parses `spec` and checks its boot nodes against what `platform` can dial.
+///
+/// # Errors
+///
+/// [`LightError::ChainSpec`] if smoldot cannot parse the spec, [`LightError::NoBootNodes`] if
+/// it lists none, [`LightError::BootNode`] for an entry that is not `<multiaddr>/p2p/<peer id>`,
+/// [`LightError::NoUsableBootNode`] if the platform supports none of their transports.
+pub(crate) fn check<P: PlatformRef>(spec: &str, platform: &P) -> Result<SpecInfo, LightError> {
+    let parsed = ChainSpec::from_json_bytes(spec).map_err(LightError::ChainSpec)?;
+    if parsed.boot_nodes().len() == 0 {
+        return Err(LightError::NoBootNodes);
+    }
+    let mut entries = Vec::new();
+    let mut usable = 0usize;
+    for node in parsed.boot_nodes() {
+        let (multiaddr, peer_id) = match node {
+            Bootnode::Parsed { multiaddr, peer_id } => (multiaddr, peer_id),
+            Bootnode::UnrecognizedFormat(entry) => {
+                return Err(LightError::BootNode {
+                    entry: entry.to_owned(),
+                });
+            }
+        };
+        let peer = PeerId::from_bytes(peer_id).map(|p| p.to_string());
+        let entry = format!("{multiaddr}/p2p/{}", peer.as_deref().unwrap_or("?"));
+        let Ok(address) = multiaddr.parse::<Multiaddr>() else {
+            return Err(LightError::BootNode { entry });
+        };
+        let supported = match multiaddr_to_address(&address) {
+            Ok(AddressOrMultiStreamAddress::Address(a)) => {
+                platform.supports_connection_type(ConnectionType::from(&a))
+            }
+            Ok(AddressOrMultiStreamAddress::MultiStreamAddress(a)) => {
+                platform.supports_connection_type(ConnectionType::from(&a))
+            }
+            // A valid multiaddress with a protocol stack smoldot cannot dial (e.g. QUIC).
+            Err(_) => false,
+        };
+        usable += usize::from(supported);
+        entries.push(entry);
+    }
+    if usable == 0 {
+        return Err(LightError::NoUsableBootNode {
+            entries,
+            supported: describe_support(platform),
+        });
+    }
+    Ok(SpecInfo {
+        block_number_bytes: usize::from(parsed.block_number_bytes()),
+    })
+}
+
+/// The transports `platform` accepts, in words, for [`LightError::NoUsableBootNode`].
+fn describe_support<P: PlatformRef>(platform: &P) -> String {
+    let probes = [
+        (ConnectionType::TcpIpv4, "tcp"),
+        (
+            ConnectionType::WebSocketIpv4 {
+                remote_is_localhost: false,
+            },
+            "ws",
+        ),
+        (
+            ConnectionType::WebSocketIpv4 {
+                remote_is_localhost: true,
+            },
+            "ws to localhost",
+        ),
+        (
+            ConnectionType::WebSocketDns {
+                secure: true,
+                remote_is_localhost: false,
+            },
+            "wss",
+        ),
+        (ConnectionType::WebRtcIpv4, "webrtc"),
+    ];
+    let names: Vec<&str> = probes
+        .iter()
+        .filter(|(ty, _)| platform.supports_connection_type(*ty))
+        .map(|(_, name)| *name)
+        .collect();
+    if names.is_empty() {
+        "no transport".into()
+    } else {
+        names.join(", ")
+    }
+}
