@@ -62,17 +62,16 @@ impl Listener {
         Ok(self.listener.local_addr()?.port())
     }
 
-    /// The multiaddrs a light client can dial: WebSocket first (all a browser can use), then TCP.
+    /// The boot node address: WebSocket, which browsers and smoldot's native platform both
+    /// dial. Raw TCP is served on the same port but not advertised: a client given both opens
+    /// a connection to each, then drops the gossip link of one and bans the peer for a while.
     ///
     /// # Errors
     ///
     /// When the OS cannot report the socket address.
     pub fn multiaddrs(&self, peer_id: &str) -> io::Result<Vec<String>> {
         let port = self.port()?;
-        Ok(vec![
-            format!("/ip4/127.0.0.1/tcp/{port}/ws/p2p/{peer_id}"),
-            format!("/ip4/127.0.0.1/tcp/{port}/p2p/{peer_id}"),
-        ])
+        Ok(vec![format!("/ip4/127.0.0.1/tcp/{port}/ws/p2p/{peer_id}")])
     }
 }
 

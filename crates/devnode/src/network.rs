@@ -71,6 +71,8 @@ pub trait Backend {
 const MAX_BLOCKS_PER_RESPONSE: u64 = 128;
 /// Largest notification accepted from a peer.
 const MAX_NOTIFICATION_SIZE: usize = 1024 * 1024;
+/// libp2p's ping protocol.
+const PING_PROTOCOL: &str = "/ipfs/ping/1.0.0";
 /// GRANDPA round reported in neighbor packets; the devnode's single voter never needs another.
 const GRANDPA_ROUND: u64 = 1;
 
@@ -164,7 +166,7 @@ impl Network {
                 max_inbound_substreams: 64,
                 max_protocol_name_len: 128,
                 handshake_timeout: Duration::from_secs(10),
-                ping_protocol: "/ipfs/ping/1.0.0".into(),
+                ping_protocol: PING_PROTOCOL.into(),
             }),
             noise_key,
             peer_id,
@@ -186,10 +188,13 @@ impl Network {
         self.peer_id.to_base58()
     }
 
-    /// Addresses reported to peers by identify (the boot nodes, once the port is known).
+    /// Addresses reported to peers by identify: the boot nodes without their `/p2p/<peer id>`
+    /// suffix (a peer that keeps the suffixed form as a dialable address drops it later and
+    /// then disconnects for lack of an address).
     pub fn set_listen_addrs(&mut self, listen_addrs: &[String]) {
         self.listen_addrs = listen_addrs
             .iter()
+            .map(|a| a.split("/p2p/").next().unwrap_or(a))
             .filter_map(|a| a.parse::<smoldot::libp2p::Multiaddr>().ok())
             .map(|a| a.as_ref().to_vec())
             .collect();
@@ -311,7 +316,12 @@ impl Network {
     /// Processes everything the connections reported; answers requests from `backend`.
     pub fn process(&mut self, backend: &mut dyn Backend) -> Vec<NetEvent> {
         let mut events = Vec::new();
+        let trace = std::env::var_os("DEVNODE_TRACE").is_some();
         while let Some(event) = self.inner.next_event() {
+            if trace {
+                let text = format!("{event:?}");
+                eprintln!("[net] {}", &text[..text.len().min(200)]);
+            }
             match event {
                 collection::Event::HandshakeFinished { id, peer_id } => {
                     events.push(NetEvent::Connected(peer_id.to_base58()));
@@ -329,6 +339,29 @@ impl Network {
                 }
                 collection::Event::InboundError { error, .. } => {
                     events.push(NetEvent::Garbage(error.to_string()));
+                }
+                collection::Event::InboundNegotiated {
+                    id,
+                    substream_id,
+                    protocol_name,
+                } if protocol_name == PING_PROTOCOL => {
+                    // Peers ping every few seconds and give up on a connection whose pings
+                    // fail; the connection task answers them itself once accepted.
+                    let _ = id;
+                    self.inner
+                        .accept_inbound(substream_id, collection::InboundTy::Ping);
+                }
+                collection::Event::InboundNegotiated {
+                    id,
+                    substream_id,
+                    protocol_name,
+                } if protocol_name.starts_with("/ipfs/bitswap/") => {
+                    // Accepted and left idle: smoldot-light opens Bitswap on every peer, and a
+                    // refusal makes it redial later, find the address already in use, and ban
+                    // the peer for ten seconds. The devnode has no content to offer.
+                    let _ = id;
+                    self.inner
+                        .accept_inbound(substream_id, collection::InboundTy::Bitswap);
                 }
                 collection::Event::InboundNegotiated {
                     id,
@@ -440,13 +473,17 @@ impl Network {
                         self.inner[id].out.remove(&protocol);
                     }
                 }
-                collection::Event::NotificationsOutCloseDemanded { substream_id }
-                | collection::Event::NotificationsOutReset { substream_id } => {
+                collection::Event::NotificationsOutCloseDemanded { substream_id } => {
+                    // The remote wants our substream closed; it is still ours to close.
                     if let Some((id, protocol)) = self.outbound.remove(&substream_id) {
                         self.inner[id].out.remove(&protocol);
-                        if self.established.contains(&id) {
-                            self.inner.close_out_notifications(substream_id);
-                        }
+                        self.inner.close_out_notifications(substream_id);
+                    }
+                }
+                collection::Event::NotificationsOutReset { substream_id } => {
+                    // Already gone: only forget it.
+                    if let Some((id, protocol)) = self.outbound.remove(&substream_id) {
+                        self.inner[id].out.remove(&protocol);
                     }
                 }
                 collection::Event::Response { .. }
@@ -529,7 +566,7 @@ impl Network {
                 let (what, response) =
                     match codec::decode_block_request(self.block_number_bytes, payload) {
                         Ok(request) => (
-                            format!("{:?}", request.start),
+                            describe_start(&request.start),
                             self.blocks(backend, &request),
                         ),
                         Err(e) => (String::new(), Err(format!("bad block request: {e}"))),
@@ -669,6 +706,13 @@ impl Network {
         }
         out.push(1);
         Ok(out)
+    }
+}
+
+fn describe_start(start: &codec::BlocksRequestConfigStart) -> String {
+    match start {
+        codec::BlocksRequestConfigStart::Number(n) => format!("from #{n}"),
+        codec::BlocksRequestConfigStart::Hash(h) => format!("from 0x{}", hex::encode(&h[..4])),
     }
 }
 
