@@ -141,7 +141,8 @@ pub struct Health {
     pub peers: u64,
     /// Whether the client is still catching up with the network.
     pub is_syncing: bool,
-    /// Whether this chain is expected to have peers (false only for chains without networking).
+    /// Whether the spec's `chainType` expects a live network (`Live`, `Local`; not
+    /// `Development`).
     pub should_have_peers: bool,
 }
 
