@@ -20,9 +20,11 @@
 //! `ExtrinsicInclusionMode` that `Core_initialize_block` returns from Core API v5 on.
 //!
 //! Only one fork exists (the node is the only author), and only the best block's storage is
-//! kept in full; each block records its storage changes so that older states can be rebuilt
-//! when the networking layer needs proofs at them. GRANDPA authority-set changes are refused
-//! rather than handled: the development runtime never schedules one.
+//! kept in full. For the last [`KEPT_STATES`] blocks the chain also keeps what each one
+//! overwrote, so the state after any of them is rebuilt by undoing the blocks above it when a
+//! light client asks for a proof there ([`Chain::storage_proof`], [`Chain::call_proof`]).
+//! GRANDPA authority-set changes are refused rather than handled: the development runtime
+//! never schedules one.
 //!
 //! # Usage
 //!
@@ -40,6 +42,8 @@
 
 use core::num::NonZero;
 use core::time::Duration;
+use std::borrow::Cow;
+use std::collections::{HashMap, VecDeque};
 
 use smoldot::chain::chain_information::{
     ChainInformationConsensusRef, ChainInformationFinalityRef, ValidChainInformation,
@@ -49,6 +53,7 @@ use smoldot::header;
 use smoldot::trie::TrieEntryVersion;
 
 use crate::keys::DevKeys;
+use crate::proof::{self, ProofError};
 use crate::runtime::{self, CallError, Changes, State, Storage};
 use crate::scale;
 use crate::spec::DevSpec;
@@ -162,6 +167,17 @@ pub enum TransactionOutcome {
     Rejected(String),
 }
 
+/// How many blocks below the best keep a provable state by default: light clients ask at
+/// their finalized block, which trails the best block by a few blocks at most.
+pub const KEPT_STATES: usize = 64;
+
+/// What undoes one block: the previous values of what it changed.
+struct Undo {
+    changes: Changes,
+    /// Trie version before the block (a runtime upgrade may change it).
+    version: TrieEntryVersion,
+}
+
 /// The development chain. See the module documentation.
 pub struct Chain {
     keys: DevKeys,
@@ -176,6 +192,11 @@ pub struct Chain {
     grandpa_set_id: u64,
     grandpa_round: u64,
     blocks: Vec<Block>,
+    /// Block number by hash.
+    by_hash: HashMap<[u8; 32], u64>,
+    /// Undo records of the last `kept_states` blocks, oldest first, the best block's last.
+    undo: VecDeque<Undo>,
+    kept_states: usize,
     finalized: u64,
     pool: Vec<Vec<u8>>,
     last_outcomes: Vec<TransactionOutcome>,
@@ -275,7 +296,10 @@ impl Chain {
             aura_authorities,
             grandpa_set_id,
             grandpa_round: 0,
+            by_hash: HashMap::from([(genesis.hash, 0)]),
             blocks: vec![genesis],
+            undo: VecDeque::new(),
+            kept_states: KEPT_STATES,
             finalized: 0,
             pool: Vec::new(),
             last_outcomes: Vec::new(),
@@ -331,6 +355,103 @@ impl Chain {
     /// Every block from genesis to best.
     pub fn blocks(&self) -> &[Block] {
         &self.blocks
+    }
+
+    /// Any block by hash (the node keeps every block, genesis included).
+    pub fn block_by_hash(&self, hash: &[u8; 32]) -> Option<&Block> {
+        self.block(*self.by_hash.get(hash)?)
+    }
+
+    /// Sets how many blocks below the best keep a provable state ([`KEPT_STATES`] by default;
+    /// each costs the previous values of what its block changed). Lowering it forgets the
+    /// oldest at once.
+    pub fn keep_states(&mut self, blocks: usize) {
+        self.kept_states = blocks;
+        while self.undo.len() > blocks {
+            self.undo.pop_front();
+        }
+    }
+
+    /// Proof of the value (or absence) of every key of `keys` in the state after block `at`:
+    /// the `proof` field of a `light/2` `RemoteReadResponse` (a SCALE list of trie node values,
+    /// as smoldot's `proof_decode::decode_and_verify_proof` takes it).
+    ///
+    /// # Errors
+    ///
+    /// [`ProofError::UnknownBlock`] or [`ProofError::Pruned`] if that state is not available.
+    pub fn storage_proof(&self, at: &[u8; 32], keys: &[Vec<u8>]) -> Result<Vec<u8>, ProofError> {
+        let (_, state) = self.state_at(at)?;
+        proof::storage_proof(&state, keys)
+    }
+
+    /// Runs `method(parameter)` on the state after block `at` and proves every trie node the
+    /// call read, plus `:code` and `:heappages`: the `proof` field of a `light/2`
+    /// `RemoteCallResponse`, enough for a light client to re-execute the call.
+    ///
+    /// # Errors
+    ///
+    /// [`ProofError::UnknownBlock`] or [`ProofError::Pruned`] if that state is not available,
+    /// [`ProofError::Call`] if the call fails.
+    pub fn call_proof(
+        &mut self,
+        at: &[u8; 32],
+        method: &str,
+        parameter: &[u8],
+    ) -> Result<Vec<u8>, ProofError> {
+        // `runtime` is `Some` outside calls; this one puts it back before returning.
+        let Some(proto) = self.runtime.take() else {
+            unreachable!("runtime taken while no call is running")
+        };
+        let (proto, result) = self.call_proof_with(proto, at, method, parameter);
+        self.runtime = Some(proto);
+        result
+    }
+
+    fn call_proof_with(
+        &self,
+        proto: HostVmPrototype,
+        at: &[u8; 32],
+        method: &str,
+        parameter: &[u8],
+    ) -> (HostVmPrototype, Result<Vec<u8>, ProofError>) {
+        let (number, state) = match self.state_at(at) {
+            Ok(found) => found,
+            Err(error) => return (proto, Err(error)),
+        };
+        let same_runtime = state.get(b":code") == self.state.get(b":code")
+            && state.get(b":heappages") == self.state.get(b":heappages");
+        if same_runtime {
+            return proof::call_proof(&state, proto, method, parameter);
+        }
+        // Before a runtime upgrade: that block's own runtime answers.
+        match load_runtime(state.get(b":code"), state.get(b":heappages")) {
+            Ok(old) => (proto, proof::call_proof(&state, old, method, parameter).1),
+            Err(reason) => (proto, Err(ProofError::Runtime { number, reason })),
+        }
+    }
+
+    /// The state after block `at` and its height: the best state itself, or a copy of it with
+    /// the undo records of the blocks above `at` applied.
+    fn state_at(&self, at: &[u8; 32]) -> Result<(u64, Cow<'_, State>), ProofError> {
+        let number = *self.by_hash.get(at).ok_or(ProofError::UnknownBlock(*at))?;
+        let best = self.best_block().number;
+        let back = usize::try_from(best - number).unwrap_or(usize::MAX);
+        if back == 0 {
+            return Ok((number, Cow::Borrowed(&self.state)));
+        }
+        if back > self.undo.len() {
+            return Err(ProofError::Pruned {
+                number,
+                best,
+                kept: self.kept_states,
+            });
+        }
+        let mut state = self.state.clone();
+        for undo in self.undo.iter().rev().take(back) {
+            state.apply(&undo.changes);
+            state.set_version(undo.version);
+        }
+        Ok((number, Cow::Owned(state)))
     }
 
     /// Storage value at `key` in the best block.
@@ -513,6 +634,15 @@ impl Chain {
             None
         };
         let changes = runtime::changes(finalized.diff, finalized.node_changes);
+        if self.kept_states > 0 {
+            if self.undo.len() == self.kept_states {
+                self.undo.pop_front();
+            }
+            self.undo.push_back(Undo {
+                changes: self.state.undo_of(&changes),
+                version: self.state.version(),
+            });
+        }
         self.state.apply(&changes);
         if let Some(proto) = upgraded {
             self.state.set_version(runtime_state_version(&proto));
@@ -520,9 +650,11 @@ impl Chain {
         }
         self.pool.clear();
         self.last_outcomes = outcomes;
+        let hash = header::hash_from_scale_encoded_header(&sealed);
+        self.by_hash.insert(hash, number);
         self.blocks.push(Block {
             number,
-            hash: header::hash_from_scale_encoded_header(&sealed),
+            hash,
             header: sealed,
             body,
             slot,

@@ -13,21 +13,26 @@
 //! - [`DevSpec`]: subtensor's raonet spec (runtime spec_version 218) with its authorities and
 //!   sudo key replaced, which changes the genesis hash.
 //! - [`Chain`]: the sans-I/O state machine: `produce_block(now)`, `finalize(number)`, storage
-//!   reads and read-only runtime calls. The caller owns the clock and any networking.
+//!   reads, read-only runtime calls, and storage and call proofs ([`proof`]) for light clients.
+//! - [`network`]: the libp2p protocols a light client needs (block requests, warp sync,
+//!   `/light/2` proofs, block announces, GRANDPA neighbor packets), sans I/O; [`net_io`] is
+//!   its thread-per-connection shell (TCP and WebSocket on one port).
 //!
-//! Left out of this layer: networking (libp2p, block requests, GRANDPA gossip, light-client
-//! storage proofs), a transaction pool with validation, forks, and authority-set changes.
+//! Left out: a transaction pool with validation, forks, authority-set changes, and peer
+//! discovery (light clients find the node through the spec's boot nodes).
 
 pub mod chain;
 pub mod grandpa;
 pub mod keys;
 pub mod net_io;
 pub mod network;
+pub mod proof;
 pub mod runtime;
 mod scale;
 pub mod spec;
 
 pub use chain::{Block, Chain, ChainError, FinalizeError, ProduceError, TransactionOutcome};
 pub use keys::{DevKeys, KeyError};
+pub use proof::ProofError;
 pub use runtime::CallError;
 pub use spec::{DevSpec, SpecError};

@@ -8,6 +8,8 @@
 //! state. When the runtime asks for the state root, smoldot recomputes only the nodes above
 //! changed keys and takes every untouched subtree's Merkle value from the node cache; with
 //! `track_nodes` the call reports the new and removed nodes, which [`State::apply`] folds in.
+//! [`State::call_recorded`] also lists the storage questions a call asks ([`Access`]), which
+//! [`crate::proof`] turns into the proof a light client re-executes the call with.
 //! Without the cache each block rehashed the whole state (the 0.8 MB runtime included): 15,000
 //! next-key requests per block. Child tries are not supported (subtensor's runtime has none).
 
@@ -89,6 +91,30 @@ pub struct Changes {
     pub nodes: Vec<(Vec<u8>, Option<Vec<u8>>)>,
 }
 
+/// One storage question a runtime call asked, kept so that a proof can cover its answer.
+/// Keys are in nibbles (one per byte), as the executor asks them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Access {
+    /// The value at a key (even number of nibbles).
+    Value(Vec<u8>),
+    /// The first key after `key` (or at it) under `prefix`; with `branch_nodes`, branch nodes
+    /// count as keys. `found` is the answer given.
+    NextKey {
+        /// Key the search starts from.
+        key: Vec<u8>,
+        /// Whether `key` itself may be the answer.
+        or_equal: bool,
+        /// Prefix the answer must start with.
+        prefix: Vec<u8>,
+        /// Whether branch nodes count.
+        branch_nodes: bool,
+        /// The answer.
+        found: Option<Vec<u8>>,
+    },
+    /// The Merkle value of the closest node at or below a key.
+    ClosestDescendant(Vec<u8>),
+}
+
 /// Maximum log level passed to the runtime: warnings and errors only, so that a failing block
 /// explains itself without slowing every call down with debug formatting.
 const MAX_LOG_LEVEL: u32 = 2;
@@ -167,6 +193,11 @@ impl State {
         self.nodes.len()
     }
 
+    /// Every trie node, keys in nibbles (one per byte), to its Merkle value.
+    pub fn nodes(&self) -> &BTreeMap<Vec<u8>, Vec<u8>> {
+        &self.nodes
+    }
+
     /// Trie entry version values are stored with.
     pub fn version(&self) -> TrieEntryVersion {
         self.version
@@ -218,12 +249,29 @@ impl State {
 
     /// Key (nibbles) of the first node at or below `key`: since a key sorts before its
     /// extensions, it is the first node not smaller than `key`, if it starts with `key`.
-    fn closest_descendant(&self, key: &[u8]) -> Option<&Vec<u8>> {
+    pub fn closest_descendant(&self, key: &[u8]) -> Option<&Vec<u8>> {
         self.nodes
             .range::<[u8], _>((Bound::Included(key), Bound::Unbounded))
             .next()
             .map(|(k, _)| k)
             .filter(|k| k.starts_with(key))
+    }
+
+    /// The changes that undo `changes` once they are applied: the current value (or absence)
+    /// of every storage entry and trie node they touch.
+    pub fn undo_of(&self, changes: &Changes) -> Changes {
+        Changes {
+            storage: changes
+                .storage
+                .iter()
+                .map(|(key, _)| (key.clone(), self.storage.get(key).cloned()))
+                .collect(),
+            nodes: changes
+                .nodes
+                .iter()
+                .map(|(key, _)| (key.clone(), self.nodes.get(key).cloned()))
+                .collect(),
+        }
     }
 
     /// Applies a block's changes (its storage writes and the trie nodes they touched).
@@ -255,6 +303,21 @@ impl State {
         parameter: &[u8],
         diff: TrieDiff,
         track_nodes: bool,
+    ) -> (HostVmPrototype, Result<CallOutput, CallError>) {
+        self.call_recorded(runtime, function, parameter, diff, track_nodes, None)
+    }
+
+    /// [`call`](Self::call) that also appends every storage question the state answers to
+    /// `accesses`, when given: what a proof of the call must cover. Questions that `diff`
+    /// answers by itself never reach the state and are not recorded (proofs use an empty diff).
+    pub fn call_recorded(
+        &self,
+        runtime: HostVmPrototype,
+        function: &str,
+        parameter: &[u8],
+        diff: TrieDiff,
+        track_nodes: bool,
+        mut accesses: Option<&mut Vec<Access>>,
     ) -> (HostVmPrototype, Result<CallOutput, CallError>) {
         let mut logs = Vec::new();
         let mut call = match runtime_call::run(runtime_call::Config {
@@ -327,6 +390,11 @@ impl State {
                         let proto = runtime_call::RuntimeCall::StorageGet(get).into_prototype();
                         return (proto, Err(CallError::ChildTrie { function }));
                     }
+                    if let Some(accesses) = accesses.as_deref_mut() {
+                        let key = get.key();
+                        let nibbles = trie::bytes_to_nibbles(key.as_ref().iter().copied());
+                        accesses.push(Access::Value(nibbles.map(u8::from).collect()));
+                    }
                     let value = self.storage.get(get.key().as_ref());
                     get.inject_value(value.map(|v| (core::iter::once(&v[..]), self.version)))
                 }
@@ -338,6 +406,9 @@ impl State {
                         return (proto, Err(CallError::ChildTrie { function }));
                     }
                     let key: Vec<u8> = req.key().map(u8::from).collect();
+                    if let Some(accesses) = accesses.as_deref_mut() {
+                        accesses.push(Access::ClosestDescendant(key.clone()));
+                    }
                     match self
                         .closest_descendant(&key)
                         .and_then(|k| self.nodes.get(k))
@@ -366,6 +437,17 @@ impl State {
                             req.prefix().collect(),
                         )
                     };
+                    if let Some(accesses) = accesses.as_deref_mut() {
+                        accesses.push(Access::NextKey {
+                            key: req.key().map(u8::from).collect(),
+                            or_equal: req.or_equal(),
+                            prefix: req.prefix().map(u8::from).collect(),
+                            branch_nodes: req.branch_nodes(),
+                            found: next
+                                .as_ref()
+                                .map(|k| k.iter().map(|n| u8::from(*n)).collect()),
+                        });
+                    }
                     req.inject_key(next.map(Vec::into_iter))
                 }
                 runtime_call::RuntimeCall::SignatureVerification(req) => req.verify_and_resume(),
@@ -404,7 +486,7 @@ impl State {
 /// The first key of a sorted map after `before` (or at it, with `or_equal`) that starts with
 /// `prefix`: the one question every trie walk here (node cache, branch search, root
 /// calculation) asks of the storage it walks.
-fn first_key_from<'a, V>(
+pub(crate) fn first_key_from<'a, V>(
     map: &'a BTreeMap<Vec<u8>, V>,
     before: Vec<u8>,
     or_equal: bool,
@@ -423,7 +505,7 @@ fn first_key_from<'a, V>(
 
 /// The first storage key after `key` (or at it) under `prefix`, in nibbles; only keys with a
 /// value count. smoldot's branch search handles keys with an odd number of nibbles.
-fn next_storage_key(
+pub(crate) fn next_storage_key(
     storage: &Storage,
     key: Vec<trie::Nibble>,
     or_equal: bool,
@@ -456,7 +538,7 @@ fn nibbles_to_u8(nibbles: Vec<trie::Nibble>) -> Vec<u8> {
     nibbles.into_iter().map(u8::from).collect()
 }
 
-fn u8_to_nibbles(nibbles: &[u8]) -> Vec<trie::Nibble> {
+pub(crate) fn u8_to_nibbles(nibbles: &[u8]) -> Vec<trie::Nibble> {
     // The cache only holds keys built from `Nibble`s, so every byte is below 16.
     nibbles
         .iter()

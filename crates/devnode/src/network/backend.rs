@@ -43,17 +43,17 @@ impl Backend for Chain {
         })
     }
 
-    fn storage_proof(&self, _block: &[u8; 32], _keys: &[Vec<u8>]) -> Result<Vec<u8>, String> {
-        Err("storage proofs not available yet".into())
+    fn storage_proof(&self, block: &[u8; 32], keys: &[Vec<u8>]) -> Result<Vec<u8>, String> {
+        Chain::storage_proof(self, block, keys).map_err(|e| e.to_string())
     }
 
     fn call_proof(
         &mut self,
-        _block: &[u8; 32],
-        _method: &str,
-        _parameter: &[u8],
+        block: &[u8; 32],
+        method: &str,
+        parameter: &[u8],
     ) -> Result<Vec<u8>, String> {
-        Err("call proofs not available yet".into())
+        Chain::call_proof(self, block, method, parameter).map_err(|e| e.to_string())
     }
 
     fn submit_transaction(&mut self, extrinsic: Vec<u8>) {
