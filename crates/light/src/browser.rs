@@ -121,9 +121,12 @@ fn next_key() -> u32 {
 // ---------------------------------------------------------------------------------------------
 // Timers
 
+/// A `setTimeout` id and its callback.
+type Timer = (i32, Closure<dyn FnMut()>);
+
 thread_local! {
-    /// Pending `setTimeout`s: the JS id and the callback, kept alive until the `Delay` drops.
-    static TIMERS: RefCell<HashMap<u32, (i32, Closure<dyn FnMut()>)>> = RefCell::new(HashMap::new());
+    /// Pending `setTimeout`s, kept alive until their `Delay` drops.
+    static TIMERS: RefCell<HashMap<u32, Timer>> = RefCell::new(HashMap::new());
 }
 
 #[derive(Default)]
@@ -457,7 +460,9 @@ impl Drop for ReadWriteAccess<'_> {
             if sent != Some(true) {
                 let mut state = lock(&self.stream.state);
                 state.phase = Phase::Failed;
-                state.error.get_or_insert_with(|| "WebSocket send failed".into());
+                state
+                    .error
+                    .get_or_insert_with(|| "WebSocket send failed".into());
             }
         }
         if rw.write_bytes_queueable.is_none() && !self.stream.write_closed {
@@ -467,7 +472,8 @@ impl Drop for ReadWriteAccess<'_> {
         }
         self.stream.wake_up_after = rw.wake_up_after.take();
         // As smoldot's own `with_buffers`: progress on either side means "call again now".
-        if (consumed && rw.expected_incoming_bytes.is_some()) || (wrote && !self.stream.write_closed)
+        if (consumed && rw.expected_incoming_bytes.is_some())
+            || (wrote && !self.stream.write_closed)
         {
             self.stream.wake_up_after = Some(rw.now);
         }
@@ -597,12 +603,14 @@ impl PlatformRef for BrowserPlatform {
         };
         stream.seen = generation;
         if phase == Phase::Failed {
-            let error = stream
-                .error
-                .get_or_insert(StreamError(error.unwrap_or_else(|| "connection failed".into())));
+            let error = stream.error.get_or_insert(StreamError(
+                error.unwrap_or_else(|| "connection failed".into()),
+            ));
             return Err(error);
         }
-        let buffered = stream.with_socket(web_sys::WebSocket::buffered_amount).unwrap_or(0);
+        let buffered = stream
+            .with_socket(web_sys::WebSocket::buffered_amount)
+            .unwrap_or(0);
         let write_bytes_queueable = match phase {
             _ if stream.write_closed => None,
             Phase::Open => Some(WRITE_WINDOW.saturating_sub(buffered) as usize),
@@ -626,7 +634,10 @@ impl PlatformRef for BrowserPlatform {
         })
     }
 
-    fn wait_read_write_again<'a>(&self, stream: Pin<&'a mut Stream>) -> Self::StreamUpdateFuture<'a> {
+    fn wait_read_write_again<'a>(
+        &self,
+        stream: Pin<&'a mut Stream>,
+    ) -> Self::StreamUpdateFuture<'a> {
         let stream = Pin::into_inner(stream);
         let now = self.now();
         if !stream.accessed || stream.wake_up_after.is_some_and(|when| when <= now) {

@@ -36,7 +36,10 @@ fn bad_specs_are_clear_errors() {
     let truncated = client.add_chain(&spec[..spec.len() / 2]).err().unwrap();
     assert!(matches!(truncated, LightError::ChainSpec(_)), "{truncated}");
 
-    let none = client.add_chain(&with_boot_nodes(&spec, &[])).err().unwrap();
+    let none = client
+        .add_chain(&with_boot_nodes(&spec, &[]))
+        .err()
+        .unwrap();
     assert!(matches!(none, LightError::NoBootNodes), "{none}");
 
     let garbage = "/ip4/127.0.0.1/tcp/notaport/ws";
@@ -63,7 +66,7 @@ fn bad_specs_are_clear_errors() {
         .err()
         .unwrap();
     assert!(
-        matches!(&unusable, LightError::NoUsableBootNode { entries, .. } if entries == &[wss.clone()]),
+        matches!(&unusable, LightError::NoUsableBootNode { entries, .. } if entries.as_slice() == std::slice::from_ref(&wss)),
         "{unusable}"
     );
     assert!(unusable.to_string().contains("tcp"), "{unusable}");
@@ -71,14 +74,20 @@ fn bad_specs_are_clear_errors() {
 
 #[test]
 fn unreachable_boot_node_gives_zero_peers() {
-    let spec = with_boot_nodes(&dev_spec(), &[&format!("/ip4/127.0.0.1/tcp/1/ws/p2p/{PEER}")]);
+    let spec = with_boot_nodes(
+        &dev_spec(),
+        &[&format!("/ip4/127.0.0.1/tcp/1/ws/p2p/{PEER}")],
+    );
     let client = Client::new(native::platform()).with_request_timeout(Duration::from_secs(60));
     let chain = client.add_chain(&spec).unwrap();
     let health = native::block_on(chain.health()).unwrap();
     assert_eq!(health.peers, 0);
     // The devnode spec's chainType is Development, for which smoldot expects no live network.
     assert!(!health.should_have_peers);
-    assert!(chain.heads().is_none(), "nothing can be finalized without peers");
+    assert!(
+        chain.heads().is_none(),
+        "nothing can be finalized without peers"
+    );
     // A request that needs the network fails with a timeout instead of hanging.
     let client = Client::new(native::platform()).with_request_timeout(Duration::from_secs(2));
     let chain = client.add_chain(&spec).unwrap();
