@@ -63,7 +63,10 @@ pub use error::{LightError, ReplyError};
 pub use rpc::{BlockHash, BlockRef, FollowEvent, Runtime};
 
 #[cfg(all(feature = "web", target_arch = "wasm32"))]
-pub use browser::BrowserPlatform;
+pub use browser::{BrowserPlatform, Delay, ReadWriteAccess, Stream, StreamError};
+/// smoldot's log levels, for [`BrowserPlatform::with_log_level`].
+#[cfg(all(feature = "web", target_arch = "wasm32"))]
+pub use smoldot_light::platform::LogLevel;
 
 #[doc(hidden)]
 pub use rpc as __doc_rpc;
