@@ -148,7 +148,8 @@ pub struct Health {
 
 impl<P: PlatformRef> Chain<P> {
     /// Sends any JSON-RPC request and returns its `result`; an escape hatch for methods this
-    /// crate does not type. Subscriptions started this way have their notifications dropped.
+    /// crate does not type. Not for subscriptions: their notifications would show up as
+    /// [`ReplyError::UnexpectedNotification`] errors in the follow streams.
     ///
     /// # Errors
     ///
@@ -373,3 +374,6 @@ pub(crate) fn parse_health(value: &Value) -> Result<Health, ReplyError> {
         should_have_peers: flag("shouldHavePeers")?,
     })
 }
+
+#[cfg(test)]
+mod tests;
