@@ -141,13 +141,15 @@ pub struct Health {
     pub peers: u64,
     /// Whether the client is still catching up with the network.
     pub is_syncing: bool,
-    /// Whether this chain is expected to have peers (false only for chains without networking).
+    /// Whether the spec's `chainType` expects a live network (`Live`, `Local`; not
+    /// `Development`).
     pub should_have_peers: bool,
 }
 
 impl<P: PlatformRef> Chain<P> {
     /// Sends any JSON-RPC request and returns its `result`; an escape hatch for methods this
-    /// crate does not type. Subscriptions started this way have their notifications dropped.
+    /// crate does not type. Not for subscriptions: their notifications would show up as
+    /// [`ReplyError::UnexpectedNotification`] errors in the follow streams.
     ///
     /// # Errors
     ///
@@ -372,3 +374,6 @@ pub(crate) fn parse_health(value: &Value) -> Result<Health, ReplyError> {
         should_have_peers: flag("shouldHavePeers")?,
     })
 }
+
+#[cfg(test)]
+mod tests;

@@ -24,7 +24,9 @@ pub enum LightError {
     #[error("chain spec lists no boot nodes; the light client could never find a peer")]
     NoBootNodes,
     /// No boot node uses a transport this platform can open (a browser cannot dial plain TCP).
-    #[error("no boot node is reachable from this platform (it supports {supported}); entries: {entries:?}")]
+    #[error(
+        "no boot node is reachable from this platform (it supports {supported}); entries: {entries:?}"
+    )]
     NoUsableBootNode {
         /// The boot node entries from the spec.
         entries: Vec<String>,

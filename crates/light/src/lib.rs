@@ -42,7 +42,9 @@
 #![deny(missing_docs, rustdoc::broken_intra_doc_links)]
 
 #[cfg(all(feature = "native", feature = "web"))]
-compile_error!("features `native` and `web` are exclusive: build with `--no-default-features --features web` for the browser");
+compile_error!(
+    "features `native` and `web` are exclusive: build with `--no-default-features --features web` for the browser"
+);
 #[cfg(not(any(feature = "native", feature = "web")))]
 compile_error!("enable one of the features `native` (default) or `web`");
 #[cfg(all(feature = "web", not(target_arch = "wasm32")))]
@@ -56,12 +58,15 @@ mod spec;
 #[cfg(all(feature = "web", target_arch = "wasm32"))]
 mod browser;
 
-pub use client::{Chain, Client, DEFAULT_REQUEST_TIMEOUT, FollowStream, Health, Heads};
+pub use client::{Chain, Client, DEFAULT_REQUEST_TIMEOUT, FollowStream, Heads, Health};
 pub use error::{LightError, ReplyError};
 pub use rpc::{BlockHash, BlockRef, FollowEvent, Runtime};
 
 #[cfg(all(feature = "web", target_arch = "wasm32"))]
-pub use browser::BrowserPlatform;
+pub use browser::{BrowserPlatform, Delay, ReadWriteAccess, Stream, StreamError};
+/// smoldot's log levels, for [`BrowserPlatform::with_log_level`].
+#[cfg(all(feature = "web", target_arch = "wasm32"))]
+pub use smoldot_light::platform::LogLevel;
 
 #[doc(hidden)]
 pub use rpc as __doc_rpc;

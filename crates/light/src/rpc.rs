@@ -353,10 +353,9 @@ impl<T> Rpc<T> {
         let Some(pending) = pending else {
             // smoldot answers a request it cannot parse with `"id": null` and an error.
             let what = match (&id, &outcome) {
-                (RawId::Other(text), Err(e)) if text == "null" => ReplyError::UnknownId(format!(
-                    "null (error {}: {})",
-                    e.code, e.message
-                )),
+                (RawId::Other(text), Err(e)) if text == "null" => {
+                    ReplyError::UnknownId(format!("null (error {}: {})", e.code, e.message))
+                }
                 (RawId::Number(n), _) => ReplyError::UnknownId(n.to_string()),
                 (RawId::Other(text), _) => ReplyError::UnknownId(text.clone()),
             };
@@ -381,7 +380,9 @@ impl<T> Rpc<T> {
                 ),
                 Err(e) => self.events.push_back(Err(e.into_error(method.into()))),
             },
-            Pending::Storage { sub, hash, read } => self.on_storage_reply(&sub, hash, read, outcome),
+            Pending::Storage { sub, hash, read } => {
+                self.on_storage_reply(&sub, hash, read, outcome)
+            }
         }
     }
 
@@ -403,7 +404,8 @@ impl<T> Rpc<T> {
             Err(e) => {
                 self.follow = Follow::Idle;
                 let message = format!("error {}: {}", e.code, e.message);
-                self.events.push_back(Err(LightError::Follow(message.clone())));
+                self.events
+                    .push_back(Err(LightError::Follow(message.clone())));
                 self.fail_waiting_storage(&message);
                 return;
             }
@@ -428,16 +430,24 @@ impl<T> Rpc<T> {
         }
     }
 
-    fn on_header_reply(&mut self, sub_id: &str, hash: BlockHash, outcome: Result<Value, RpcFailure>) {
+    fn on_header_reply(
+        &mut self,
+        sub_id: &str,
+        hash: BlockHash,
+        outcome: Result<Value, RpcFailure>,
+    ) {
         if self.current_sub_id() != Some(sub_id) {
             return; // The subscription was replaced meanwhile; its header no longer matters.
         }
         let number = match outcome {
-            Ok(value) => decode_header_number(&value, hash, self.block_number_bytes)
-                .map_err(|source| LightError::Reply {
-                    method: "chainHead_v1_header".into(),
-                    source,
-                }),
+            Ok(value) => {
+                decode_header_number(&value, hash, self.block_number_bytes).map_err(|source| {
+                    LightError::Reply {
+                        method: "chainHead_v1_header".into(),
+                        source,
+                    }
+                })
+            }
             Err(e) => Err(e.into_error("chainHead_v1_header".into())),
         };
         let number = match number {
@@ -593,7 +603,10 @@ impl<T> Rpc<T> {
                     self.send(
                         "chainHead_v1_header",
                         json!([sub_id.clone(), hex0x(&last)]),
-                        Pending::Header { sub: sub_id, hash: last },
+                        Pending::Header {
+                            sub: sub_id,
+                            hash: last,
+                        },
                     );
                 }
                 Parsed::Stop => self.on_stop(),
@@ -953,7 +966,9 @@ fn parse_message(text: &str) -> Result<Message, ReplyError> {
         }
         None => return Err(ReplyError::Missing("id")),
     };
-    let params = object.remove("params").ok_or(ReplyError::Missing("params"))?;
+    let params = object
+        .remove("params")
+        .ok_or(ReplyError::Missing("params"))?;
     Ok(Message::Notification { method, params })
 }
 
@@ -1027,7 +1042,10 @@ fn hash_at(object: &Map<String, Value>, field: &'static str) -> Result<BlockHash
     decode_hash(object.get(field).ok_or(ReplyError::Missing(field))?, field)
 }
 
-fn hash_list(object: &Map<String, Value>, field: &'static str) -> Result<Vec<BlockHash>, ReplyError> {
+fn hash_list(
+    object: &Map<String, Value>,
+    field: &'static str,
+) -> Result<Vec<BlockHash>, ReplyError> {
     object
         .get(field)
         .ok_or(ReplyError::Missing(field))?
@@ -1041,7 +1059,10 @@ fn hash_list(object: &Map<String, Value>, field: &'static str) -> Result<Vec<Blo
         .collect()
 }
 
-fn parse_runtime(value: Option<&Value>, field: &'static str) -> Result<Option<Runtime>, ReplyError> {
+fn parse_runtime(
+    value: Option<&Value>,
+    field: &'static str,
+) -> Result<Option<Runtime>, ReplyError> {
     let object = match value {
         None | Some(Value::Null) => return Ok(None),
         Some(Value::Object(object)) => object,
@@ -1114,20 +1135,20 @@ fn parse_follow_event(event: &Map<String, Value>) -> Result<Parsed, ReplyError> 
     let op = |event: &Map<String, Value>| -> Result<String, ReplyError> {
         Ok(str_field(event, "operationId", "operationId")?.to_owned())
     };
-    let parsed = match str_field(&event, "event", "event")? {
+    let parsed = match str_field(event, "event", "event")? {
         "initialized" => Parsed::Initialized {
-            finalized: hash_list(&event, "finalizedBlockHashes")?,
+            finalized: hash_list(event, "finalizedBlockHashes")?,
             runtime: parse_runtime(event.get("finalizedBlockRuntime"), "finalizedBlockRuntime")?,
         },
         "newBlock" => Parsed::NewBlock {
-            hash: hash_at(&event, "blockHash")?,
-            parent: hash_at(&event, "parentBlockHash")?,
+            hash: hash_at(event, "blockHash")?,
+            parent: hash_at(event, "parentBlockHash")?,
             runtime: parse_runtime(event.get("newRuntime"), "newRuntime")?,
         },
-        "bestBlockChanged" => Parsed::Best(hash_at(&event, "bestBlockHash")?),
+        "bestBlockChanged" => Parsed::Best(hash_at(event, "bestBlockHash")?),
         "finalized" => Parsed::Finalized {
-            finalized: hash_list(&event, "finalizedBlockHashes")?,
-            pruned: hash_list(&event, "prunedBlockHashes")?,
+            finalized: hash_list(event, "finalizedBlockHashes")?,
+            pruned: hash_list(event, "prunedBlockHashes")?,
         },
         "operationStorageItems" => {
             let items = event
@@ -1144,25 +1165,28 @@ fn parse_follow_event(event: &Map<String, Value>) -> Result<Parsed, ReplyError> 
                         field: "items",
                         expected: "an array of objects",
                     })?;
-                    let key = decode_hex(item.get("key").ok_or(ReplyError::Missing("key"))?, "key")?;
-                    let value =
-                        decode_hex(item.get("value").ok_or(ReplyError::Missing("value"))?, "value")?;
+                    let key =
+                        decode_hex(item.get("key").ok_or(ReplyError::Missing("key"))?, "key")?;
+                    let value = decode_hex(
+                        item.get("value").ok_or(ReplyError::Missing("value"))?,
+                        "value",
+                    )?;
                     Ok((key, value))
                 })
                 .collect::<Result<_, ReplyError>>()?;
             Parsed::StorageItems {
-                op: op(&event)?,
+                op: op(event)?,
                 items,
             }
         }
-        "operationStorageDone" => Parsed::StorageDone(op(&event)?),
+        "operationStorageDone" => Parsed::StorageDone(op(event)?),
         "operationError" => Parsed::OperationError {
-            op: op(&event)?,
-            message: str_field(&event, "error", "error")?.to_owned(),
+            op: op(event)?,
+            message: str_field(event, "error", "error")?.to_owned(),
         },
-        "operationInaccessible" => Parsed::Inaccessible(op(&event)?),
-        "operationWaitingForContinue" => Parsed::WaitingForContinue(op(&event)?),
-        "operationBodyDone" | "operationCallDone" => Parsed::OtherDone(op(&event)?),
+        "operationInaccessible" => Parsed::Inaccessible(op(event)?),
+        "operationWaitingForContinue" => Parsed::WaitingForContinue(op(event)?),
+        "operationBodyDone" | "operationCallDone" => Parsed::OtherDone(op(event)?),
         "stop" => Parsed::Stop,
         other => return Err(ReplyError::UnknownEvent(other.to_owned())),
     };

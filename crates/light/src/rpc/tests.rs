@@ -114,7 +114,11 @@ fn follow_reports_numbers_from_header_and_parent_links() {
         json!({"event": "newBlock", "blockHash": hx(&h(6)), "parentBlockHash": hx(&f),
                "newRuntime": null}),
     );
-    notify(&mut rpc, "sub1", json!({"event": "bestBlockChanged", "bestBlockHash": hx(&h(6))}));
+    notify(
+        &mut rpc,
+        "sub1",
+        json!({"event": "bestBlockChanged", "bestBlockHash": hx(&h(6))}),
+    );
     notify(
         &mut rpc,
         "sub1",
@@ -140,7 +144,10 @@ fn follow_reports_numbers_from_header_and_parent_links() {
     let (_, method, params) = out(&mut rpc);
     assert_eq!(method, "chainHead_v1_unpin");
     assert_eq!(params, json!(["sub1", [hx(&f)]]));
-    assert_eq!(rpc.heads().map(|(fin, best, _)| (fin, best)), Some((b6, b6)));
+    assert_eq!(
+        rpc.heads().map(|(fin, best, _)| (fin, best)),
+        Some((b6, b6))
+    );
 }
 
 #[test]
@@ -150,7 +157,11 @@ fn events_before_the_header_reply_wait_for_it() {
     let (id, ..) = out(&mut rpc);
     reply(&mut rpc, id, json!("s"));
     let (bytes, f) = header(3, h(2));
-    notify(&mut rpc, "s", json!({"event": "initialized", "finalizedBlockHashes": [hx(&f)]}));
+    notify(
+        &mut rpc,
+        "s",
+        json!({"event": "initialized", "finalizedBlockHashes": [hx(&f)]}),
+    );
     let (header_id, method, _) = out(&mut rpc);
     assert_eq!(method, "chainHead_v1_header");
     notify(
@@ -158,12 +169,26 @@ fn events_before_the_header_reply_wait_for_it() {
         "s",
         json!({"event": "newBlock", "blockHash": hx(&h(8)), "parentBlockHash": hx(&f), "newRuntime": null}),
     );
-    notify(&mut rpc, "s", json!({"event": "bestBlockChanged", "bestBlockHash": hx(&h(8))}));
+    notify(
+        &mut rpc,
+        "s",
+        json!({"event": "bestBlockChanged", "bestBlockHash": hx(&h(8))}),
+    );
     assert!(events(&mut rpc).is_empty());
-    reply(&mut rpc, header_id, json!(format!("0x{}", hex::encode(bytes))));
+    reply(
+        &mut rpc,
+        header_id,
+        json!(format!("0x{}", hex::encode(bytes))),
+    );
     let got = ok_events(&mut rpc);
     assert_eq!(got.len(), 3);
-    assert_eq!(got[2], FollowEvent::BestBlock(BlockRef { number: 4, hash: h(8) }));
+    assert_eq!(
+        got[2],
+        FollowEvent::BestBlock(BlockRef {
+            number: 4,
+            hash: h(8)
+        })
+    );
 }
 
 #[test]
@@ -174,7 +199,11 @@ fn storage_waits_for_finalized_block_then_reads_value() {
     assert_eq!(method, "chainHead_v1_follow");
     reply(&mut rpc, id, json!("sub1"));
     let (bytes, f) = header(5, h(4));
-    notify(&mut rpc, "sub1", json!({"event": "initialized", "finalizedBlockHashes": [hx(&f)]}));
+    notify(
+        &mut rpc,
+        "sub1",
+        json!({"event": "initialized", "finalizedBlockHashes": [hx(&f)]}),
+    );
     let (id, ..) = out(&mut rpc);
     reply(&mut rpc, id, json!(format!("0x{}", hex::encode(bytes))));
     let (id, method, params) = out(&mut rpc);
@@ -195,7 +224,11 @@ fn storage_waits_for_finalized_block_then_reads_value() {
                "items": [{"key": "0xaabb", "value": "0x0102"}]}),
     );
     assert!(rpc.next_done().is_none());
-    notify(&mut rpc, "sub1", json!({"event": "operationStorageDone", "operationId": "op1"}));
+    notify(
+        &mut rpc,
+        "sub1",
+        json!({"event": "operationStorageDone", "operationId": "op1"}),
+    );
     let (user, result) = rpc.next_done().unwrap();
     assert_eq!(user, 42);
     assert_eq!(result.unwrap(), Reply::Storage(Some(vec![1, 2])));
@@ -207,13 +240,25 @@ fn storage_of_absent_key_is_none_and_errors_are_reported() {
     events(&mut rpc);
     rpc.storage(vec![1], 1);
     let (id, ..) = out(&mut rpc);
-    reply(&mut rpc, id, json!({"result": "started", "operationId": "a", "discardedItems": 0}));
-    notify(&mut rpc, "sub1", json!({"event": "operationStorageDone", "operationId": "a"}));
+    reply(
+        &mut rpc,
+        id,
+        json!({"result": "started", "operationId": "a", "discardedItems": 0}),
+    );
+    notify(
+        &mut rpc,
+        "sub1",
+        json!({"event": "operationStorageDone", "operationId": "a"}),
+    );
     assert_eq!(rpc.next_done().unwrap().1.unwrap(), Reply::Storage(None));
 
     rpc.storage(vec![2], 2);
     let (id, ..) = out(&mut rpc);
-    reply(&mut rpc, id, json!({"result": "started", "operationId": "b", "discardedItems": 0}));
+    reply(
+        &mut rpc,
+        id,
+        json!({"result": "started", "operationId": "b", "discardedItems": 0}),
+    );
     notify(
         &mut rpc,
         "sub1",
@@ -240,7 +285,11 @@ fn block_used_by_a_read_is_unpinned_only_after_it() {
     events(&mut rpc);
     rpc.storage(vec![1], 7);
     let (id, ..) = out(&mut rpc);
-    reply(&mut rpc, id, json!({"result": "started", "operationId": "op", "discardedItems": 0}));
+    reply(
+        &mut rpc,
+        id,
+        json!({"result": "started", "operationId": "op", "discardedItems": 0}),
+    );
     notify(
         &mut rpc,
         "sub1",
@@ -252,7 +301,11 @@ fn block_used_by_a_read_is_unpinned_only_after_it() {
         json!({"event": "finalized", "finalizedBlockHashes": [hx(&h(6))], "prunedBlockHashes": []}),
     );
     assert!(rpc.next_outgoing().is_none(), "f is still read from");
-    notify(&mut rpc, "sub1", json!({"event": "operationStorageDone", "operationId": "op"}));
+    notify(
+        &mut rpc,
+        "sub1",
+        json!({"event": "operationStorageDone", "operationId": "op"}),
+    );
     let (_, method, params) = out(&mut rpc);
     assert_eq!(method, "chainHead_v1_unpin");
     assert_eq!(params, json!(["sub1", hx(&f)]));
@@ -264,18 +317,30 @@ fn stop_refollows_and_restarts_running_reads() {
     events(&mut rpc);
     rpc.storage(vec![5], 9);
     let (id, ..) = out(&mut rpc);
-    reply(&mut rpc, id, json!({"result": "started", "operationId": "op", "discardedItems": 0}));
+    reply(
+        &mut rpc,
+        id,
+        json!({"result": "started", "operationId": "op", "discardedItems": 0}),
+    );
     notify(&mut rpc, "sub1", json!({"event": "stop"}));
     assert_eq!(ok_events(&mut rpc), vec![FollowEvent::Stopped]);
     let (id, method, _) = out(&mut rpc);
     assert_eq!(method, "chainHead_v1_follow");
     // Late events of the old subscription are dropped silently.
-    notify(&mut rpc, "sub1", json!({"event": "operationStorageDone", "operationId": "op"}));
+    notify(
+        &mut rpc,
+        "sub1",
+        json!({"event": "operationStorageDone", "operationId": "op"}),
+    );
     assert!(events(&mut rpc).is_empty());
     assert!(rpc.next_done().is_none());
     reply(&mut rpc, id, json!("sub2"));
     let (bytes, f) = header(9, h(1));
-    notify(&mut rpc, "sub2", json!({"event": "initialized", "finalizedBlockHashes": [hx(&f)]}));
+    notify(
+        &mut rpc,
+        "sub2",
+        json!({"event": "initialized", "finalizedBlockHashes": [hx(&f)]}),
+    );
     let (id, ..) = out(&mut rpc);
     reply(&mut rpc, id, json!(format!("0x{}", hex::encode(bytes))));
     let (_, method, params) = out(&mut rpc);
@@ -315,7 +380,11 @@ fn header_that_does_not_hash_to_the_block_is_rejected() {
     let (id, ..) = out(&mut rpc);
     reply(&mut rpc, id, json!("s"));
     let (bytes, _) = header(3, h(2));
-    notify(&mut rpc, "s", json!({"event": "initialized", "finalizedBlockHashes": [hx(&h(3))]}));
+    notify(
+        &mut rpc,
+        "s",
+        json!({"event": "initialized", "finalizedBlockHashes": [hx(&h(3))]}),
+    );
     let (id, ..) = out(&mut rpc);
     reply(&mut rpc, id, json!(format!("0x{}", hex::encode(bytes))));
     let error = events(&mut rpc).pop().unwrap().unwrap_err();
@@ -332,7 +401,10 @@ fn malformed_texts_name_what_is_wrong() {
     let cases: &[(&str, &str)] = &[
         ("{not json", "not JSON"),
         (r#"{"id": 1, "result": null}"#, "JSON-RPC 2.0"),
-        (r#"{"jsonrpc": "2.0", "id": 77, "result": null}"#, "reply id 77"),
+        (
+            r#"{"jsonrpc": "2.0", "id": 77, "result": null}"#,
+            "reply id 77",
+        ),
         (r#"{"jsonrpc": "2.0", "id": 1}"#, r#""result" is missing"#),
         (
             r#"{"jsonrpc": "2.0", "method": "state_storage", "params": {}}"#,
@@ -353,10 +425,21 @@ fn malformed_texts_name_what_is_wrong() {
     rpc.start_follow();
     let (id, ..) = out(&mut rpc);
     reply(&mut rpc, id, json!("s"));
-    notify(&mut rpc, "s", json!({"event": "initialized", "finalizedBlockHashes": ["0x1234"]}));
+    notify(
+        &mut rpc,
+        "s",
+        json!({"event": "initialized", "finalizedBlockHashes": ["0x1234"]}),
+    );
     let error = rpc.next_event().unwrap().unwrap_err().to_string();
-    assert!(error.contains("finalizedBlockHashes") && error.contains("32 bytes"), "{error}");
-    notify(&mut rpc, "s", json!({"event": "initialized", "finalizedBlockHashes": ["abcd"]}));
+    assert!(
+        error.contains("finalizedBlockHashes") && error.contains("32 bytes"),
+        "{error}"
+    );
+    notify(
+        &mut rpc,
+        "s",
+        json!({"event": "initialized", "finalizedBlockHashes": ["abcd"]}),
+    );
     let error = rpc.next_event().unwrap().unwrap_err().to_string();
     assert!(error.contains("0x-prefixed"), "{error}");
 }

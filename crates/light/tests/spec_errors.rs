@@ -1,0 +1,96 @@
+//! `add_chain` on bad chain specs: each mistake is its own `LightError`, never a panic or a
+//! hang; and a spec whose only boot node is unreachable is accepted and reports zero peers.
+//!
+//! The valid base spec is the devnode's (raonet genesis with development keys); nothing here
+//! needs a running node.
+
+#![allow(clippy::unwrap_used)]
+
+use std::time::Duration;
+
+use light::{Client, LightError, native};
+use serde_json::Value;
+
+/// A well-formed peer id (ed25519) that no process on this machine owns.
+const PEER: &str = "12D3KooWEyoppNCUx8Yx66oV9fJnriXwCcXwDDUA2kj6vnc6iDEp";
+
+fn dev_spec() -> String {
+    let keys = devnode::DevKeys::from_secret_uri("//Alice").unwrap();
+    devnode::DevSpec::raonet(&keys).unwrap().json().to_owned()
+}
+
+fn with_boot_nodes(spec: &str, nodes: &[&str]) -> String {
+    let mut json: Value = serde_json::from_str(spec).unwrap();
+    json["bootNodes"] = nodes.iter().map(|n| Value::from(*n)).collect();
+    json.to_string()
+}
+
+#[test]
+fn bad_specs_are_clear_errors() {
+    let client = Client::new(native::platform());
+    let spec = dev_spec();
+
+    let not_json = client.add_chain("{ this is not json").err().unwrap();
+    assert!(matches!(not_json, LightError::ChainSpec(_)), "{not_json}");
+
+    let truncated = client.add_chain(&spec[..spec.len() / 2]).err().unwrap();
+    assert!(matches!(truncated, LightError::ChainSpec(_)), "{truncated}");
+
+    let none = client
+        .add_chain(&with_boot_nodes(&spec, &[]))
+        .err()
+        .unwrap();
+    assert!(matches!(none, LightError::NoBootNodes), "{none}");
+
+    let garbage = "/ip4/127.0.0.1/tcp/notaport/ws";
+    let bad = client
+        .add_chain(&with_boot_nodes(&spec, &[garbage]))
+        .err()
+        .unwrap();
+    assert!(
+        matches!(&bad, LightError::BootNode { entry } if entry == garbage),
+        "{bad}"
+    );
+
+    let no_peer_id = "/ip4/127.0.0.1/tcp/30333/ws";
+    let bad = client
+        .add_chain(&with_boot_nodes(&spec, &[no_peer_id]))
+        .err()
+        .unwrap();
+    assert!(matches!(bad, LightError::BootNode { .. }), "{bad}");
+
+    // Natively, secure WebSocket is not supported by smoldot's DefaultPlatform.
+    let wss = format!("/dns/example.invalid/tcp/443/wss/p2p/{PEER}");
+    let unusable = client
+        .add_chain(&with_boot_nodes(&spec, &[&wss]))
+        .err()
+        .unwrap();
+    assert!(
+        matches!(&unusable, LightError::NoUsableBootNode { entries, .. } if entries.as_slice() == std::slice::from_ref(&wss)),
+        "{unusable}"
+    );
+    assert!(unusable.to_string().contains("tcp"), "{unusable}");
+}
+
+#[test]
+fn unreachable_boot_node_gives_zero_peers() {
+    let spec = with_boot_nodes(
+        &dev_spec(),
+        &[&format!("/ip4/127.0.0.1/tcp/1/ws/p2p/{PEER}")],
+    );
+    let client = Client::new(native::platform()).with_request_timeout(Duration::from_secs(60));
+    let chain = client.add_chain(&spec).unwrap();
+    let health = native::block_on(chain.health()).unwrap();
+    assert_eq!(health.peers, 0);
+    // The devnode spec's chainType is Development, for which smoldot expects no live network.
+    assert!(!health.should_have_peers);
+    assert!(
+        chain.heads().is_none(),
+        "nothing can be finalized without peers"
+    );
+    // A request that needs the network fails with a timeout instead of hanging.
+    let client = Client::new(native::platform()).with_request_timeout(Duration::from_secs(2));
+    let chain = client.add_chain(&spec).unwrap();
+    let read = native::block_on(chain.storage(b"any key")).err().unwrap();
+    assert!(matches!(read, LightError::Timeout { .. }), "{read}");
+}
