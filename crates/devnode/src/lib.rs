@@ -19,10 +19,12 @@
 //! storage proofs), a transaction pool with validation, forks, and authority-set changes.
 
 pub mod chain;
+pub mod extrinsic;
 pub mod grandpa;
 pub mod keys;
 pub mod runtime;
 mod scale;
+pub mod scenario;
 pub mod spec;
 
 pub use chain::{Block, Chain, ChainError, FinalizeError, ProduceError, TransactionOutcome};
