@@ -10,9 +10,10 @@
 //! sr25519 `MultiSignature`, immortal era, tip 0, the signer's next nonce, and each extension's
 //! additional signed data (spec and transaction versions, genesis hash, no metadata hash).
 //!
-//! The module also turns what the runtime reports back into words: [`Extrinsics::describe`]
-//! names a `DispatchError` (`SubtensorModule.NotEnoughBalanceToStake`) or an invalid
-//! transaction, and [`Extrinsics::storage_key`] builds map keys with the hashers the metadata
+//! The module also turns what the runtime reports back into words:
+//! [`Extrinsics::describe_dispatch_error`] names a `DispatchError`
+//! (`SubtensorModule.NotEnoughBalanceToStake`), [`Extrinsics::describe_invalid`] an invalid
+//! transaction; and [`Extrinsics::storage_key`] builds map keys with the hashers the metadata
 //! declares.
 //!
 //! Left out: mortal eras, tips, the metadata-hash mode (`CheckMetadataHash` is sent disabled),

@@ -14,6 +14,10 @@
 //!   sudo key replaced, which changes the genesis hash.
 //! - [`Chain`]: the sans-I/O state machine: `produce_block(now)`, `finalize(number)`, storage
 //!   reads and read-only runtime calls. The caller owns the clock and any networking.
+//! - [`extrinsic::Extrinsics`]: signed extrinsics built from the runtime's own metadata (call
+//!   indices, argument types, signed extensions), and storage keys from its declared hashers.
+//! - [`scenario::Scenario`]: subnets, neurons, stakes and weights seeded through ordinary
+//!   signed extrinsics (`tests/scenarios/default.json` is embedded).
 //!
 //! Left out of this layer: networking (libp2p, block requests, GRANDPA gossip, light-client
 //! storage proofs), a transaction pool with validation, forks, and authority-set changes.

@@ -157,9 +157,13 @@ fn signed_extrinsics_pass_the_runtime_and_tampering_does_not() {
         other => panic!("tampered extrinsic: {other:?}"),
     }
     assert_eq!(outcomes[2], TransactionOutcome::Success);
-    // The nonce moved on chain; a fresh builder reads it from storage.
+    // The nonce moved on chain; a fresh builder reads it from storage. A payload over 256
+    // bytes is signed by its blake2-256 hash.
     let mut fresh = Extrinsics::from_chain(&mut chain).unwrap();
-    chain.submit_transaction(fresh.sign(&chain, &alice, &remark).unwrap());
+    let long = fresh
+        .call("System", "remark", vec![Value::Bytes(vec![7; 300])])
+        .unwrap();
+    chain.submit_transaction(fresh.sign(&chain, &alice, &long).unwrap());
     chain.produce_block(Duration::ZERO).unwrap();
     assert_eq!(
         chain.last_transaction_outcomes(),
@@ -187,4 +191,36 @@ fn dispatch_errors_are_named_from_metadata() {
         "SubtensorModule.NotEnoughBalanceToStake"
     );
     assert_eq!(tx.describe_dispatch_error(&[2]), "BadOrigin (0x02)");
+}
+
+#[test]
+fn malformed_metadata_is_an_error() {
+    assert!(matches!(
+        Metadata::decode(b"atem\x0f"),
+        Err(MetadataError::Magic)
+    ));
+    assert!(matches!(
+        Metadata::decode(b"meta\x0e"),
+        Err(MetadataError::Version(14))
+    ));
+    assert!(matches!(
+        Metadata::decode(b"meta\x0f"),
+        Err(MetadataError::Malformed(_))
+    ));
+    // A type count far beyond the bytes that follow does not allocate or panic.
+    assert!(matches!(
+        Metadata::decode(b"meta\x0f\xfe\xff\xff\xff"),
+        Err(MetadataError::Malformed(_))
+    ));
+    // Real metadata cut anywhere is refused, never a panic.
+    let alice = DevKeys::alice();
+    let mut chain = Chain::new(&DevSpec::raonet(&alice).unwrap(), alice).unwrap();
+    let raw = chain
+        .call("Metadata_metadata_at_version", &15u32.to_le_bytes())
+        .unwrap();
+    let (_, metadata) = scale::take_compact(&raw[1..]).unwrap();
+    for cut in [5, 100, 1_000, metadata.len() / 2] {
+        assert!(Metadata::decode(&metadata[..cut]).is_err(), "cut at {cut}");
+    }
+    assert!(Metadata::decode(metadata).is_ok());
 }
