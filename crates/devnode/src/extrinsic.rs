@@ -2,7 +2,8 @@
 //!
 //! # Overview
 //!
-//! [`Extrinsics::from_chain`] asks the runtime for its metadata (V15) and version, so call
+//! [`Extrinsics::from_chain`] asks the runtime for its metadata (V15, or V14 from runtimes
+//! that predate it) and version, so call
 //! and pallet indices, argument types and the list of signed extensions are looked up by name
 //! rather than hard-coded; a runtime that renames or retypes a call fails with an error naming
 //! it. [`Extrinsics::call`] encodes a call from [`Value`]s checked against the argument types,
@@ -55,8 +56,8 @@ pub enum ExtrinsicError {
     /// A runtime API call failed.
     #[error(transparent)]
     Call(#[from] CallError),
-    /// The runtime offers no V15 metadata.
-    #[error("the runtime offers no V15 metadata")]
+    /// The runtime offers no metadata this builder reads.
+    #[error("the runtime offers no V14 or V15 metadata")]
     NoMetadata,
     /// The metadata does not decode.
     #[error(transparent)]
@@ -172,17 +173,21 @@ impl Extrinsics {
     /// [`ExtrinsicError`] when the runtime calls fail or return something unreadable, or the
     /// extrinsic format is not version 4.
     pub fn from_chain(chain: &mut Chain) -> Result<Self, ExtrinsicError> {
-        let raw = chain.call("Metadata_metadata_at_version", &15u32.to_le_bytes())?;
-        // `Option<OpaqueMetadata>`: 1, then the metadata as a length-prefixed byte vector.
-        let bytes = match raw.split_first() {
-            Some((1, rest)) => {
-                let (len, rest) =
-                    scale::take_compact(rest).ok_or(MetadataError::Malformed("opaque length"))?;
-                rest.get(..usize::try_from(len).map_err(|_| ExtrinsicError::NoMetadata)?)
-                    .ok_or(MetadataError::Malformed("opaque length"))?
-            }
-            _ => return Err(ExtrinsicError::NoMetadata),
+        // V15 where the runtime offers it (`Option<OpaqueMetadata>`), else the runtime's only
+        // metadata (V14 for the runtimes of 2023).
+        let raw = match chain.call("Metadata_metadata_at_version", &15u32.to_le_bytes()) {
+            Ok(raw) => match raw.split_first() {
+                Some((1, rest)) => rest.to_vec(),
+                _ => return Err(ExtrinsicError::NoMetadata),
+            },
+            Err(CallError::Start { .. }) => chain.call("Metadata_metadata", &[])?,
+            Err(other) => return Err(other.into()),
         };
+        let (len, rest) =
+            scale::take_compact(&raw).ok_or(MetadataError::Malformed("opaque length"))?;
+        let bytes = rest
+            .get(..usize::try_from(len).map_err(|_| ExtrinsicError::NoMetadata)?)
+            .ok_or(MetadataError::Malformed("opaque length"))?;
         let metadata = Metadata::decode(bytes)?;
         let version = decode_version(&chain.call("Core_version", &[])?)?;
         Self::new(metadata, version, chain.genesis_hash())

@@ -1,4 +1,5 @@
-//! A reader for the parts of runtime metadata V15 that building and reading extrinsics needs:
+//! A reader for the parts of runtime metadata (V14 and V15) that building and reading extrinsics
+//! needs:
 //! the type registry, each pallet's calls, storage entries and errors, and the extrinsic format
 //! (address, signature and signed-extension types).
 //!
@@ -17,8 +18,8 @@ pub enum MetadataError {
     /// The bytes do not start with the `meta` magic number.
     #[error("metadata does not start with the 'meta' magic")]
     Magic,
-    /// The metadata is not version 15.
-    #[error("metadata version {0} is not supported (expected 15)")]
+    /// The metadata is neither version 14 nor 15.
+    #[error("metadata version {0} is not supported (expected 14 or 15)")]
     Version(u8),
     /// The bytes end or break inside the named structure.
     #[error("metadata is truncated or malformed in {0}")]
@@ -96,6 +97,8 @@ pub enum TypeDef {
 pub struct Type {
     /// Rust path segments, e.g. `["sp_runtime", "multiaddress", "MultiAddress"]`.
     pub path: Vec<String>,
+    /// Generic parameters: name and, when known, type id.
+    pub params: Vec<(String, Option<u32>)>,
     /// Its definition.
     pub def: TypeDef,
 }
@@ -166,6 +169,8 @@ pub struct SignedExtension {
 /// The extrinsic format.
 #[derive(Debug, Clone)]
 pub struct ExtrinsicFormat {
+    /// Metadata version it was read from (14 or 15).
+    pub metadata_version: u8,
     /// Extrinsic version (4 for these runtimes).
     pub version: u8,
     /// Type of the signer's address (`MultiAddress`).
@@ -189,23 +194,27 @@ pub struct Metadata {
 }
 
 impl Metadata {
-    /// Decodes `RuntimeMetadataPrefixed` bytes (`meta` magic, version 15).
+    /// Decodes `RuntimeMetadataPrefixed` bytes (`meta` magic, version 14 or 15).
     ///
     /// # Errors
     ///
-    /// [`MetadataError`] when the bytes are not V15 metadata or are malformed.
+    /// [`MetadataError`] when the bytes are not V14/V15 metadata or are malformed.
     pub fn decode(bytes: &[u8]) -> Result<Self, MetadataError> {
         let mut r = Reader(bytes);
         if r.take(4, "magic")? != b"meta" {
             return Err(MetadataError::Magic);
         }
         let version = r.u8("version")?;
-        if version != 15 {
+        if version != 14 && version != 15 {
             return Err(MetadataError::Version(version));
         }
         let types = r.registry()?;
-        let pallets = r.list("pallets", Reader::pallet)?;
-        let extrinsic = r.extrinsic()?;
+        let pallets = r.list("pallets", |r| r.pallet(version))?;
+        let extrinsic = if version == 15 {
+            r.extrinsic()?
+        } else {
+            r.extrinsic_v14(&types)?
+        };
         let metadata = Metadata {
             types,
             pallets,
@@ -350,13 +359,16 @@ impl<'a> Reader<'a> {
         let entries = self.list("type registry", |r| {
             let id = r.type_id("type id")?;
             let path = r.list("type path", |r| r.string("type path"))?;
-            r.list("type parameters", |r| {
-                r.bytes("type parameter name")?;
-                r.option("type parameter", |r| r.type_id("type parameter"))
+            let params = r.list("type parameters", |r| {
+                let name = r.string("type parameter name")?;
+                Ok((
+                    name,
+                    r.option("type parameter", |r| r.type_id("type parameter"))?,
+                ))
             })?;
             let def = r.type_def()?;
             r.docs()?;
-            Ok((id, Type { path, def }))
+            Ok((id, Type { path, params, def }))
         })?;
         // Ids are the positions in the registry; a registry that says otherwise is corrupt.
         entries
@@ -423,7 +435,7 @@ impl<'a> Reader<'a> {
         })
     }
 
-    fn pallet(&mut self) -> Result<Pallet, MetadataError> {
+    fn pallet(&mut self, version: u8) -> Result<Pallet, MetadataError> {
         let name = self.string("pallet name")?;
         let storage = self.option("pallet storage", |r| {
             let prefix = r.string("storage prefix")?;
@@ -440,7 +452,9 @@ impl<'a> Reader<'a> {
         })?;
         let errors = self.option("pallet errors", |r| r.type_id("pallet errors"))?;
         let index = self.u8("pallet index")?;
-        self.docs()?;
+        if version >= 15 {
+            self.docs()?;
+        }
         let (storage_prefix, storage) = storage.unwrap_or_else(|| (name.clone(), Vec::new()));
         Ok(Pallet {
             name,
@@ -501,10 +515,44 @@ impl<'a> Reader<'a> {
             })
         })?;
         Ok(ExtrinsicFormat {
+            metadata_version: 15,
             version,
             address_ty,
             call_ty,
             signature_ty,
+            signed_extensions,
+        })
+    }
+
+    /// V14 names only the extrinsic type; address, call and signature types are its generic
+    /// parameters (`UncheckedExtrinsic<Address, Call, Signature, Extra>`).
+    fn extrinsic_v14(&mut self, types: &[Type]) -> Result<ExtrinsicFormat, MetadataError> {
+        let ty = self.type_id("extrinsic type")?;
+        let version = self.u8("extrinsic version")?;
+        let signed_extensions = self.list("signed extensions", |r| {
+            Ok(SignedExtension {
+                identifier: r.string("signed extension identifier")?,
+                ty: r.type_id("signed extension type")?,
+                additional_signed: r.type_id("signed extension additional type")?,
+            })
+        })?;
+        let params = &types
+            .get(ty as usize)
+            .ok_or(MetadataError::UnknownType(ty))?
+            .params;
+        let param = |name: &str| {
+            params
+                .iter()
+                .find(|(n, _)| n == name)
+                .and_then(|(_, ty)| *ty)
+                .ok_or(MetadataError::Malformed("extrinsic type parameters"))
+        };
+        Ok(ExtrinsicFormat {
+            metadata_version: 14,
+            version,
+            address_ty: param("Address")?,
+            call_ty: param("Call")?,
+            signature_ty: param("Signature")?,
             signed_extensions,
         })
     }

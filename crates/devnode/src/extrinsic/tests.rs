@@ -200,8 +200,8 @@ fn malformed_metadata_is_an_error() {
         Err(MetadataError::Magic)
     ));
     assert!(matches!(
-        Metadata::decode(b"meta\x0e"),
-        Err(MetadataError::Version(14))
+        Metadata::decode(b"meta\x0d"),
+        Err(MetadataError::Version(13))
     ));
     assert!(matches!(
         Metadata::decode(b"meta\x0f"),
