@@ -9,61 +9,18 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod storage;
+
 use core::time::Duration;
 
 use devnode::extrinsic::{Extrinsics, Value};
 use devnode::scenario::{Scenario, ScenarioError, neuron_keys};
 use devnode::{Chain, DevKeys, DevSpec};
+use storage::Read;
 
 fn chain() -> Chain {
     let alice = DevKeys::alice();
     Chain::new(&DevSpec::raonet(&alice).unwrap(), alice).unwrap()
-}
-
-/// Reads SCALE values out of a storage entry.
-struct Read<'a>(&'a [u8]);
-
-impl Read<'_> {
-    fn take<const N: usize>(&mut self) -> [u8; N] {
-        let (head, rest) = self.0.split_at(N);
-        self.0 = rest;
-        head.try_into().unwrap()
-    }
-    fn len(&mut self) -> usize {
-        let first = self.0[0];
-        match first & 3 {
-            0 => {
-                self.0 = &self.0[1..];
-                usize::from(first >> 2)
-            }
-            1 => usize::from(u16::from_le_bytes(self.take()) >> 2),
-            2 => (u32::from_le_bytes(self.take()) >> 2) as usize,
-            _ => panic!("vector too long for a test"),
-        }
-    }
-    fn u16s(mut self) -> Vec<u16> {
-        let n = self.len();
-        (0..n).map(|_| u16::from_le_bytes(self.take())).collect()
-    }
-    fn u64s(mut self) -> Vec<u64> {
-        let n = self.len();
-        (0..n).map(|_| u64::from_le_bytes(self.take())).collect()
-    }
-    fn bools(mut self) -> Vec<bool> {
-        let n = self.len();
-        (0..n).map(|_| self.take::<1>()[0] == 1).collect()
-    }
-    fn pairs(mut self) -> Vec<(u16, u16)> {
-        let n = self.len();
-        (0..n)
-            .map(|_| {
-                (
-                    u16::from_le_bytes(self.take()),
-                    u16::from_le_bytes(self.take()),
-                )
-            })
-            .collect()
-    }
 }
 
 struct Storage<'a> {
