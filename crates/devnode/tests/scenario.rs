@@ -9,6 +9,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+#[path = "support/storage.rs"]
 mod storage;
 
 use core::time::Duration;

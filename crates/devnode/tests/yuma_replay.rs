@@ -16,6 +16,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+#[path = "support/storage.rs"]
 mod storage;
 
 use core::time::Duration;
