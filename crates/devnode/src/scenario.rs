@@ -73,6 +73,15 @@ const DEFAULT_JSON: &str = include_str!("../../../tests/scenarios/default.json")
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ScenarioError {
+    /// The scenario file could not be read.
+    #[error("scenario file {path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
     /// The file is not JSON.
     #[error("scenario is not valid JSON: {0}")]
     Json(#[from] serde_json::Error),
@@ -265,6 +274,20 @@ impl Scenario {
             funding,
             subnets,
         })
+    }
+
+    /// Reads and parses a scenario file (what a `--scenario PATH` flag takes).
+    ///
+    /// # Errors
+    ///
+    /// [`ScenarioError::Io`] naming the path when it cannot be read, otherwise as
+    /// [`parse`](Self::parse).
+    pub fn from_file(path: &std::path::Path) -> Result<Scenario, ScenarioError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Self::parse(&text)
     }
 
     /// The scenario in `tests/scenarios/default.json`, embedded at build time: three subnets

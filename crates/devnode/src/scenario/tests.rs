@@ -125,3 +125,19 @@ fn dev_seed_is_the_development_phrase() {
     let by_phrase = DevKeys::from_secret_uri("//coldkey//1//2").unwrap();
     assert_eq!(coldkey.account_id(), by_phrase.account_id());
 }
+
+#[test]
+fn scenario_files_are_read_with_their_path_in_errors() {
+    let default =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/scenarios/default.json");
+    assert_eq!(
+        Scenario::from_file(&default).unwrap(),
+        Scenario::default_scenario()
+    );
+    let missing = std::path::Path::new("/nonexistent/scenario.json");
+    let error = Scenario::from_file(missing).unwrap_err().to_string();
+    assert!(
+        error.starts_with("scenario file /nonexistent/scenario.json: "),
+        "{error}"
+    );
+}
