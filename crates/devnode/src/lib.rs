@@ -17,11 +17,16 @@
 //! - [`network`]: the libp2p protocols a light client needs (block requests, warp sync,
 //!   `/light/2` proofs, block announces, GRANDPA neighbor packets), sans I/O; [`net_io`] is
 //!   its thread-per-connection shell (TCP and WebSocket on one port).
+//! - [`extrinsic::Extrinsics`]: signed extrinsics built from the runtime's own metadata (call
+//!   indices, argument types, signed extensions), and storage keys from its declared hashers.
+//! - [`scenario::Scenario`]: subnets, neurons, stakes and weights seeded through ordinary
+//!   signed extrinsics (`tests/scenarios/default.json` is embedded).
 //!
 //! Left out: a transaction pool with validation, forks, authority-set changes, and peer
 //! discovery (light clients find the node through the spec's boot nodes).
 
 pub mod chain;
+pub mod extrinsic;
 pub mod grandpa;
 pub mod keys;
 pub mod net_io;
@@ -29,6 +34,7 @@ pub mod network;
 pub mod proof;
 pub mod runtime;
 mod scale;
+pub mod scenario;
 pub mod spec;
 
 pub use chain::{Block, Chain, ChainError, FinalizeError, ProduceError, TransactionOutcome};

@@ -27,6 +27,14 @@ pub const GRANDPA_CURRENT_SET_ID_KEY: &str =
 /// `Sudo.Key`: `AccountId32`.
 pub const SUDO_KEY_KEY: &str = "0x5c0d1176a568c1f92944340dbfed9e9c530ebca703c85910e7164cb7d1c9e47b";
 
+/// `Balances.TotalIssuance`: `u64`.
+pub const BALANCES_TOTAL_ISSUANCE_KEY: &str =
+    "0xc2261276cc9d1f8598ea4b6a74b15c2f57c875e4cff74148e4628f264b974c80";
+/// Free balance given to the sudo account in genesis: 1,000,000 TAO, in rao. raonet's genesis
+/// has no balance for development keys, and without one the sudo key cannot pay the fee of
+/// its own `Sudo.sudo` extrinsics.
+pub const SUDO_ENDOWMENT: u64 = 1_000_000 * 1_000_000_000;
+
 /// Name, id and chain type written into the development spec.
 pub const DEV_CHAIN_NAME: &str = "Bittensor devnode";
 /// See [`DEV_CHAIN_NAME`]. Distinct from raonet's `bittensor` so that a client keeps them apart.
@@ -126,6 +134,38 @@ impl DevSpec {
         put(GRANDPA_CURRENT_SET_ID_KEY, 0u64.to_le_bytes().to_vec());
         put(SUDO_KEY_KEY, keys.account_id().to_vec());
 
+        // The sudo account's `System.Account` entry, and the issuance that includes it.
+        let account = keys.account_id();
+        let mut account_key = storage_value_key("System", "Account").to_vec();
+        account_key.extend_from_slice(blake2_rfc::blake2b::blake2b(16, &[], &account).as_bytes());
+        account_key.extend_from_slice(&account);
+        let issuance = top
+            .get(BALANCES_TOTAL_ISSUANCE_KEY)
+            .and_then(|v| v.as_str())
+            .and_then(|v| hex::decode(v.trim_start_matches("0x")).ok())
+            .and_then(|v| <[u8; 8]>::try_from(v).ok())
+            .map_or(0, u64::from_le_bytes);
+        let previous = top
+            .get(&format!("0x{}", hex::encode(&account_key)))
+            .and_then(|v| v.as_str())
+            .and_then(|v| hex::decode(v.trim_start_matches("0x")).ok())
+            .and_then(|v| {
+                v.get(16..24)
+                    .map(|b| u64::from_le_bytes(b.try_into().unwrap_or([0; 8])))
+            })
+            .unwrap_or(0);
+        let issuance = issuance
+            .saturating_sub(previous)
+            .saturating_add(SUDO_ENDOWMENT);
+        let mut put = |key: &str, value: Vec<u8>| {
+            top.insert(key.to_owned(), format!("0x{}", hex::encode(value)).into());
+        };
+        put(
+            &format!("0x{}", hex::encode(&account_key)),
+            account_info(SUDO_ENDOWMENT),
+        );
+        put(BALANCES_TOTAL_ISSUANCE_KEY, issuance.to_le_bytes().to_vec());
+
         let json = serde_json::to_string(&spec)?;
         let parsed = smoldot::chain_spec::ChainSpec::from_json_bytes(json.as_bytes())
             .map_err(|e| SpecError::Smoldot(e.to_string()))?;
@@ -174,6 +214,20 @@ fn twox128(data: &[u8]) -> [u8; 16] {
     let mut out = [0; 16];
     out[..8].copy_from_slice(&twox_hash::XxHash64::oneshot(0, data).to_le_bytes());
     out[8..].copy_from_slice(&twox_hash::XxHash64::oneshot(1, data).to_le_bytes());
+    out
+}
+
+/// SCALE `frame_system::AccountInfo` of an account holding `free` rao and nothing else:
+/// nonce, consumers, providers (1: the balance), sufficients, then the balances pallet's
+/// `AccountData` (free, reserved, frozen as `u64`, and `ExtraFlags` with the "new logic" bit).
+fn account_info(free: u64) -> Vec<u8> {
+    let mut out = Vec::with_capacity(56);
+    for counter in [0u32, 0, 1, 0] {
+        out.extend_from_slice(&counter.to_le_bytes());
+    }
+    out.extend_from_slice(&free.to_le_bytes());
+    out.extend_from_slice(&[0; 16]);
+    out.extend_from_slice(&(1u128 << 127).to_le_bytes());
     out
 }
 

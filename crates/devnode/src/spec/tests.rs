@@ -24,6 +24,10 @@ fn hard_coded_keys_are_the_frame_keys() {
         GRANDPA_CURRENT_SET_ID_KEY
     );
     assert_eq!(hex_key(storage_value_key("Sudo", "Key")), SUDO_KEY_KEY);
+    assert_eq!(
+        hex_key(storage_value_key("Balances", "TotalIssuance")),
+        BALANCES_TOTAL_ISSUANCE_KEY
+    );
 }
 
 #[test]
@@ -51,6 +55,28 @@ fn patch_writes_dev_keys_and_changes_genesis() {
     assert_eq!(value(GRANDPA_AUTHORITIES_KEY), grandpa);
     assert_eq!(value(GRANDPA_CURRENT_SET_ID_KEY), 0u64.to_le_bytes());
     assert_eq!(value(SUDO_KEY_KEY), bob.account_id());
+    // The sudo account is endowed and the issuance includes it.
+    let mut account_key = storage_value_key("System", "Account").to_vec();
+    account_key
+        .extend_from_slice(blake2_rfc::blake2b::blake2b(16, &[], &bob.account_id()).as_bytes());
+    account_key.extend_from_slice(&bob.account_id());
+    let info = storage.value(&account_key).unwrap();
+    assert_eq!(info[16..24], SUDO_ENDOWMENT.to_le_bytes());
+    let raonet = smoldot::chain_spec::ChainSpec::from_json_bytes(raonet_json().unwrap()).unwrap();
+    let issuance_key = hex::decode(&BALANCES_TOTAL_ISSUANCE_KEY[2..]).unwrap();
+    let issuance = |bytes: &[u8]| u64::from_le_bytes(bytes.try_into().unwrap());
+    let before = issuance(
+        raonet
+            .genesis_storage()
+            .into_genesis_items()
+            .unwrap()
+            .value(&issuance_key)
+            .unwrap(),
+    );
+    assert_eq!(
+        issuance(&value(BALANCES_TOTAL_ISSUANCE_KEY)),
+        before + SUDO_ENDOWMENT
+    );
     assert_eq!(spec.chain_spec().id(), DEV_CHAIN_ID);
 
     // The JSON round-trips through smoldot's parser.
