@@ -19,6 +19,7 @@
 //!   its thread-per-connection shell (TCP and WebSocket on one port).
 //! - [`extrinsic::Extrinsics`]: signed extrinsics built from the runtime's own metadata (call
 //!   indices, argument types, signed extensions), and storage keys from its declared hashers.
+//! - [`cli`]: the `devnode` command line (also `taoscope devnode`): flags, seeding, run loop.
 //! - [`scenario::Scenario`]: subnets, neurons, stakes and weights seeded through ordinary
 //!   signed extrinsics (`tests/scenarios/default.json` is embedded).
 //!
@@ -26,6 +27,7 @@
 //! discovery (light clients find the node through the spec's boot nodes).
 
 pub mod chain;
+pub mod cli;
 pub mod extrinsic;
 pub mod grandpa;
 pub mod keys;
