@@ -2,14 +2,25 @@
 //! case and prints one JSON object; bad input exits with status 2 and a message naming the
 //! field, never a panic. `--engine gpu` runs the WGSL kernels (`yuma-gpu`) on the machine's
 //! adapter and names it under `adapter`; with no adapter it exits 2 saying why, rather than
-//! quietly running on the CPU. Argument parsing is by hand to keep the binary's dependencies
-//! to the engines and JSON.
+//! quietly running on the CPU.
+//!
+//! `taoscope devnode ...` runs the local development chain with the same flags, output and
+//! exit statuses as the `devnode` binary: both are `devnode::cli`.
+//!
+//! Argument parsing is by hand to keep the binary's dependencies to the engines, the devnode
+//! and JSON.
 
 use std::process::ExitCode;
 
 use yuma::Engine;
 
-const USAGE: &str = "usage: taoscope yuma --input CASE.json [--engine fixed|f32|gpu] [--epochs N]
+const USAGE: &str = "usage: taoscope yuma|devnode ...
+
+  taoscope yuma ...     Yuma consensus epochs on a JSON case (below)
+  taoscope devnode ...  a local Bittensor development chain that light clients sync from
+                        (`taoscope devnode --help` lists its flags)
+
+usage: taoscope yuma --input CASE.json [--engine fixed|f32|gpu] [--epochs N]
 
 Runs Yuma consensus epochs on one subnet described by CASE.json (use - for stdin) and prints
 the last epoch's results as one JSON object. With --epochs N, bonds and validator permits carry
@@ -121,6 +132,9 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("yuma") => yuma(&args[1..]),
+        Some("devnode") => {
+            return devnode::cli::main_with_args("taoscope devnode", args.into_iter().skip(1));
+        }
         Some("--help" | "-h" | "help") | None => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
