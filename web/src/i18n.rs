@@ -150,6 +150,38 @@ pub struct Text {
     pub nav_home: &'static str,
     /// Navigation: the consensus lab.
     pub nav_lab: &'static str,
+    /// Chain page: heading.
+    pub chain_title: &'static str,
+    /// Chain page: what the panel is.
+    pub chain_intro: &'static str,
+    /// Chain page: peers row.
+    pub chain_peers: &'static str,
+    /// Chain page: best block row.
+    pub chain_best: &'static str,
+    /// Chain page: finalized block row.
+    pub chain_finalized: &'static str,
+    /// Chain page: time since the last block.
+    pub chain_since: &'static str,
+    /// Chain page: runtime row.
+    pub chain_runtime: &'static str,
+    /// Chain page: number of subnets row.
+    pub chain_total_networks: &'static str,
+    /// Chain page: footnote.
+    pub chain_note: &'static str,
+    /// Source badge: verified by the in-page light client.
+    pub chain_source_light: &'static str,
+    /// Phase: connecting.
+    pub chain_connecting: &'static str,
+    /// Phase: syncing.
+    pub chain_syncing: &'static str,
+    /// Phase: synced.
+    pub chain_synced: &'static str,
+    /// Phase: disconnected.
+    pub chain_disconnected: &'static str,
+    /// Phase: failed.
+    pub chain_failed: &'static str,
+    /// Navigation: the chain page.
+    pub nav_chain: &'static str,
     /// Label of the language switch.
     pub language: &'static str,
     /// Footer: before the engine badge.
@@ -298,6 +330,22 @@ static EN: Text = Text {
     tagline: "Bittensor, verified in your browser",
     nav_home: "Overview",
     nav_lab: "Consensus lab",
+    chain_title: "Chain",
+    chain_intro: "A smoldot light client in this page syncs the chain itself: it checks every header's signature and GRANDPA finality, and reads storage through Merkle proofs. No RPC server is trusted.",
+    chain_peers: "Peers",
+    chain_best: "Best block",
+    chain_finalized: "Finalized block",
+    chain_since: "Since last block",
+    chain_runtime: "Runtime",
+    chain_total_networks: "Subnets (TotalNetworks)",
+    chain_note: "Losing the peer keeps what is shown; the client redials the boot nodes by itself.",
+    chain_source_light: "verified · light client",
+    chain_connecting: "connecting",
+    chain_syncing: "syncing",
+    chain_synced: "synced",
+    chain_disconnected: "disconnected — reconnecting",
+    chain_failed: "stopped",
+    nav_chain: "Chain",
     language: "Language",
     footer_engine: "Figures on this page are computed in your browser by",
     footer_trust: "No server computes or stores anything: the page is static files.",
@@ -394,6 +442,22 @@ static JA: Text = Text {
     tagline: "Bittensor をブラウザで検証する",
     nav_home: "概要",
     nav_lab: "コンセンサス・ラボ",
+    chain_title: "チェーン",
+    chain_intro: "このページ内の smoldot ライトクライアントがチェーンを自分で同期します。各ヘッダーの署名と GRANDPA のファイナリティを検証し、ストレージはマークル証明で読み取ります。RPC サーバーを信頼しません。",
+    chain_peers: "ピア",
+    chain_best: "最新ブロック",
+    chain_finalized: "確定ブロック",
+    chain_since: "前のブロックから",
+    chain_runtime: "ランタイム",
+    chain_total_networks: "サブネット数 (TotalNetworks)",
+    chain_note: "ピアを失っても表示は残り、クライアントがブートノードに自動で再接続します。",
+    chain_source_light: "検証済み · ライトクライアント",
+    chain_connecting: "接続中",
+    chain_syncing: "同期中",
+    chain_synced: "同期済み",
+    chain_disconnected: "切断 — 再接続中",
+    chain_failed: "停止",
+    nav_chain: "チェーン",
     language: "言語",
     footer_engine: "このページの数値はブラウザ内で計算しています。エンジン:",
     footer_trust: "サーバーは何も計算も保存もしません。このページは静的ファイルだけです。",

@@ -19,6 +19,7 @@ pub mod bench;
 pub mod chart;
 pub mod engine;
 pub mod i18n;
+pub mod light;
 pub mod routes;
 
 use i18n::{I18n, Lang, use_i18n};
@@ -96,6 +97,7 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=routes::home::Home />
                     <Route path=path!("/lab") view=routes::lab::Lab />
+                    <Route path=path!("/chain") view=routes::chain::Chain />
                 </Routes>
             </Layout>
         </Router>
@@ -121,6 +123,7 @@ fn Layout(children: Children) -> impl IntoView {
                             {move || i18n.t().nav_home}
                         </A>
                         <A href=base.href("/lab")>{move || i18n.t().nav_lab}</A>
+                        <A href=base.href("/chain")>{move || i18n.t().nav_chain}</A>
                     </nav>
                     <LangSwitch />
                 </div>

@@ -45,6 +45,46 @@ pub fn justification(
     Some(out)
 }
 
+/// The GRANDPA gossip `Commit` notification carrying the same proof as `justification` (a
+/// justification of this module's shape: one round, one target, signed precommits, no
+/// ancestries). Light clients finalize on it at once instead of asking for justifications.
+/// `None` when `justification` is not of that shape.
+pub fn commit_notification(
+    justification: &[u8],
+    set_id: u64,
+    block_number_bytes: usize,
+) -> Option<Vec<u8>> {
+    let precommit_len = 32 + block_number_bytes + 64 + 32;
+    let (round, rest) = justification.split_at_checked(8)?;
+    let (target, rest) = rest.split_at_checked(32 + block_number_bytes)?;
+    let (count, mut rest) = crate::scale::take_compact(rest)?;
+    let count = usize::try_from(count).ok()?;
+    let mut precommits = Vec::with_capacity(count);
+    for _ in 0..count {
+        let (precommit, after) = rest.split_at_checked(precommit_len)?;
+        precommits.push(precommit);
+        rest = after;
+    }
+    // No ancestries are expected, and nothing after them.
+    if rest != crate::scale::compact(0).as_slice() {
+        return None;
+    }
+    let mut out = Vec::with_capacity(1 + 16 + target.len() + count * precommit_len + 4);
+    out.push(1); // `GossipMessage::Commit`
+    out.extend_from_slice(round);
+    out.extend_from_slice(&set_id.to_le_bytes());
+    out.extend_from_slice(target);
+    out.extend_from_slice(&crate::scale::compact(count));
+    for p in &precommits {
+        out.extend_from_slice(&p[..32 + block_number_bytes]);
+    }
+    out.extend_from_slice(&crate::scale::compact(count));
+    for p in &precommits {
+        out.extend_from_slice(&p[32 + block_number_bytes..]);
+    }
+    Some(out)
+}
+
 /// `number` little-endian on `len` bytes, `None` if it does not fit.
 fn encode_number(number: u64, len: usize) -> Option<Vec<u8>> {
     let bytes = number.to_le_bytes();
@@ -52,4 +92,39 @@ fn encode_number(number: u64, len: usize) -> Option<Vec<u8>> {
         return None;
     }
     Some(bytes[..len].to_vec())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn commit_carries_the_justification_and_smoldot_reads_it() {
+        let keys = DevKeys::alice();
+        let hash = [7u8; 32];
+        let j = justification(&keys, 3, 1, &hash, 42, 4).unwrap();
+        let bytes = commit_notification(&j, 3, 4).unwrap();
+        assert_eq!(bytes[0], 1);
+        let commit = smoldot::finality::decode::decode_grandpa_commit(&bytes[1..], 4).unwrap();
+        assert_eq!((commit.round_number, commit.set_id), (1, 3));
+        assert_eq!((*commit.target_hash, commit.target_number), (hash, 42));
+        assert_eq!(commit.precommits.len(), 1);
+        assert_eq!(commit.auth_data.len(), 1);
+        assert_eq!(*commit.auth_data[0].1, keys.grandpa_public());
+        // The signature is the justification's own.
+        assert_eq!(
+            commit.auth_data[0].0[..],
+            j[8 + 36 + 1 + 36..8 + 36 + 1 + 36 + 64]
+        );
+    }
+
+    #[test]
+    fn other_shapes_are_refused() {
+        assert_eq!(commit_notification(&[0; 10], 0, 4), None);
+        let keys = DevKeys::alice();
+        let mut j = justification(&keys, 0, 1, &[1; 32], 5, 4).unwrap();
+        j.push(0);
+        assert_eq!(commit_notification(&j, 0, 4), None);
+    }
 }

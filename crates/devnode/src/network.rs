@@ -528,7 +528,8 @@ impl Network {
         let _ = self.inner.queue_notification(substream, bytes);
     }
 
-    /// Tells every peer about a new best block and the new finalized height.
+    /// Tells every peer about a new best block, the new finalized height (neighbor packet) and
+    /// the finalized block's commit, which light clients verify and finalize on at once.
     pub fn announce(&mut self, backend: &dyn Backend, header: &[u8]) {
         let announce = concat(codec::encode_block_announce(codec::BlockAnnounceRef {
             scale_encoded_header: header,
@@ -541,12 +542,28 @@ impl Network {
             .filter(|(id, p, _)| self.inner[*id].out.get(p).is_some_and(|o| o.1))
             .map(|(_, p, s)| (p, s))
             .collect();
+        let (finalized, _) = backend.finalized();
+        let commit = backend
+            .block_data(finalized)
+            .and_then(|b| b.justification)
+            .and_then(|j| {
+                crate::grandpa::commit_notification(
+                    &j,
+                    backend.grandpa_set_id(),
+                    self.block_number_bytes,
+                )
+            });
         for (protocol, substream) in open {
             match protocol {
                 Protocol::BlockAnnounces => {
                     let _ = self.inner.queue_notification(substream, announce.clone());
                 }
-                Protocol::Grandpa => self.send_neighbor(backend, substream),
+                Protocol::Grandpa => {
+                    self.send_neighbor(backend, substream);
+                    if let Some(commit) = &commit {
+                        let _ = self.inner.queue_notification(substream, commit.clone());
+                    }
+                }
                 _ => {}
             }
         }

@@ -1,0 +1,490 @@
+//! The light client seen from the page: it runs in a Web Worker (`bin/light_worker.rs`) so that
+//! compiling the runtime and checking proofs never block the page, and talks to the page with
+//! JSON messages defined here, one small vocabulary both sides share.
+//!
+//! [`SyncState`] is what the sync panel shows. It only ever gains information: a lost peer
+//! marks it disconnected but keeps the last verified heads and values on screen, with the time
+//! since the last block, so nothing already shown disappears while smoldot reconnects.
+//!
+//! Left out: several chains at once and finney (its spec needs the checkpoint work described
+//! in shared/bittensor-facts.md); the worker host takes any spec, the page loads the devnet's.
+
+use serde_json::{Value, json};
+
+/// Chain spec the page loads when the URL names none (`?spec=` overrides it).
+pub const DEFAULT_SPEC_PATH: &str = "chainspecs/devnet.json";
+
+/// A block as the panel shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Head {
+    /// Height.
+    pub number: u64,
+    /// Header hash.
+    pub hash: [u8; 32],
+}
+
+impl Head {
+    /// `0x1234…abcd`, enough to compare by eye.
+    pub fn short_hash(&self) -> String {
+        let h = hex_lower(&self.hash);
+        format!("0x{}…{}", &h[..8], &h[56..])
+    }
+}
+
+/// A message from the worker.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FromWorker {
+    /// The worker's code is loaded and listening: the page may send the chain spec now (a
+    /// message sent earlier would be dropped while the worker's wasm still compiles).
+    Ready,
+    /// The client accepted the chain spec and starts syncing.
+    Started {
+        /// The chain's name from the spec.
+        chain: String,
+    },
+    /// New best and finalized blocks (verified headers; finality by GRANDPA justification).
+    Heads {
+        /// Best block.
+        best: Head,
+        /// Finalized block.
+        finalized: Head,
+    },
+    /// Peers and sync status.
+    Health {
+        /// Connected peers.
+        peers: u64,
+        /// Whether smoldot is still catching up.
+        syncing: bool,
+    },
+    /// The runtime of the finalized block.
+    Runtime {
+        /// `specName`.
+        spec_name: String,
+        /// `specVersion`.
+        spec_version: u32,
+    },
+    /// A storage value read through a Merkle proof at `block`.
+    Storage {
+        /// Which value (`SubtensorModule.TotalNetworks`, ...).
+        name: String,
+        /// Block the proof was checked against.
+        block: u64,
+        /// The SCALE-encoded value; `None` when the key is empty.
+        value: Option<Vec<u8>>,
+    },
+    /// Something failed; `fatal` when the client cannot go on (a bad chain spec).
+    Error {
+        /// What failed, for the reader.
+        message: String,
+        /// Whether the client stopped.
+        fatal: bool,
+    },
+}
+
+/// Why a worker message could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum MessageError {
+    /// Not JSON.
+    #[error("worker message is not JSON: {0}")]
+    Json(String),
+    /// A field is missing or has the wrong type.
+    #[error("worker message {kind}: bad or missing field `{field}`")]
+    Field {
+        /// Message type.
+        kind: String,
+        /// Field name.
+        field: &'static str,
+    },
+    /// An unknown `type`.
+    #[error("unknown worker message type `{0}`")]
+    Kind(String),
+}
+
+fn hex_lower(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn from_hex(text: &str) -> Option<Vec<u8>> {
+    let text = text.strip_prefix("0x")?;
+    if text.len() % 2 != 0 {
+        return None;
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+fn head_json(head: &Head) -> Value {
+    json!({ "number": head.number, "hash": format!("0x{}", hex_lower(&head.hash)) })
+}
+
+impl FromWorker {
+    /// The message as JSON text for `postMessage`.
+    pub fn encode(&self) -> String {
+        let value = match self {
+            FromWorker::Ready => json!({ "type": "ready" }),
+            FromWorker::Started { chain } => json!({ "type": "started", "chain": chain }),
+            FromWorker::Heads { best, finalized } => json!({
+                "type": "heads", "best": head_json(best), "finalized": head_json(finalized)
+            }),
+            FromWorker::Health { peers, syncing } => {
+                json!({ "type": "health", "peers": peers, "syncing": syncing })
+            }
+            FromWorker::Runtime {
+                spec_name,
+                spec_version,
+            } => json!({ "type": "runtime", "specName": spec_name, "specVersion": spec_version }),
+            FromWorker::Storage { name, block, value } => json!({
+                "type": "storage", "name": name, "block": block,
+                "value": value.as_ref().map(|v| format!("0x{}", hex_lower(v))),
+            }),
+            FromWorker::Error { message, fatal } => {
+                json!({ "type": "error", "message": message, "fatal": fatal })
+            }
+        };
+        value.to_string()
+    }
+
+    /// Reads a message from the worker; strict, since a broken worker must not look synced.
+    ///
+    /// # Errors
+    ///
+    /// [`MessageError`] naming the field.
+    pub fn decode(text: &str) -> Result<Self, MessageError> {
+        let value: Value =
+            serde_json::from_str(text).map_err(|e| MessageError::Json(e.to_string()))?;
+        let kind = value["type"].as_str().unwrap_or_default().to_owned();
+        let bad = |field| MessageError::Field {
+            kind: kind.clone(),
+            field,
+        };
+        let string = |field: &'static str| {
+            value[field]
+                .as_str()
+                .map(str::to_owned)
+                .ok_or_else(|| bad(field))
+        };
+        let head = |field: &'static str| -> Result<Head, MessageError> {
+            let number = value[field]["number"].as_u64().ok_or_else(|| bad(field))?;
+            let hash = value[field]["hash"]
+                .as_str()
+                .and_then(from_hex)
+                .and_then(|h| <[u8; 32]>::try_from(h).ok())
+                .ok_or_else(|| bad(field))?;
+            Ok(Head { number, hash })
+        };
+        Ok(match kind.as_str() {
+            "ready" => FromWorker::Ready,
+            "started" => FromWorker::Started {
+                chain: string("chain")?,
+            },
+            "heads" => FromWorker::Heads {
+                best: head("best")?,
+                finalized: head("finalized")?,
+            },
+            "health" => FromWorker::Health {
+                peers: value["peers"].as_u64().ok_or_else(|| bad("peers"))?,
+                syncing: value["syncing"].as_bool().ok_or_else(|| bad("syncing"))?,
+            },
+            "runtime" => FromWorker::Runtime {
+                spec_name: string("specName")?,
+                spec_version: value["specVersion"]
+                    .as_u64()
+                    .and_then(|v| u32::try_from(v).ok())
+                    .ok_or_else(|| bad("specVersion"))?,
+            },
+            "storage" => FromWorker::Storage {
+                name: string("name")?,
+                block: value["block"].as_u64().ok_or_else(|| bad("block"))?,
+                value: match &value["value"] {
+                    Value::Null => None,
+                    Value::String(s) => Some(from_hex(s).ok_or_else(|| bad("value"))?),
+                    _ => return Err(bad("value")),
+                },
+            },
+            "error" => FromWorker::Error {
+                message: string("message")?,
+                fatal: value["fatal"].as_bool().ok_or_else(|| bad("fatal"))?,
+            },
+            _ => return Err(MessageError::Kind(kind)),
+        })
+    }
+}
+
+/// Where the panel stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Phase {
+    /// Loading the spec or waiting for the first peer.
+    #[default]
+    Connecting,
+    /// Peers connected, catching up.
+    Syncing,
+    /// Following the chain head.
+    Synced,
+    /// Had peers, has none now; smoldot keeps dialing the boot nodes.
+    Disconnected,
+    /// The client stopped (bad spec, worker failure).
+    Failed,
+}
+
+impl Phase {
+    /// Stable name for `data-phase` attributes and tests.
+    pub fn id(self) -> &'static str {
+        match self {
+            Phase::Connecting => "connecting",
+            Phase::Syncing => "syncing",
+            Phase::Synced => "synced",
+            Phase::Disconnected => "disconnected",
+            Phase::Failed => "failed",
+        }
+    }
+}
+
+/// Everything the sync panel shows, folded from worker messages.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SyncState {
+    /// Current phase.
+    pub phase: Phase,
+    /// Chain name from the spec.
+    pub chain: Option<String>,
+    /// Connected peers.
+    pub peers: u64,
+    /// Latest best block.
+    pub best: Option<Head>,
+    /// Latest finalized block.
+    pub finalized: Option<Head>,
+    /// Page time (ms) when the best block last changed.
+    pub last_block_ms: Option<f64>,
+    /// Runtime name and version.
+    pub runtime: Option<(String, u32)>,
+    /// `SubtensorModule.TotalNetworks` and the block it was proven at.
+    pub total_networks: Option<(u16, u64)>,
+    /// The latest error (kept until something good replaces it).
+    pub error: Option<String>,
+}
+
+impl SyncState {
+    /// Applies one message; `now_ms` stamps new blocks.
+    pub fn apply(&mut self, message: FromWorker, now_ms: f64) {
+        match message {
+            FromWorker::Ready => {}
+            FromWorker::Started { chain } => self.chain = Some(chain),
+            FromWorker::Heads { best, finalized } => {
+                if self.best != Some(best) {
+                    self.last_block_ms = Some(now_ms);
+                }
+                self.best = Some(best);
+                self.finalized = Some(finalized);
+                if self.phase != Phase::Failed && self.peers > 0 {
+                    self.phase = Phase::Synced;
+                }
+            }
+            FromWorker::Health { peers, syncing } => {
+                let had_peers = self.peers > 0 || self.best.is_some_and(|b| b.number > 0);
+                self.peers = peers;
+                if self.phase != Phase::Failed {
+                    self.phase = match (peers, syncing) {
+                        (0, _) if had_peers => Phase::Disconnected,
+                        (0, _) => Phase::Connecting,
+                        (_, true) => Phase::Syncing,
+                        (_, false) => Phase::Synced,
+                    };
+                }
+            }
+            FromWorker::Runtime {
+                spec_name,
+                spec_version,
+            } => self.runtime = Some((spec_name, spec_version)),
+            FromWorker::Storage { name, block, value } => {
+                if name == TOTAL_NETWORKS {
+                    match value.as_deref() {
+                        Some([lo, hi]) => {
+                            self.total_networks = Some((u16::from_le_bytes([*lo, *hi]), block));
+                        }
+                        // An absent key means the default: no subnets.
+                        None => self.total_networks = Some((0, block)),
+                        Some(other) => {
+                            self.error = Some(format!(
+                                "{TOTAL_NETWORKS}: expected a u16, got {} bytes",
+                                other.len()
+                            ));
+                        }
+                    }
+                }
+            }
+            FromWorker::Error { message, fatal } => {
+                self.error = Some(message);
+                if fatal {
+                    self.phase = Phase::Failed;
+                }
+            }
+        }
+    }
+}
+
+/// Name of the storage value the panel reads.
+pub const TOTAL_NETWORKS: &str = "SubtensorModule.TotalNetworks";
+
+/// `twox128("SubtensorModule") ++ twox128("TotalNetworks")`, the storage key of the number of
+/// subnets (a `u16`).
+pub const TOTAL_NETWORKS_KEY: &str =
+    "658faa385070e074c85bf6b568cf05555f3bb7bcd0a076a48abf8c256d221721";
+
+#[cfg(target_arch = "wasm32")]
+pub mod host;
+#[cfg(target_arch = "wasm32")]
+pub mod worker;
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn head(n: u64) -> Head {
+        Head {
+            number: n,
+            hash: [n as u8; 32],
+        }
+    }
+
+    #[test]
+    fn messages_round_trip() {
+        let messages = [
+            FromWorker::Ready,
+            FromWorker::Started {
+                chain: "taoscope devnet".into(),
+            },
+            FromWorker::Heads {
+                best: head(7),
+                finalized: head(6),
+            },
+            FromWorker::Health {
+                peers: 1,
+                syncing: false,
+            },
+            FromWorker::Runtime {
+                spec_name: "node-subtensor".into(),
+                spec_version: 218,
+            },
+            FromWorker::Storage {
+                name: TOTAL_NETWORKS.into(),
+                block: 6,
+                value: Some(vec![3, 0]),
+            },
+            FromWorker::Storage {
+                name: TOTAL_NETWORKS.into(),
+                block: 6,
+                value: None,
+            },
+            FromWorker::Error {
+                message: "bad spec".into(),
+                fatal: true,
+            },
+        ];
+        for m in messages {
+            assert_eq!(FromWorker::decode(&m.encode()).unwrap(), m);
+        }
+    }
+
+    #[test]
+    fn malformed_messages_name_the_field() {
+        assert!(matches!(
+            FromWorker::decode("nope"),
+            Err(MessageError::Json(_))
+        ));
+        assert_eq!(
+            FromWorker::decode(r#"{"type":"heads","best":{"number":1,"hash":"0x12"}}"#),
+            Err(MessageError::Field {
+                kind: "heads".into(),
+                field: "best"
+            })
+        );
+        assert_eq!(
+            FromWorker::decode(r#"{"type":"bogus"}"#),
+            Err(MessageError::Kind("bogus".into()))
+        );
+    }
+
+    #[test]
+    fn losing_the_peer_keeps_what_was_shown() {
+        let mut s = SyncState::default();
+        s.apply(
+            FromWorker::Health {
+                peers: 1,
+                syncing: true,
+            },
+            0.0,
+        );
+        assert_eq!(s.phase, Phase::Syncing);
+        s.apply(
+            FromWorker::Heads {
+                best: head(5),
+                finalized: head(4),
+            },
+            10.0,
+        );
+        s.apply(
+            FromWorker::Storage {
+                name: TOTAL_NETWORKS.into(),
+                block: 4,
+                value: Some(vec![3, 0]),
+            },
+            11.0,
+        );
+        assert_eq!(s.phase, Phase::Synced);
+        s.apply(
+            FromWorker::Health {
+                peers: 0,
+                syncing: true,
+            },
+            20.0,
+        );
+        assert_eq!(s.phase, Phase::Disconnected);
+        assert_eq!(s.best, Some(head(5)));
+        assert_eq!(s.total_networks, Some((3, 4)));
+        assert_eq!(s.last_block_ms, Some(10.0));
+        s.apply(
+            FromWorker::Health {
+                peers: 1,
+                syncing: false,
+            },
+            30.0,
+        );
+        assert_eq!(s.phase, Phase::Synced);
+    }
+
+    #[test]
+    fn a_fatal_error_sticks() {
+        let mut s = SyncState::default();
+        s.apply(
+            FromWorker::Error {
+                message: "chain spec: expected value at line 1".into(),
+                fatal: true,
+            },
+            0.0,
+        );
+        s.apply(
+            FromWorker::Health {
+                peers: 0,
+                syncing: true,
+            },
+            1.0,
+        );
+        assert_eq!(s.phase, Phase::Failed);
+        assert!(s.error.as_deref().unwrap().contains("chain spec"));
+    }
+
+    #[test]
+    fn the_total_networks_key_is_the_storage_key() {
+        let twox128 = |data: &[u8]| {
+            let mut out = twox_hash::XxHash64::oneshot(0, data).to_le_bytes().to_vec();
+            out.extend(twox_hash::XxHash64::oneshot(1, data).to_le_bytes());
+            out
+        };
+        let mut key = twox128(b"SubtensorModule");
+        key.extend(twox128(b"TotalNetworks"));
+        assert_eq!(hex_lower(&key), TOTAL_NETWORKS_KEY);
+    }
+}
