@@ -38,11 +38,23 @@ const TYPES = {
 };
 
 /** Serves dist/ on 127.0.0.1 (a secure context, so `navigator.gpu` exists): files as they are,
- * index.html for app routes. Resolves to the listening server. */
-export function serveDist() {
+ * index.html for app routes. `routes` maps URL paths to other files (a test's chain spec at
+ * `/chainspecs/devnet.json`); it is read on each request, so a test may change it. Resolves to
+ * the listening server. */
+export function serveDist(routes = {}) {
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://localhost');
     const rel = decodeURIComponent(url.pathname);
+    if (Object.hasOwn(routes, rel)) {
+      if (!fs.existsSync(routes[rel])) {
+        res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+        return;
+      }
+      const type = TYPES[path.extname(routes[rel])] ?? 'application/octet-stream';
+      res.writeHead(200, { 'content-type': type, 'cache-control': 'no-store' });
+      fs.createReadStream(routes[rel]).pipe(res);
+      return;
+    }
     let file = path.resolve(DIST, '.' + rel);
     if (!file.startsWith(DIST + path.sep) && file !== DIST) {
       res.writeHead(403).end('forbidden');
@@ -67,7 +79,7 @@ export function serveDist() {
 /** What every browser test needs first: dist/ and the CLI present (a missing one fails the
  * run, it is never skipped), the screenshot folder, a temp folder named after `tmpPrefix`, and
  * the server. Resolves to `{ server, base, tmp }`. */
-export async function startFixture(tmpPrefix) {
+export async function startFixture(tmpPrefix, routes = {}) {
   assert.ok(
     fs.existsSync(path.join(DIST, 'index.html')),
     `${DIST}/index.html is missing: build the app first (trunk build --release)`,
@@ -75,6 +87,6 @@ export async function startFixture(tmpPrefix) {
   assert.ok(fs.existsSync(BIN), `${BIN} is missing: cargo build -p taoscope-cli`);
   fs.mkdirSync(OUTPUT, { recursive: true });
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), tmpPrefix));
-  const server = await serveDist();
+  const server = await serveDist(routes);
   return { server, base: `http://127.0.0.1:${server.address().port}`, tmp };
 }

@@ -302,6 +302,13 @@ pub fn prepare(options: &Options, mut log: impl FnMut(&str)) -> Result<Prepared,
         clock = report.next_time;
         seeded = Some(report);
     }
+    // The number of subnets as the chain stores it: what a light client must read back (the
+    // browser tests compare the page with this line).
+    let total_networks = chain
+        .storage(&crate::spec::storage_value_key("SubtensorModule", "TotalNetworks"))
+        .and_then(|v| <[u8; 2]>::try_from(v).ok())
+        .map_or(0, u16::from_le_bytes);
+    log(&format!("SubtensorModule.TotalNetworks = {total_networks}"));
     Ok(Prepared {
         spec,
         chain,
