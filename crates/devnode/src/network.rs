@@ -159,7 +159,7 @@ impl Network {
         let noise_key = NoiseKey::new(&libp2p_secret, &noise_secret);
         let peer_id =
             PeerId::from_public_key(&PublicKey::Ed25519(*noise_key.libp2p_public_ed25519_key()));
-        Network {
+        let mut network = Network {
             inner: collection::Network::new(collection::Config {
                 randomness_seed: blake2(b"taoscope devnode rng", &identity_seed),
                 capacity: 16,
@@ -172,15 +172,13 @@ impl Network {
             peer_id,
             genesis: backend.genesis_hash(),
             block_number_bytes: backend.block_number_bytes(),
-            listen_addrs: listen_addrs
-                .iter()
-                .filter_map(|a| a.parse::<smoldot::libp2p::Multiaddr>().ok())
-                .map(|a| a.as_ref().to_vec())
-                .collect(),
+            listen_addrs: Vec::new(),
             substreams: HashMap::new(),
             outbound: HashMap::new(),
             established: HashSet::new(),
-        }
+        };
+        network.set_listen_addrs(listen_addrs);
+        network
     }
 
     /// The node's peer id, for `/p2p/<peer id>` in boot node addresses.
