@@ -1,0 +1,226 @@
+// Light-client benchmark (not a test): how long the /chain page takes, from navigation start, to
+// show the first finalized header and the first verified TotalNetworks value, syncing from a
+// local release devnode, over N page loads (a fresh browser context each, so nothing is cached:
+// neither the wasm nor smoldot's state). Prints median and max against the 3 s target, and the
+// light client's share of the wasm/js download (gzip -9, as a server would send it).
+//
+// Run: node tests/bench/light-bench.mjs [loads]   (after `trunk build --release` and
+// `cargo build --release -p taoscope-cli`; `cargo xtask bench light` does all three)
+// Env: TAOSCOPE_BIN (default target/release/taoscope: a debug node seeds 20x slower), others as
+// tests/e2e.
+//
+// The devnode writes its spec into a temp folder that mirrors dist/ (a symlink per entry,
+// chainspecs/ of its own), served with the shared serveDist: dist/ itself is left alone, so this
+// can run beside `cargo xtask demo`. The times are read in the page (performance.now(), whose
+// origin is the navigation start) by a MutationObserver installed before any script runs, so
+// Playwright's polling adds nothing to them.
+
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+import zlib from 'node:zlib';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const loads = Number(process.argv[2] ?? 5);
+const TARGET_MS = 3000;
+/// Longest wait for one page load's figures; a load past it counts as a failure.
+const LOAD_TIMEOUT_MS = 120_000;
+
+// serve.mjs reads TAOSCOPE_DIST once, at import: point it at the mirror before importing.
+const REAL_DIST = path.resolve(
+  process.env.TAOSCOPE_DIST ??
+    path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist'),
+);
+if (!fs.existsSync(path.join(REAL_DIST, 'index.html'))) {
+  console.error(`${REAL_DIST}/index.html is missing: build the app first (trunk build --release)`);
+  process.exit(1);
+}
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'taoscope-light-bench-'));
+const mirror = path.join(tmp, 'dist');
+fs.mkdirSync(path.join(mirror, 'chainspecs'), { recursive: true });
+for (const entry of fs.readdirSync(REAL_DIST)) {
+  if (entry !== 'chainspecs') fs.symlinkSync(path.join(REAL_DIST, entry), path.join(mirror, entry));
+}
+process.env.TAOSCOPE_DIST = mirror;
+const { BASE_ARGS, CHROMIUM, ROOT, serveDist } = await import('../e2e/serve.mjs');
+const NODE_BIN = process.env.TAOSCOPE_BIN ?? path.join(ROOT, 'target', 'release', 'taoscope');
+if (!fs.existsSync(NODE_BIN)) {
+  console.error(`${NODE_BIN} is missing: cargo build --release -p taoscope-cli`);
+  process.exit(1);
+}
+
+/** Starts the devnode (tiny scenario, a block every 500 ms, any free port) and resolves once it
+ * has written its spec, with the child and its boot node. */
+function startNode(specPath) {
+  const child = spawn(
+    NODE_BIN,
+    [
+      'devnode',
+      '--port', '0',
+      '--scenario', path.join(ROOT, 'tests', 'scenarios', 'tiny.json'),
+      '--interval-ms', '500',
+      '--spec-out', specPath,
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  return new Promise((resolve, reject) => {
+    let bootNode = '';
+    const lines = readline.createInterface({ input: child.stdout });
+    lines.on('line', (line) => {
+      if (line.startsWith('boot node: ')) bootNode = line.slice('boot node: '.length);
+      if (line.startsWith('spec: ')) resolve({ child, bootNode });
+    });
+    child.on('exit', (code, signal) =>
+      reject(new Error(`devnode exited (${code ?? signal}) before its spec line:\n${stderr}`)),
+    );
+    child.on('error', reject);
+  });
+}
+
+/** Installed before the page's scripts: records when each figure first appears. */
+function recordFirstAppearance() {
+  const marks = {};
+  window.__lightBench = marks;
+  const probes = {
+    best: 'tr[data-field="best"] [data-number]',
+    finalized: 'tr[data-field="finalized"] [data-number]',
+    totalNetworks: 'tr[data-field="total-networks"] [data-value]',
+    error: '[data-error="light"]',
+  };
+  const check = () => {
+    for (const [name, sel] of Object.entries(probes)) {
+      if (marks[name] === undefined && document.querySelector(sel)) {
+        marks[name] = performance.now();
+        if (name === 'error') marks.errorText = document.querySelector(sel).textContent;
+      }
+    }
+  };
+  new MutationObserver(check).observe(document, {
+    childList: true,
+    subtree: true,
+    attributes: true,
+  });
+}
+
+/** One page load in a fresh context: the times in ms since navigation start. */
+async function oneLoad(browser, url) {
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.addInitScript(recordFirstAppearance);
+    await page.goto(url);
+    await page.waitForFunction(
+      () => {
+        const m = window.__lightBench;
+        return m && (m.error !== undefined || (m.finalized !== undefined && m.totalNetworks !== undefined));
+      },
+      null,
+      { timeout: LOAD_TIMEOUT_MS, polling: 50 },
+    );
+    const marks = await page.evaluate(() => window.__lightBench);
+    if (marks.error !== undefined) throw new Error(`the page shows an error: ${marks.errorText}`);
+    if (errors.length > 0) throw new Error(`page errors: ${errors.join('; ')}`);
+    const totalNetworks = await page.$eval('tr[data-field="total-networks"] [data-value]', (e) =>
+      e.getAttribute('data-value'),
+    );
+    return { ...marks, value: totalNetworks };
+  } finally {
+    await context.close();
+  }
+}
+
+/** gzip -9 size of each file in dist/ whose name matches. */
+function gzipSizes(match) {
+  return fs
+    .readdirSync(REAL_DIST)
+    .filter((f) => match.test(f))
+    .map((f) => {
+      const raw = fs.readFileSync(path.join(REAL_DIST, f));
+      return { file: f, raw: raw.length, gz: zlib.gzipSync(raw, { level: 9 }).length };
+    });
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const kb = (n) => `${(n / 1024).toFixed(0)} KiB`;
+
+const { child, bootNode } = await startNode(path.join(mirror, 'chainspecs', 'devnet.json')).catch(
+  (e) => {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    console.error(e.message);
+    process.exit(1);
+  },
+);
+const server = await serveDist();
+const browser = await chromium.launch({ executablePath: CHROMIUM, args: BASE_ARGS });
+const url = `http://127.0.0.1:${server.address().port}/chain`;
+const runs = [];
+let failed = false;
+try {
+  for (let i = 0; i < loads; i++) {
+    try {
+      const r = await oneLoad(browser, url);
+      runs.push(r);
+      console.error(
+        `load ${i + 1}/${loads}: best ${r.best.toFixed(0)} ms, finalized ${r.finalized.toFixed(0)} ms, ` +
+          `TotalNetworks=${r.value} ${r.totalNetworks.toFixed(0)} ms`,
+      );
+    } catch (e) {
+      console.error(`load ${i + 1}/${loads} failed: ${e.message}`);
+      failed = true;
+    }
+  }
+} finally {
+  await browser.close();
+  server.close();
+  child.kill('SIGTERM');
+  fs.rmSync(tmp, { recursive: true, force: true });
+}
+
+const light = gzipSizes(/^light_worker/);
+const app = gzipSizes(/^taoscope-web-.*\.(js|wasm)$/);
+const sum = (xs, k) => xs.reduce((a, x) => a + x[k], 0);
+const rows = [['devnode', `${NODE_BIN} (release), tiny scenario, 500 ms blocks, ${bootNode}`]];
+for (const [label, key] of [
+  ['navigation → first finalized header', 'finalized'],
+  ['navigation → first verified TotalNetworks', 'totalNetworks'],
+  ['navigation → first best header', 'best'],
+]) {
+  if (runs.length === 0) break;
+  const xs = runs.map((r) => r[key]);
+  const med = median(xs);
+  const max = Math.max(...xs);
+  rows.push([
+    `${label} (${runs.length} loads)`,
+    `median ${med.toFixed(0)} ms, max ${max.toFixed(0)} ms; ` +
+      `median/3 s target ${(med / TARGET_MS).toFixed(2)}×, max/target ${(max / TARGET_MS).toFixed(2)}×`,
+  ]);
+}
+const lightGz = sum(light, 'gz');
+const appGz = sum(app, 'gz');
+rows.push([
+  'light client download (gzip -9)',
+  `${kb(lightGz)} [${light.map((f) => `${f.file} ${kb(f.raw)} → ${kb(f.gz)}`).join(', ')}]`,
+]);
+rows.push([
+  'app download (gzip -9)',
+  `${kb(appGz)} [${app.map((f) => `${f.file} ${kb(f.raw)} → ${kb(f.gz)}`).join(', ')}]`,
+]);
+rows.push([
+  'light client / app',
+  `${(lightGz / appGz).toFixed(2)}× (light client ${((100 * lightGz) / (lightGz + appGz)).toFixed(0)}% of the wasm+js)`,
+]);
+const width = Math.max(...rows.map(([k]) => k.length));
+console.log(`taoscope light-client benchmark (headless Chromium, ${loads} fresh page loads, one run)`);
+for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v}`);
+process.exit(failed || runs.length === 0 ? 1 : 0);
