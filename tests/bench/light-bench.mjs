@@ -93,6 +93,11 @@ function recordFirstAppearance() {
     error: '[data-error="light"]',
   };
   const check = () => {
+    // Phases (connecting, syncing, synced...) and the first peer, for the breakdown.
+    const phase = document.querySelector('.sync-panel[data-phase]')?.getAttribute('data-phase');
+    if (phase && marks[`phase:${phase}`] === undefined) marks[`phase:${phase}`] = performance.now();
+    const peers = document.querySelector('tr[data-field="peers"] td.num')?.textContent;
+    if (marks.peer === undefined && peers && Number(peers) > 0) marks.peer = performance.now();
     for (const [name, sel] of Object.entries(probes)) {
       if (marks[name] === undefined && document.querySelector(sel)) {
         marks[name] = performance.now();
@@ -205,6 +210,17 @@ for (const [label, key] of [
     `median ${med.toFixed(0)} ms, max ${max.toFixed(0)} ms; ` +
       `median/3 s target ${(med / TARGET_MS).toFixed(2)}×, max/target ${(max / TARGET_MS).toFixed(2)}×`,
   ]);
+}
+if (runs.length > 0) {
+  const keys = [...new Set(runs.flatMap((r) => Object.keys(r)))].filter(
+    (k) => k.startsWith('phase:') || k === 'peer',
+  );
+  const at = keys
+    .map((k) => [k, runs.map((r) => r[k]).filter((v) => v !== undefined)])
+    .filter(([, xs]) => xs.length > 0)
+    .map(([k, xs]) => [k, median(xs)])
+    .sort((a, b) => a[1] - b[1]);
+  rows.push(['breakdown (medians, first appearance)', at.map(([k, v]) => `${k} ${v.toFixed(0)} ms`).join(', ')]);
 }
 const lightGz = sum(light, 'gz');
 const appGz = sum(app, 'gz');
