@@ -10,7 +10,7 @@
 //! 5. the `/chain` page against a release devnode: navigation to the first finalized header and
 //!    to the first verified TotalNetworks value over fresh page loads, against the 3 s target,
 //!    and the light client's share of the download (`tests/bench/light-bench.mjs`).
-//!    `cargo xtask bench light` runs this one alone.
+//!    `cargo xtask bench light` runs this one alone (`--no-build`: with dist/ as it is).
 
 use std::process::Command;
 
@@ -23,7 +23,7 @@ use crate::setup;
 /// something, few enough to stay under a minute.
 const LIGHT_LOADS: &str = "5";
 
-/// `cargo xtask bench [light]`.
+/// `cargo xtask bench [light [--no-build]]`.
 pub fn run(args: &[String]) -> Result {
     match args.first().map(String::as_str) {
         None => {
@@ -41,7 +41,11 @@ pub fn run(args: &[String]) -> Result {
         }
         Some("light") => {
             setup::run(&[])?;
-            setup::build_web()?;
+            match args.get(1).map(String::as_str) {
+                None => setup::build_web()?,
+                Some("--no-build") => {}
+                Some(other) => return Err(format!("bench light: unknown argument {other:?}")),
+            }
             light()
         }
         Some(other) => Err(format!("bench: unknown section {other:?} (known: light)")),

@@ -21,7 +21,7 @@ const USAGE: &str = "usage: cargo xtask <command>
                                 devnet node (default port 30333) for its /chain page and serve
                                 it on http://127.0.0.1:8080 (offline)
   test [unit|e2e|all]           install what is missing and run every test (default: all)
-  bench [light]                 run the benchmarks and print ratios measured in one run
+  bench [light [--no-build]]    run the benchmarks and print ratios measured in one run
                                 (light: only the /chain page's light client)
   setup [--browser]             only install what is missing
   build-web                     build the static dashboard into dist/

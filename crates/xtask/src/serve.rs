@@ -16,6 +16,8 @@
 //!   shares (it is not put in a group of its own), so the node stops on its own (it prints
 //!   `stopped` and exits 0) while this process dies of the signal;
 //! - an error here (the web port in use...): the [`Devnode`] guard kills and reaps the child;
+//! - the node stopping on its own (a crash, or SIGINT when this process ignores it, as a
+//!   background job of a script does): the demo ends with it;
 //! - this process killed alone (`kill PID`, SIGKILL): a watchdog `sh`, holding the read end of a
 //!   pipe whose write end only this process has, sees end-of-file and sends the node SIGTERM.
 //!
@@ -27,7 +29,8 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Component, Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::Duration;
 
 use crate::Result;
@@ -135,13 +138,41 @@ fn json_string_field(line: &str, key: &str) -> Option<String> {
     (!value.contains('\\')).then(|| value.to_owned())
 }
 
-/// The running devnode child and its watchdog; dropping it stops the node.
+/// The running devnode child and its watchdog; dropping it stops the node. While it runs, a
+/// thread checks on the node: should it stop on its own (it crashed, or a signal this process
+/// ignores stopped it), the demo ends too, rather than serve a page whose chain is gone.
 pub struct Devnode {
-    child: Child,
-    /// Write end of the watchdog's stdin: `done` on an orderly stop, end-of-file otherwise.
-    watchdog: Option<(Child, ChildStdin)>,
+    inner: Arc<Mutex<Inner>>,
     /// The node's `boot node:` address.
     pub boot_node: String,
+}
+
+struct Inner {
+    child: Child,
+    /// The watchdog and the write end of its stdin: `done` on an orderly stop, end-of-file
+    /// when this process dies.
+    watchdog: Option<(Child, ChildStdin)>,
+    /// Set by an orderly stop, so that the checking thread does not take the node's exit for a
+    /// crash.
+    stopping: bool,
+}
+
+impl Inner {
+    fn stop(&mut self) {
+        self.stopping = true;
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        self.release_watchdog();
+    }
+
+    /// Tells the watchdog to exit without signalling: the node is reaped, its pid may be reused.
+    fn release_watchdog(&mut self) {
+        if let Some((mut watchdog, mut stdin)) = self.watchdog.take() {
+            let _ = stdin.write_all(b"done\n");
+            drop(stdin);
+            let _ = watchdog.wait();
+        }
+    }
 }
 
 impl Devnode {
@@ -164,32 +195,40 @@ impl Devnode {
     /// Spawns `cmd` (whose stdout and stderr must be piped) and waits for its `spec:` line.
     pub fn spawn(mut cmd: Command) -> Result<Devnode> {
         eprintln!("$ {}", show(&cmd));
-        let child = cmd
+        let mut child = cmd
             .spawn()
             .map_err(|e| format!("cannot start `{}`: {e}", show(&cmd)))?;
+        let (stdout, stderr) = (child.stdout.take(), child.stderr.take());
         let watchdog = watchdog(child.id());
         let mut node = Devnode {
-            child,
-            watchdog,
+            inner: Arc::new(Mutex::new(Inner {
+                child,
+                watchdog,
+                stopping: false,
+            })),
             boot_node: String::new(),
         };
-        let (Some(stdout), Some(stderr)) = (node.child.stdout.take(), node.child.stderr.take())
-        else {
+        let (Some(stdout), Some(stderr)) = (stdout, stderr) else {
             return Err("the devnode's output is not piped".into());
         };
-        // Stderr is read to the end on its own thread (a full pipe would stall the node) and
-        // echoed, kept for the error message should the node exit early.
+        // Stderr is read to the end on its own thread (a full pipe would stall the node): kept
+        // for the error message until the node is up, echoed after.
+        let started = Arc::new(AtomicBool::new(false));
+        let echo = started.clone();
         let stderr_thread = std::thread::spawn(move || {
-            let mut all = String::new();
+            let mut early = String::new();
             for line in BufReader::new(stderr)
                 .lines()
                 .map_while(std::io::Result::ok)
             {
-                eprintln!("devnode: {line}");
-                all.push_str(&line);
-                all.push('\n');
+                if echo.load(Ordering::Relaxed) {
+                    eprintln!("devnode: {line}");
+                } else {
+                    early.push_str(&line);
+                    early.push('\n');
+                }
             }
-            all
+            early
         });
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || forward_stdout(stdout, &tx));
@@ -201,18 +240,27 @@ impl Devnode {
                         node.boot_node = addr.to_owned();
                     }
                     if line.starts_with("spec: ") {
+                        started.store(true, Ordering::Relaxed);
+                        let inner = node.inner.clone();
+                        std::thread::spawn(move || end_with_node(&inner));
                         return Ok(node);
                     }
                 }
                 Err(mpsc::RecvTimeoutError::Disconnected) => {
-                    let status = node.child.wait().map_err(|e| e.to_string())?;
+                    let status = match node.inner.lock() {
+                        Ok(mut inner) => inner.child.wait().map_err(|e| e.to_string())?,
+                        Err(_) => return Err("the devnode exited early".into()),
+                    };
                     let stderr = stderr_thread.join().unwrap_or_default();
                     return Err(format!(
-                        "the devnode exited ({status}) before writing its chain spec{}\n{}\
+                        "the devnode exited ({status}) before writing its chain spec{}\n\
                          (another node on that port? pick one with --devnode-port P, or serve \
                          without the chain: --no-devnode)",
-                        if stderr.is_empty() { "" } else { ":" },
-                        stderr.trim_end(),
+                        if stderr.is_empty() {
+                            String::new()
+                        } else {
+                            format!(":\n{}", stderr.trim_end())
+                        },
                     ));
                 }
                 Err(mpsc::RecvTimeoutError::Timeout) => {
@@ -228,13 +276,24 @@ impl Devnode {
 
 impl Drop for Devnode {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        if let Some((mut watchdog, mut stdin)) = self.watchdog.take() {
-            // The node is reaped: its pid may be reused, so the watchdog must not signal it.
-            let _ = stdin.write_all(b"done\n");
-            drop(stdin);
-            let _ = watchdog.wait();
+        if let Ok(mut inner) = self.inner.lock() {
+            inner.stop();
+        }
+    }
+}
+
+/// Ends this process when the node exits on its own (not through [`Inner::stop`]).
+fn end_with_node(inner: &Mutex<Inner>) {
+    loop {
+        std::thread::sleep(Duration::from_millis(250));
+        let Ok(mut inner) = inner.lock() else { return };
+        if inner.stopping {
+            return;
+        }
+        if let Ok(Some(status)) = inner.child.try_wait() {
+            inner.release_watchdog();
+            eprintln!("xtask: the devnode stopped ({status}), so does the demo");
+            std::process::exit(if status.success() { 0 } else { 1 });
         }
     }
 }
