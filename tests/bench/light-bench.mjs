@@ -6,14 +6,15 @@
 //
 // Run: node tests/bench/light-bench.mjs [loads]   (after `trunk build --release` and
 // `cargo build --release -p taoscope-cli`; `cargo xtask bench light` does all three)
-// Env: TAOSCOPE_BIN (default target/release/taoscope: a debug node seeds 20x slower), others as
-// tests/e2e.
+// Env: TAOSCOPE_BIN (default $CARGO_TARGET_DIR or target/, then release/taoscope: a debug node
+// seeds 20x slower), others as tests/e2e.
 //
 // The devnode writes its spec into a temp folder that mirrors dist/ (a symlink per entry,
 // chainspecs/ of its own), served with the shared serveDist: dist/ itself is left alone, so this
 // can run beside `cargo xtask demo`. The times are read in the page (performance.now(), whose
 // origin is the navigation start) by a MutationObserver installed before any script runs, so
-// Playwright's polling adds nothing to them.
+// Playwright's polling adds nothing to them. The breakdown adds when the wasm and the spec
+// finished downloading and the worker started (resource timing, page and worker clocks aligned).
 
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -46,7 +47,9 @@ for (const entry of fs.readdirSync(REAL_DIST)) {
 }
 process.env.TAOSCOPE_DIST = mirror;
 const { BASE_ARGS, CHROMIUM, ROOT, serveDist } = await import('../e2e/serve.mjs');
-const NODE_BIN = process.env.TAOSCOPE_BIN ?? path.join(ROOT, 'target', 'release', 'taoscope');
+const NODE_BIN =
+  process.env.TAOSCOPE_BIN ??
+  path.join(process.env.CARGO_TARGET_DIR ?? path.join(ROOT, 'target'), 'release', 'taoscope');
 if (!fs.existsSync(NODE_BIN)) {
   console.error(`${NODE_BIN} is missing: cargo build --release -p taoscope-cli`);
   process.exit(1);
@@ -132,6 +135,20 @@ async function oneLoad(browser, url) {
     const marks = await page.evaluate(() => window.__lightBench);
     if (marks.error !== undefined) throw new Error(`the page shows an error: ${marks.errorText}`);
     if (errors.length > 0) throw new Error(`page errors: ${errors.join('; ')}`);
+    // When the big downloads finished and the worker started, on the page's clock (a worker's
+    // performance.now() counts from its own start).
+    const origin = await page.evaluate(() => performance.timeOrigin);
+    const timeline = () => ({
+      origin: performance.timeOrigin,
+      entries: performance.getEntriesByType('resource').map((e) => [e.name, e.responseEnd]),
+    });
+    for (const t of [await page.evaluate(timeline), ...(await Promise.all(page.workers().map((w) => w.evaluate(timeline))))]) {
+      if (t.origin !== origin) marks['worker started'] = t.origin - origin;
+      for (const [name, end] of t.entries) {
+        const file = new URL(name).pathname.split('/').pop();
+        if (/\.(wasm|json)$/.test(file)) marks[`fetched ${file}`] = t.origin - origin + end;
+      }
+    }
     const totalNetworks = await page.$eval('tr[data-field="total-networks"] [data-value]', (e) =>
       e.getAttribute('data-value'),
     );
@@ -213,7 +230,7 @@ for (const [label, key] of [
 }
 if (runs.length > 0) {
   const keys = [...new Set(runs.flatMap((r) => Object.keys(r)))].filter(
-    (k) => k.startsWith('phase:') || k === 'peer',
+    (k) => k.startsWith('phase:') || k === 'peer' || k.startsWith('fetched ') || k === 'worker started',
   );
   const at = keys
     .map((k) => [k, runs.map((r) => r[k]).filter((v) => v !== undefined)])
