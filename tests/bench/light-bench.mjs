@@ -9,12 +9,12 @@
 // Env: TAOSCOPE_BIN (default $CARGO_TARGET_DIR or target/, then release/taoscope: a debug node
 // seeds 20x slower), others as tests/e2e.
 //
-// The devnode writes its spec into a temp folder that mirrors dist/ (a symlink per entry,
-// chainspecs/ of its own), served with the shared serveDist: dist/ itself is left alone, so this
-// can run beside `cargo xtask demo`. The times are read in the page (performance.now(), whose
-// origin is the navigation start) by a MutationObserver installed before any script runs, so
-// Playwright's polling adds nothing to them. The breakdown adds when the wasm and the spec
-// finished downloading and the worker started (resource timing, page and worker clocks aligned).
+// The devnode writes its spec into a temp folder, served at /chainspecs/devnet.json by the shared
+// serveDist's route map: dist/ itself is left alone, so this can run beside `cargo xtask demo`.
+// The times are read in the page (performance.now(), whose origin is the navigation start) by a
+// MutationObserver installed before any script runs, so Playwright's polling adds nothing to
+// them. The breakdown adds when the wasm and the spec finished downloading and the worker
+// started (resource timing, page and worker clocks aligned).
 
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -22,31 +22,18 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import zlib from 'node:zlib';
-import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { BASE_ARGS, CHROMIUM, DIST, ROOT, serveDist } from '../e2e/serve.mjs';
 
 const loads = Number(process.argv[2] ?? 5);
 const TARGET_MS = 3000;
-/// Longest wait for one page load's figures; a load past it counts as a failure.
+// Longest wait for one page load's figures; a load past it counts as a failure.
 const LOAD_TIMEOUT_MS = 120_000;
 
-// serve.mjs reads TAOSCOPE_DIST once, at import: point it at the mirror before importing.
-const REAL_DIST = path.resolve(
-  process.env.TAOSCOPE_DIST ??
-    path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist'),
-);
-if (!fs.existsSync(path.join(REAL_DIST, 'index.html'))) {
-  console.error(`${REAL_DIST}/index.html is missing: build the app first (trunk build --release)`);
+if (!fs.existsSync(path.join(DIST, 'index.html'))) {
+  console.error(`${DIST}/index.html is missing: build the app first (trunk build --release)`);
   process.exit(1);
 }
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'taoscope-light-bench-'));
-const mirror = path.join(tmp, 'dist');
-fs.mkdirSync(path.join(mirror, 'chainspecs'), { recursive: true });
-for (const entry of fs.readdirSync(REAL_DIST)) {
-  if (entry !== 'chainspecs') fs.symlinkSync(path.join(REAL_DIST, entry), path.join(mirror, entry));
-}
-process.env.TAOSCOPE_DIST = mirror;
-const { BASE_ARGS, CHROMIUM, ROOT, serveDist } = await import('../e2e/serve.mjs');
 const NODE_BIN =
   process.env.TAOSCOPE_BIN ??
   path.join(process.env.CARGO_TARGET_DIR ?? path.join(ROOT, 'target'), 'release', 'taoscope');
@@ -161,10 +148,10 @@ async function oneLoad(browser, url) {
 /** gzip -9 size of each file in dist/ whose name matches. */
 function gzipSizes(match) {
   return fs
-    .readdirSync(REAL_DIST)
+    .readdirSync(DIST)
     .filter((f) => match.test(f))
     .map((f) => {
-      const raw = fs.readFileSync(path.join(REAL_DIST, f));
+      const raw = fs.readFileSync(path.join(DIST, f));
       return { file: f, raw: raw.length, gz: zlib.gzipSync(raw, { level: 9 }).length };
     });
 }
@@ -176,14 +163,16 @@ const median = (xs) => {
 };
 const kb = (n) => `${(n / 1024).toFixed(0)} KiB`;
 
-const { child, bootNode } = await startNode(path.join(mirror, 'chainspecs', 'devnet.json')).catch(
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'taoscope-light-bench-'));
+const specPath = path.join(tmp, 'devnet.json');
+const { child, bootNode } = await startNode(specPath).catch(
   (e) => {
     fs.rmSync(tmp, { recursive: true, force: true });
     console.error(e.message);
     process.exit(1);
   },
 );
-const server = await serveDist();
+const server = await serveDist({ '/chainspecs/devnet.json': specPath });
 const browser = await chromium.launch({ executablePath: CHROMIUM, args: BASE_ARGS });
 const url = `http://127.0.0.1:${server.address().port}/chain`;
 const runs = [];
