@@ -16,10 +16,13 @@ use std::process::ExitCode;
 
 const USAGE: &str = "usage: cargo xtask <command>
 
-  demo [--port P] [--no-build]  install what is missing, build the dashboard, serve it on
-                                http://127.0.0.1:8080 (offline)
+  demo [--port P] [--no-build] [--devnode-port P | --no-devnode]
+                                install what is missing, build the dashboard, start a local
+                                devnet node (default port 30333) for its /chain page and serve
+                                it on http://127.0.0.1:8080 (offline)
   test [unit|e2e|all]           install what is missing and run every test (default: all)
-  bench                         run the benchmarks and print ratios measured in one run
+  bench [light [--no-build]]    run the benchmarks and print ratios measured in one run
+                                (light: only the /chain page's light client)
   setup [--browser]             only install what is missing
   build-web                     build the static dashboard into dist/
   check                         cargo fmt --check, clippy -D warnings, wasm32 build check

@@ -1,30 +1,65 @@
-//! `cargo xtask demo`: build the dashboard and serve the static folder on 127.0.0.1.
+//! `cargo xtask demo`: build the dashboard, start a local devnet node for its `/chain` page, and
+//! serve the static folder on 127.0.0.1.
 //!
 //! A deliberately small static file server on std alone: GET and HEAD, a content type per
 //! extension (browsers refuse streaming compilation of wasm without `application/wasm`), and the
 //! single-page-app fallback that sends `index.html` for client-side routes such as `/lab`.
 //! It binds loopback only: the page is a secure context there, which WebGPU requires.
+//!
+//! # The devnode child
+//!
+//! The page's light client needs a chain to sync from, so the demo runs the release
+//! `taoscope devnode` as a child process that writes its chain spec (naming its boot node) to
+//! `dist/chainspecs/devnet.json`, where the page looks first. Nothing is left running when the
+//! demo ends, without a signal-handling dependency:
+//! - Ctrl-C: the terminal sends SIGINT to the whole foreground process group, which the child
+//!   shares (it is not put in a group of its own), so the node stops on its own (it prints
+//!   `stopped` and exits 0) while this process dies of the signal;
+//! - an error here (the web port in use...): the [`Devnode`] guard kills and reaps the child;
+//! - the node stopping on its own (a crash, or SIGINT when this process ignores it, as a
+//!   background job of a script does): the demo ends with it;
+//! - this process killed alone (`kill PID`, SIGKILL): a watchdog `sh`, holding the read end of a
+//!   pipe whose write end only this process has, sees end-of-file and sends the node SIGTERM.
+//!
+//! `--no-devnode` serves the app alone (the lab never needs the chain); the `/chain` page then
+//! uses whatever spec is in `dist/chainspecs/`, for instance one written by a node started by
+//! hand with `--spec-out dist/chainspecs/devnet.json`.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Component, Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::Duration;
 
 use crate::Result;
+use crate::run::{cargo, show};
 use crate::setup;
 
-/// `cargo xtask demo [--port P] [--no-build]`.
+/// The devnode's default libp2p port (Substrate's usual one).
+const DEVNODE_PORT: u16 = 30333;
+/// Where the page loads its chain spec from (`web/src/light.rs`, `DEFAULT_SPEC_PATH`).
+const SPEC_IN_DIST: &str = "chainspecs/devnet.json";
+/// Longest wait for the node's `spec:` line: the release node seeds the default scenario in
+/// about a second; a minute means something is wrong.
+const SPEC_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// `cargo xtask demo [--port P] [--no-build] [--devnode-port P | --no-devnode]`.
 pub fn demo(args: &[String]) -> Result {
     let mut port: u16 = 8080;
+    let mut devnode_port = Some(DEVNODE_PORT);
     let mut build = true;
     let mut it = args.iter();
+    let number = |v: Option<&String>, flag: &str| -> Result<u16> {
+        v.and_then(|p| p.parse().ok())
+            .ok_or_else(|| format!("{flag} needs a number 0..=65535"))
+    };
     while let Some(a) = it.next() {
         match a.as_str() {
-            "--port" => {
-                port = it
-                    .next()
-                    .and_then(|p| p.parse().ok())
-                    .ok_or("--port needs a number 1..=65535")?;
-            }
+            "--port" => port = number(it.next(), "--port")?,
+            "--devnode-port" => devnode_port = Some(number(it.next(), "--devnode-port")?),
+            "--no-devnode" => devnode_port = None,
             "--no-build" => build = false,
             other => return Err(format!("demo: unknown argument {other:?}")),
         }
@@ -37,10 +72,269 @@ pub fn demo(args: &[String]) -> Result {
     if !root.join("index.html").exists() {
         return Err("dist/index.html is missing: run without --no-build".into());
     }
+    // Bound before the node starts, so that a web port in use leaves nothing behind.
     let listener = TcpListener::bind(("127.0.0.1", port))
         .map_err(|e| format!("cannot listen on 127.0.0.1:{port}: {e}"))?;
+    let port = listener.local_addr().map(|a| a.port()).unwrap_or(port);
+    // Kept alive until `serve` returns (never, short of an error or a signal): dropping it
+    // stops the node.
+    let node = match devnode_port {
+        Some(p) => {
+            let bin = release_cli()?;
+            Some(Devnode::start(&bin, p, &root.join(SPEC_IN_DIST))?)
+        }
+        None => None,
+    };
     println!("taoscope dashboard: http://127.0.0.1:{port}/  (Ctrl-C to stop)");
+    match &node {
+        Some(n) => println!(
+            "chain page:         http://127.0.0.1:{port}/chain  (light client syncing from the \
+             devnode: {})",
+            n.boot_node
+        ),
+        None => println!(
+            "chain page:         http://127.0.0.1:{port}/chain  (no devnode: --no-devnode)"
+        ),
+    }
     serve(listener, root)
+}
+
+/// Builds the command line in release (`taoscope-cli`) and returns the `taoscope` binary's
+/// path as Cargo reports it, so that `CARGO_TARGET_DIR` or a configured target folder is
+/// followed.
+pub fn release_cli() -> Result<PathBuf> {
+    let mut cmd = cargo();
+    cmd.args([
+        "build",
+        "--release",
+        "-p",
+        "taoscope-cli",
+        "--bin",
+        "taoscope",
+        "--message-format=json-render-diagnostics",
+    ])
+    .stderr(Stdio::inherit());
+    eprintln!("$ {}", show(&cmd));
+    let out = cmd
+        .output()
+        .map_err(|e| format!("cannot start `{}`: {e}", show(&cmd)))?;
+    if !out.status.success() {
+        return Err(format!("`{}` failed ({})", show(&cmd), out.status));
+    }
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| l.contains("\"name\":\"taoscope\""))
+        .find_map(|l| json_string_field(l, "executable"))
+        .map(PathBuf::from)
+        .ok_or_else(|| format!("`{}` named no taoscope executable", show(&cmd)))
+}
+
+/// The value of `"key":"..."` in one line of Cargo's JSON messages; `None` for a value with
+/// escapes (a path with quotes or backslashes), which this parser does not decode.
+fn json_string_field(line: &str, key: &str) -> Option<String> {
+    let start = line.find(&format!("\"{key}\":\""))? + key.len() + 4;
+    let rest = line.get(start..)?;
+    let value = &rest[..rest.find('"')?];
+    (!value.contains('\\')).then(|| value.to_owned())
+}
+
+/// The running devnode child and its watchdog; dropping it stops the node. While it runs, a
+/// thread checks on the node: should it stop on its own (it crashed, or a signal this process
+/// ignores stopped it), the demo ends too, rather than serve a page whose chain is gone.
+pub struct Devnode {
+    inner: Arc<Mutex<Inner>>,
+    /// The node's `boot node:` address.
+    pub boot_node: String,
+}
+
+struct Inner {
+    child: Child,
+    /// The watchdog and the write end of its stdin: `done` on an orderly stop, end-of-file
+    /// when this process dies.
+    watchdog: Option<(Child, ChildStdin)>,
+    /// Set by an orderly stop, so that the checking thread does not take the node's exit for a
+    /// crash.
+    stopping: bool,
+}
+
+impl Inner {
+    fn stop(&mut self) {
+        self.stopping = true;
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        self.release_watchdog();
+    }
+
+    /// Tells the watchdog to exit without signalling: the node is reaped, its pid may be reused.
+    fn release_watchdog(&mut self) {
+        if let Some((mut watchdog, mut stdin)) = self.watchdog.take() {
+            let _ = stdin.write_all(b"done\n");
+            drop(stdin);
+            let _ = watchdog.wait();
+        }
+    }
+}
+
+impl Devnode {
+    /// Starts `bin devnode --port P --spec-out SPEC --interval-ms 1000` and waits for its
+    /// `spec:` line. Fails with the node's stderr when it exits first (a port in use, a bad
+    /// spec path).
+    pub fn start(bin: &Path, port: u16, spec: &Path) -> Result<Devnode> {
+        let mut cmd = Command::new(bin);
+        cmd.arg("devnode")
+            .args(["--port", &port.to_string()])
+            .arg("--spec-out")
+            .arg(spec)
+            .args(["--interval-ms", "1000"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        Devnode::spawn(cmd)
+    }
+
+    /// Spawns `cmd` (whose stdout and stderr must be piped) and waits for its `spec:` line.
+    pub fn spawn(mut cmd: Command) -> Result<Devnode> {
+        eprintln!("$ {}", show(&cmd));
+        let mut child = cmd
+            .spawn()
+            .map_err(|e| format!("cannot start `{}`: {e}", show(&cmd)))?;
+        let (stdout, stderr) = (child.stdout.take(), child.stderr.take());
+        let watchdog = watchdog(child.id());
+        let mut node = Devnode {
+            inner: Arc::new(Mutex::new(Inner {
+                child,
+                watchdog,
+                stopping: false,
+            })),
+            boot_node: String::new(),
+        };
+        let (Some(stdout), Some(stderr)) = (stdout, stderr) else {
+            return Err("the devnode's output is not piped".into());
+        };
+        // Stderr is read to the end on its own thread (a full pipe would stall the node): kept
+        // for the error message until the node is up, echoed after.
+        let started = Arc::new(AtomicBool::new(false));
+        let echo = started.clone();
+        let stderr_thread = std::thread::spawn(move || {
+            let mut early = String::new();
+            for line in BufReader::new(stderr)
+                .lines()
+                .map_while(std::io::Result::ok)
+            {
+                if echo.load(Ordering::Relaxed) {
+                    eprintln!("devnode: {line}");
+                } else {
+                    early.push_str(&line);
+                    early.push('\n');
+                }
+            }
+            early
+        });
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || forward_stdout(stdout, &tx));
+        loop {
+            match rx.recv_timeout(SPEC_TIMEOUT) {
+                Ok(line) => {
+                    println!("devnode: {line}");
+                    if let Some(addr) = line.strip_prefix("boot node: ") {
+                        node.boot_node = addr.to_owned();
+                    }
+                    if line.starts_with("spec: ") {
+                        started.store(true, Ordering::Relaxed);
+                        let inner = node.inner.clone();
+                        std::thread::spawn(move || end_with_node(&inner));
+                        return Ok(node);
+                    }
+                }
+                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    let status = match node.inner.lock() {
+                        Ok(mut inner) => inner.child.wait().map_err(|e| e.to_string())?,
+                        Err(_) => return Err("the devnode exited early".into()),
+                    };
+                    let stderr = stderr_thread.join().unwrap_or_default();
+                    return Err(format!(
+                        "the devnode exited ({status}) before writing its chain spec{}\n\
+                         (another node on that port? pick one with --devnode-port P, or serve \
+                         without the chain: --no-devnode)",
+                        if stderr.is_empty() {
+                            String::new()
+                        } else {
+                            format!(":\n{}", stderr.trim_end())
+                        },
+                    ));
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    return Err(format!(
+                        "the devnode wrote no `spec:` line in {} s",
+                        SPEC_TIMEOUT.as_secs()
+                    ));
+                }
+            }
+        }
+    }
+}
+
+impl Drop for Devnode {
+    fn drop(&mut self) {
+        if let Ok(mut inner) = self.inner.lock() {
+            inner.stop();
+        }
+    }
+}
+
+/// Ends this process when the node exits on its own (not through [`Inner::stop`]).
+fn end_with_node(inner: &Mutex<Inner>) {
+    loop {
+        std::thread::sleep(Duration::from_millis(250));
+        let Ok(mut inner) = inner.lock() else { return };
+        if inner.stopping {
+            return;
+        }
+        if let Ok(Some(status)) = inner.child.try_wait() {
+            inner.release_watchdog();
+            eprintln!("xtask: the devnode stopped ({status}), so does the demo");
+            std::process::exit(if status.success() { 0 } else { 1 });
+        }
+    }
+}
+
+/// Sends the node's stdout lines to `tx` until its `spec:` line, then keeps reading (a full
+/// pipe would stall the node) and echoes only peers coming and going: one line per block and
+/// per request would bury the URLs.
+fn forward_stdout(stdout: impl Read, tx: &mpsc::Sender<String>) {
+    let mut lines = BufReader::new(stdout)
+        .lines()
+        .map_while(std::io::Result::ok);
+    for line in lines.by_ref() {
+        let done = line.starts_with("spec: ");
+        if tx.send(line).is_err() || done {
+            break;
+        }
+    }
+    for line in lines {
+        if line.starts_with("peer ") || line == "stopped" {
+            println!("devnode: {line}");
+        }
+    }
+}
+
+/// `sh -c 'read _ || kill -TERM PID'` with its stdin a pipe from this process: when this
+/// process ends without saying `done` (killed alone, by any signal), `read` meets end-of-file
+/// and the node is stopped. `None` without `sh` (the other two ways still stop the node).
+fn watchdog(pid: u32) -> Option<(Child, ChildStdin)> {
+    let mut child = Command::new("sh")
+        .args([
+            "-c",
+            "read _ || kill -TERM \"$0\" 2>/dev/null",
+            &pid.to_string(),
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    let stdin = child.stdin.take()?;
+    Some((child, stdin))
 }
 
 /// Serves `root` on `listener` until the process ends, one thread per connection.
@@ -158,6 +452,24 @@ fn respond(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_string_field_reads_cargo_messages() {
+        let line = r#"{"reason":"compiler-artifact","target":{"name":"taoscope"},"executable":"/t/release/taoscope","fresh":true}"#;
+        assert_eq!(
+            json_string_field(line, "executable").as_deref(),
+            Some("/t/release/taoscope")
+        );
+        assert_eq!(json_string_field(line, "missing"), None);
+        assert_eq!(
+            json_string_field(r#"{"executable":null}"#, "executable"),
+            None
+        );
+        assert_eq!(
+            json_string_field(r#"{"executable":"a\\b"}"#, "executable"),
+            None
+        );
+    }
 
     #[test]
     fn resolve_refuses_escapes_and_falls_back_for_routes() {

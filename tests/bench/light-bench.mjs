@@ -1,0 +1,248 @@
+// Light-client benchmark (not a test): how long the /chain page takes, from navigation start, to
+// show the first finalized header and the first verified TotalNetworks value, syncing from a
+// local release devnode, over N page loads (a fresh browser context each, so nothing is cached:
+// neither the wasm nor smoldot's state). Prints median and max against the 3 s target, and the
+// light client's share of the wasm/js download (gzip -9, as a server would send it).
+//
+// Run: node tests/bench/light-bench.mjs [loads]   (after `trunk build --release` and
+// `cargo build --release -p taoscope-cli`; `cargo xtask bench light` does all three)
+// Env: TAOSCOPE_BIN (default $CARGO_TARGET_DIR or target/, then release/taoscope: a debug node
+// seeds 20x slower), others as tests/e2e.
+//
+// The devnode writes its spec into a temp folder, served at /chainspecs/devnet.json by the shared
+// serveDist's route map: dist/ itself is left alone, so this can run beside `cargo xtask demo`.
+// The times are read in the page (performance.now(), whose origin is the navigation start) by a
+// MutationObserver installed before any script runs, so Playwright's polling adds nothing to
+// them. The breakdown adds when the wasm and the spec finished downloading and the worker
+// started (resource timing, page and worker clocks aligned).
+
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+import zlib from 'node:zlib';
+import { chromium } from 'playwright-core';
+import { BASE_ARGS, CHROMIUM, DIST, ROOT, serveDist } from '../e2e/serve.mjs';
+
+const loads = Number(process.argv[2] ?? 5);
+const TARGET_MS = 3000;
+// Longest wait for one page load's figures; a load past it counts as a failure.
+const LOAD_TIMEOUT_MS = 120_000;
+
+if (!fs.existsSync(path.join(DIST, 'index.html'))) {
+  console.error(`${DIST}/index.html is missing: build the app first (trunk build --release)`);
+  process.exit(1);
+}
+const NODE_BIN =
+  process.env.TAOSCOPE_BIN ??
+  path.join(process.env.CARGO_TARGET_DIR ?? path.join(ROOT, 'target'), 'release', 'taoscope');
+if (!fs.existsSync(NODE_BIN)) {
+  console.error(`${NODE_BIN} is missing: cargo build --release -p taoscope-cli`);
+  process.exit(1);
+}
+
+/** Starts the devnode (tiny scenario, a block every 500 ms, any free port) and resolves once it
+ * has written its spec, with the child and its boot node. */
+function startNode(specPath) {
+  const child = spawn(
+    NODE_BIN,
+    [
+      'devnode',
+      '--port', '0',
+      '--scenario', path.join(ROOT, 'tests', 'scenarios', 'tiny.json'),
+      '--interval-ms', '500',
+      '--spec-out', specPath,
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  return new Promise((resolve, reject) => {
+    let bootNode = '';
+    const lines = readline.createInterface({ input: child.stdout });
+    lines.on('line', (line) => {
+      if (line.startsWith('boot node: ')) bootNode = line.slice('boot node: '.length);
+      if (line.startsWith('spec: ')) resolve({ child, bootNode });
+    });
+    child.on('exit', (code, signal) =>
+      reject(new Error(`devnode exited (${code ?? signal}) before its spec line:\n${stderr}`)),
+    );
+    child.on('error', reject);
+  });
+}
+
+/** Installed before the page's scripts: records when each figure first appears. */
+function recordFirstAppearance() {
+  const marks = {};
+  window.__lightBench = marks;
+  const probes = {
+    best: 'tr[data-field="best"] [data-number]',
+    finalized: 'tr[data-field="finalized"] [data-number]',
+    totalNetworks: 'tr[data-field="total-networks"] [data-value]',
+    error: '[data-error="light"]',
+  };
+  const check = () => {
+    // Phases (connecting, syncing, synced...) and the first peer, for the breakdown.
+    const phase = document.querySelector('.sync-panel[data-phase]')?.getAttribute('data-phase');
+    if (phase && marks[`phase:${phase}`] === undefined) marks[`phase:${phase}`] = performance.now();
+    const peers = document.querySelector('tr[data-field="peers"] td.num')?.textContent;
+    if (marks.peer === undefined && peers && Number(peers) > 0) marks.peer = performance.now();
+    for (const [name, sel] of Object.entries(probes)) {
+      if (marks[name] === undefined && document.querySelector(sel)) {
+        marks[name] = performance.now();
+        if (name === 'error') marks.errorText = document.querySelector(sel).textContent;
+      }
+    }
+  };
+  new MutationObserver(check).observe(document, {
+    childList: true,
+    subtree: true,
+    attributes: true,
+  });
+}
+
+/** One page load in a fresh context: the times in ms since navigation start. */
+async function oneLoad(browser, url) {
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.addInitScript(recordFirstAppearance);
+    await page.goto(url);
+    await page.waitForFunction(
+      () => {
+        const m = window.__lightBench;
+        return m && (m.error !== undefined || (m.finalized !== undefined && m.totalNetworks !== undefined));
+      },
+      null,
+      { timeout: LOAD_TIMEOUT_MS, polling: 50 },
+    );
+    const marks = await page.evaluate(() => window.__lightBench);
+    if (marks.error !== undefined) throw new Error(`the page shows an error: ${marks.errorText}`);
+    if (errors.length > 0) throw new Error(`page errors: ${errors.join('; ')}`);
+    // When the big downloads finished and the worker started, on the page's clock (a worker's
+    // performance.now() counts from its own start).
+    const origin = await page.evaluate(() => performance.timeOrigin);
+    const timeline = () => ({
+      origin: performance.timeOrigin,
+      entries: performance.getEntriesByType('resource').map((e) => [e.name, e.responseEnd]),
+    });
+    for (const t of [await page.evaluate(timeline), ...(await Promise.all(page.workers().map((w) => w.evaluate(timeline))))]) {
+      if (t.origin !== origin) marks['worker started'] = t.origin - origin;
+      for (const [name, end] of t.entries) {
+        const file = new URL(name).pathname.split('/').pop();
+        if (/\.(wasm|json)$/.test(file)) marks[`fetched ${file}`] = t.origin - origin + end;
+      }
+    }
+    const totalNetworks = await page.$eval('tr[data-field="total-networks"] [data-value]', (e) =>
+      e.getAttribute('data-value'),
+    );
+    return { ...marks, value: totalNetworks };
+  } finally {
+    await context.close();
+  }
+}
+
+/** gzip -9 size of each file in dist/ whose name matches. */
+function gzipSizes(match) {
+  return fs
+    .readdirSync(DIST)
+    .filter((f) => match.test(f))
+    .map((f) => {
+      const raw = fs.readFileSync(path.join(DIST, f));
+      return { file: f, raw: raw.length, gz: zlib.gzipSync(raw, { level: 9 }).length };
+    });
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const kb = (n) => `${(n / 1024).toFixed(0)} KiB`;
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'taoscope-light-bench-'));
+const specPath = path.join(tmp, 'devnet.json');
+const { child, bootNode } = await startNode(specPath).catch(
+  (e) => {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    console.error(e.message);
+    process.exit(1);
+  },
+);
+const server = await serveDist({ '/chainspecs/devnet.json': specPath });
+const browser = await chromium.launch({ executablePath: CHROMIUM, args: BASE_ARGS });
+const url = `http://127.0.0.1:${server.address().port}/chain`;
+const runs = [];
+let failed = false;
+try {
+  for (let i = 0; i < loads; i++) {
+    try {
+      const r = await oneLoad(browser, url);
+      runs.push(r);
+      console.error(
+        `load ${i + 1}/${loads}: best ${r.best.toFixed(0)} ms, finalized ${r.finalized.toFixed(0)} ms, ` +
+          `TotalNetworks=${r.value} ${r.totalNetworks.toFixed(0)} ms`,
+      );
+    } catch (e) {
+      console.error(`load ${i + 1}/${loads} failed: ${e.message}`);
+      failed = true;
+    }
+  }
+} finally {
+  await browser.close();
+  server.close();
+  child.kill('SIGTERM');
+  fs.rmSync(tmp, { recursive: true, force: true });
+}
+
+const light = gzipSizes(/^light_worker/);
+const app = gzipSizes(/^taoscope-web-.*\.(js|wasm)$/);
+const sum = (xs, k) => xs.reduce((a, x) => a + x[k], 0);
+const rows = [['devnode', `${NODE_BIN} (release), tiny scenario, 500 ms blocks, ${bootNode}`]];
+for (const [label, key] of [
+  ['navigation → first finalized header', 'finalized'],
+  ['navigation → first verified TotalNetworks', 'totalNetworks'],
+  ['navigation → first best header', 'best'],
+]) {
+  if (runs.length === 0) break;
+  const xs = runs.map((r) => r[key]);
+  const med = median(xs);
+  const max = Math.max(...xs);
+  rows.push([
+    `${label} (${runs.length} loads)`,
+    `median ${med.toFixed(0)} ms, max ${max.toFixed(0)} ms; ` +
+      `median/3 s target ${(med / TARGET_MS).toFixed(2)}×, max/target ${(max / TARGET_MS).toFixed(2)}×`,
+  ]);
+}
+if (runs.length > 0) {
+  const keys = [...new Set(runs.flatMap((r) => Object.keys(r)))].filter(
+    (k) => k.startsWith('phase:') || k === 'peer' || k.startsWith('fetched ') || k === 'worker started',
+  );
+  const at = keys
+    .map((k) => [k, runs.map((r) => r[k]).filter((v) => v !== undefined)])
+    .filter(([, xs]) => xs.length > 0)
+    .map(([k, xs]) => [k, median(xs)])
+    .sort((a, b) => a[1] - b[1]);
+  rows.push(['breakdown (medians, first appearance)', at.map(([k, v]) => `${k} ${v.toFixed(0)} ms`).join(', ')]);
+}
+const lightGz = sum(light, 'gz');
+const appGz = sum(app, 'gz');
+rows.push([
+  'light client download (gzip -9)',
+  `${kb(lightGz)} [${light.map((f) => `${f.file} ${kb(f.raw)} → ${kb(f.gz)}`).join(', ')}]`,
+]);
+rows.push([
+  'app download (gzip -9)',
+  `${kb(appGz)} [${app.map((f) => `${f.file} ${kb(f.raw)} → ${kb(f.gz)}`).join(', ')}]`,
+]);
+rows.push([
+  'light client / app',
+  `${(lightGz / appGz).toFixed(2)}× (light client ${((100 * lightGz) / (lightGz + appGz)).toFixed(0)}% of the wasm+js)`,
+]);
+const width = Math.max(...rows.map(([k]) => k.length));
+console.log(`taoscope light-client benchmark (headless Chromium, ${loads} fresh page loads, one run)`);
+for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v}`);
+process.exit(failed || runs.length === 0 ? 1 : 0);
