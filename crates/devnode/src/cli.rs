@@ -10,7 +10,8 @@
 //!    after the seeding. Nothing is accepted yet: a peer that dials early waits in the kernel's
 //!    backlog until step 5.
 //! 3. Seeds the scenario (the embedded default unless `--scenario FILE` or `--no-scenario`),
-//!    finalizes the seeded blocks and prints one `seeded ...` summary line.
+//!    finalizes the seeded blocks and prints one `seeded ...` summary line, then
+//!    `SubtensorModule.TotalNetworks = N` as the chain stores it.
 //! 4. Prints `boot node: <multiaddr>` (with `--port`) and `spec: <path>` (with `--spec-out`),
 //!    flushed, before any block line: scripts wait for these.
 //! 5. Produces blocks from where the seeding left the clock, one slot apart.
@@ -305,7 +306,10 @@ pub fn prepare(options: &Options, mut log: impl FnMut(&str)) -> Result<Prepared,
     // The number of subnets as the chain stores it: what a light client must read back (the
     // browser tests compare the page with this line).
     let total_networks = chain
-        .storage(&crate::spec::storage_value_key("SubtensorModule", "TotalNetworks"))
+        .storage(&crate::spec::storage_value_key(
+            "SubtensorModule",
+            "TotalNetworks",
+        ))
         .and_then(|v| <[u8; 2]>::try_from(v).ok())
         .map_or(0, u16::from_le_bytes);
     log(&format!("SubtensorModule.TotalNetworks = {total_networks}"));

@@ -98,12 +98,14 @@ fn seeds_then_announces_the_boot_node_and_spec_before_blocks() {
         .unwrap()
         .parse()
         .unwrap();
-    let boot_node = lines[2].strip_prefix("boot node: ").unwrap();
+    // The tiny scenario registers one subnet beside raonet's two.
+    assert_eq!(lines[2], "SubtensorModule.TotalNetworks = 3", "{stdout}");
+    let boot_node = lines[3].strip_prefix("boot node: ").unwrap();
     assert!(
         boot_node.starts_with("/ip4/127.0.0.1/tcp/") && boot_node.contains("/ws/p2p/12D3KooW"),
         "{boot_node}"
     );
-    assert_eq!(lines[3], format!("spec: {}", spec_path.display()));
+    assert_eq!(lines[4], format!("spec: {}", spec_path.display()));
     assert_eq!(
         lines
             .iter()
@@ -112,7 +114,7 @@ fn seeds_then_announces_the_boot_node_and_spec_before_blocks() {
         1
     );
     assert!(
-        lines[4].starts_with(&format!("#{} finalized", last_seeded + 1)),
+        lines[5].starts_with(&format!("#{} finalized", last_seeded + 1)),
         "{stdout}"
     );
 
