@@ -763,3 +763,56 @@ fn decode_transactions(bytes: &[u8]) -> Option<Vec<Vec<u8>>> {
     }
     rest.is_empty().then_some(out)
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    /// A transactions notification as Substrate encodes it: a SCALE list of extrinsics, each
+    /// extrinsic itself length-prefixed.
+    fn notification(extrinsics: &[Vec<u8>]) -> Vec<u8> {
+        let mut out = crate::scale::compact(extrinsics.len());
+        for x in extrinsics {
+            out.extend(crate::scale::compact(x.len()));
+            out.extend(x);
+        }
+        out
+    }
+
+    #[test]
+    fn gossiped_transactions_keep_their_length_prefix() {
+        let long = vec![7u8; 300];
+        let bytes = notification(&[vec![1, 2, 3], long.clone()]);
+        let decoded = decode_transactions(&bytes).unwrap();
+        assert_eq!(decoded.len(), 2);
+        // As block bodies keep them: prefix included.
+        assert_eq!(decoded[0], [vec![3 << 2], vec![1, 2, 3]].concat());
+        assert_eq!(decoded[1][2..], long[..]);
+        assert_eq!(decoded[1].len(), 302);
+    }
+
+    #[test]
+    fn malformed_transaction_notifications_are_refused() {
+        let bytes = notification(&[vec![1, 2, 3]]);
+        assert_eq!(decode_transactions(&bytes[..bytes.len() - 1]), None);
+        assert_eq!(
+            decode_transactions(&[bytes.clone(), vec![0]].concat()),
+            None
+        );
+        assert_eq!(decode_transactions(&[]), None);
+        assert_eq!(decode_transactions(&[0]), Some(Vec::new()));
+    }
+
+    #[test]
+    fn block_request_starts_are_described_briefly() {
+        assert_eq!(
+            describe_start(&codec::BlocksRequestConfigStart::Number(12)),
+            "from #12"
+        );
+        assert_eq!(
+            describe_start(&codec::BlocksRequestConfigStart::Hash([0xab; 32])),
+            "from 0xabababab"
+        );
+    }
+}
