@@ -210,9 +210,11 @@ pub fn describe_adapter(
     }
 }
 
-/// `performance.now()` in milliseconds (0 where there is no clock).
+/// `performance.now()` in milliseconds (0 where there is no clock, e.g. in native unit tests).
 pub fn now_ms() -> f64 {
-    window().performance().map_or(0.0, |p| p.now())
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map_or(0.0, |p| p.now())
 }
 
 /// Resolves on the next turn of the event loop, so input and paint can run between slices of

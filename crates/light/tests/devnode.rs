@@ -28,13 +28,6 @@ const GUARD: Duration = Duration::from_secs(120);
 /// 2026-01-01T00:00:00Z: the devnode binary's default chain clock, safely in the past.
 const CLOCK_START: Duration = Duration::from_secs(1_767_225_600);
 
-fn twox128(data: &[u8]) -> [u8; 16] {
-    let mut out = [0u8; 16];
-    out[..8].copy_from_slice(&twox_hash::XxHash64::oneshot(0, data).to_le_bytes());
-    out[8..].copy_from_slice(&twox_hash::XxHash64::oneshot(1, data).to_le_bytes());
-    out
-}
-
 /// A devnode serving on a free port, stopped and joined on drop.
 struct Node {
     stop: Arc<AtomicBool>,
@@ -166,7 +159,7 @@ fn syncs_from_devnode_and_reads_verified_storage() {
     let health = native::block_on(chain.health()).unwrap();
     assert_eq!(health.peers, 1);
 
-    let key = [twox128(b"SubtensorModule"), twox128(b"TotalNetworks")].concat();
+    let key = devnode::spec::storage_value_key("SubtensorModule", "TotalNetworks");
     let expected = reference.storage(&key).map(<[u8]>::to_vec);
     assert!(expected.is_some(), "raonet genesis has TotalNetworks");
     let read = native::block_on(chain.storage(&key)).unwrap();

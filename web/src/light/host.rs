@@ -10,6 +10,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
 use super::{FromWorker, SyncState};
+use crate::engine::now_ms;
 
 /// The running worker and the state it feeds; shared through context so the panel survives
 /// route changes without restarting the client.
@@ -17,12 +18,6 @@ use super::{FromWorker, SyncState};
 pub struct LightCtx {
     /// What the panel shows.
     pub state: RwSignal<SyncState>,
-}
-
-fn now_ms() -> f64 {
-    web_sys::window()
-        .and_then(|w| w.performance())
-        .map_or(0.0, |p| p.now())
 }
 
 fn fail(state: RwSignal<SyncState>, message: String) {

@@ -9,6 +9,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use crate::BasePath;
+use crate::engine::now_ms;
 use crate::i18n::use_i18n;
 use crate::light::{DEFAULT_SPEC_PATH, Head, Phase, SyncState};
 
@@ -144,12 +145,6 @@ fn phase_label(phase: Phase, t: &crate::i18n::Text) -> &'static str {
         Phase::Disconnected => t.chain_disconnected,
         Phase::Failed => t.chain_failed,
     }
-}
-
-fn now_ms() -> f64 {
-    web_sys::window()
-        .and_then(|w| w.performance())
-        .map_or(0.0, |p| p.now())
 }
 
 /// The running client's state: the worker in the browser; natively (unit tests) an idle one.

@@ -143,14 +143,8 @@ pub fn encode_light_response(is_call: bool, proof: &[u8]) -> Vec<u8> {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+    use crate::network::concat;
     use smoldot::network::codec;
-
-    fn concat(parts: impl Iterator<Item = impl AsRef<[u8]>>) -> Vec<u8> {
-        parts.fold(Vec::new(), |mut a, b| {
-            a.extend_from_slice(b.as_ref());
-            a
-        })
-    }
 
     #[test]
     fn decodes_what_smoldot_builds() {
