@@ -7,6 +7,7 @@
 //! sockets with short read timeouts keep the shell small and obvious. No TLS (`wss`): browsers
 //! allow `ws://127.0.0.1` from pages on localhost, and a public deployment puts a proxy in front.
 
+use std::collections::HashMap;
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::Arc;
@@ -110,10 +111,7 @@ pub fn serve(
             .map_err(|e| e.to_string())?;
         std::thread::spawn(move || accept_loop(listener.listener, input_tx, stop));
     }
-    let mut to_connections: std::collections::HashMap<
-        ConnectionId,
-        Sender<CoordinatorToConnection>,
-    > = Default::default();
+    let mut to_connections: HashMap<ConnectionId, Sender<CoordinatorToConnection>> = HashMap::new();
     let slot = Duration::from_millis(chain.slot_duration().get());
     let mut clock = config.clock;
     let mut produced = 0u64;
@@ -139,11 +137,7 @@ pub fn serve(
         for event in network.process(chain) {
             on_event(&describe(&event));
         }
-        while let Some((id, message)) = network.pull_message() {
-            if let Some(tx) = to_connections.get(&id) {
-                let _ = tx.send(message);
-            }
-        }
+        deliver(network, &to_connections);
 
         if Instant::now() >= next_block {
             if config.max_blocks.is_some_and(|max| produced >= max) {
@@ -155,11 +149,7 @@ pub fn serve(
             let extrinsics = block.body.len();
             chain.finalize(number).map_err(|e| e.to_string())?;
             network.announce(chain, &header);
-            while let Some((id, message)) = network.pull_message() {
-                if let Some(tx) = to_connections.get(&id) {
-                    let _ = tx.send(message);
-                }
-            }
+            deliver(network, &to_connections);
             on_event(&format!(
                 "#{number} finalized, {extrinsics} extrinsics, {} ms, {} peers",
                 started.elapsed().as_millis(),
@@ -174,6 +164,19 @@ pub fn serve(
         }
     }
     Ok(())
+}
+
+/// Hands every queued coordinator message to its connection's thread (a thread that already
+/// exited just misses it).
+fn deliver(
+    network: &mut Network,
+    to_connections: &HashMap<ConnectionId, Sender<CoordinatorToConnection>>,
+) {
+    while let Some((id, message)) = network.pull_message() {
+        if let Some(tx) = to_connections.get(&id) {
+            let _ = tx.send(message);
+        }
+    }
 }
 
 fn describe(event: &NetEvent) -> String {

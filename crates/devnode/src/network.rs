@@ -339,25 +339,23 @@ impl Network {
                     events.push(NetEvent::Garbage(error.to_string()));
                 }
                 collection::Event::InboundNegotiated {
-                    id,
                     substream_id,
                     protocol_name,
+                    ..
                 } if protocol_name == PING_PROTOCOL => {
                     // Peers ping every few seconds and give up on a connection whose pings
                     // fail; the connection task answers them itself once accepted.
-                    let _ = id;
                     self.inner
                         .accept_inbound(substream_id, collection::InboundTy::Ping);
                 }
                 collection::Event::InboundNegotiated {
-                    id,
                     substream_id,
                     protocol_name,
+                    ..
                 } if protocol_name.starts_with("/ipfs/bitswap/") => {
                     // Accepted and left idle: smoldot-light opens Bitswap on every peer, and a
                     // refusal makes it redial later, find the address already in use, and ban
                     // the peer for ten seconds. The devnode has no content to offer.
-                    let _ = id;
                     self.inner
                         .accept_inbound(substream_id, collection::InboundTy::Bitswap);
                 }
@@ -393,11 +391,10 @@ impl Network {
                     substream_id,
                     request_payload,
                 } => {
-                    let Some(&(id, protocol)) = self.substreams.get(&substream_id) else {
+                    let Some(&(_, protocol)) = self.substreams.get(&substream_id) else {
                         continue;
                     };
-                    let (name, what, response) =
-                        self.answer(backend, id, protocol, &request_payload);
+                    let (name, what, response) = self.answer(backend, protocol, &request_payload);
                     events.push(NetEvent::Served {
                         protocol: name,
                         what,
@@ -571,12 +568,11 @@ impl Network {
     fn answer(
         &self,
         backend: &mut dyn Backend,
-        id: ConnectionId,
         protocol: Protocol,
         payload: &[u8],
     ) -> (&'static str, String, Result<Vec<u8>, String>) {
         match protocol {
-            Protocol::Identify => ("identify", String::new(), Ok(self.identify(id))),
+            Protocol::Identify => ("identify", String::new(), Ok(self.identify())),
             Protocol::Sync => {
                 let (what, response) =
                     match codec::decode_block_request(self.block_number_bytes, payload) {
@@ -623,7 +619,7 @@ impl Network {
         }
     }
 
-    fn identify(&self, id: ConnectionId) -> Vec<u8> {
+    fn identify(&self) -> Vec<u8> {
         let protocols: Vec<String> = [
             Protocol::BlockAnnounces,
             Protocol::Transactions,
@@ -635,7 +631,6 @@ impl Network {
         .into_iter()
         .map(|p| self.protocol_name(p))
         .collect();
-        let _ = id;
         concat(codec::build_identify_response(codec::IdentifyResponse {
             protocol_version: "/substrate/1.0",
             agent_version: concat!("taoscope-devnode/", env!("CARGO_PKG_VERSION")),
