@@ -1,10 +1,13 @@
 //! The `f32` path: the same epoch in IEEE single precision, the reference for the GPU kernels.
 //!
 //! It agrees with [`crate::fixed`] to 1e-5 on proportions (measured: under 4e-7 on realistic
-//! subnets) with two documented exceptions: a stake-weighted median sitting exactly on the kappa
-//! boundary (rounding can pick the neighbouring weight), and Yuma1 bonds of miners backed by
+//! subnets) with three documented exceptions: a stake-weighted median sitting exactly on the
+//! kappa boundary (rounding can pick the neighbouring weight); Yuma1 bonds of miners backed by
 //! almost no stake, where the chain truncates each `W∘S` product to 2^-32 before column
-//! normalisation magnifies it (up to ~6e-5; of order one below 2^-32 of total stake).
+//! normalisation magnifies it (up to ~6e-5; of order one below 2^-32 of total stake); and Yuma3
+//! dividends when the incentive sits on miners bonded only by validators with tiny active stake
+//! (the same truncation, of `per_validator ∘ active_stake`). Stake weights themselves are put on
+//! the chain's I32F32 grid before this path runs, so small validators' truncated shares match.
 
 use crate::epoch::{self, Intermediates};
 use crate::{EpochInput, EpochOutput};

@@ -273,11 +273,16 @@ impl Scalar for f32 {
             })
             .collect();
         let sum: f64 = filtered.iter().sum();
+        // The chain narrows its I64F64 stake weights to I32F32, dropping every bit under 2^-32.
+        // Done here too: a validator holding a 10^-5 share carries a 2·10^-5 relative error
+        // on chain, and active-stake normalisation and bond columns amplify it past what the
+        // f32 path would otherwise reproduce.
+        let to_i32f32_grid = |w: f64| (w * 2f64.powi(32)).floor() / 2f64.powi(32);
         let weights = filtered
             .iter()
             .map(|&s| {
                 if sum > 0.0 {
-                    (s / sum) as f32
+                    to_i32f32_grid(s / sum) as f32
                 } else {
                     s as f32
                 }

@@ -10,7 +10,7 @@
 #[path = "support/gen.rs"]
 mod gen_;
 
-use gen_::{Shape, input, permute, subnet};
+use gen_::{Shape, config, input, permute, subnet};
 use proptest::prelude::*;
 use yuma::{EpochInputParts, EpochOutput, EpochParams, YumaVersion};
 
@@ -27,20 +27,6 @@ const SUM_TOLERANCE: f64 = 1e-6;
 fn sums_to_one_or_zero(v: &[f64]) -> bool {
     let total: f64 = v.iter().sum();
     v.iter().all(|&x| x == 0.0) || ((total - 1.0).abs() <= SUM_TOLERANCE && total <= 1.0)
-}
-
-/// `cases` per property, unless `PROPTEST_CASES` asks for a deeper run.
-fn config(cases: u32) -> ProptestConfig {
-    let default = ProptestConfig::default();
-    ProptestConfig {
-        cases: if std::env::var_os("PROPTEST_CASES").is_some() {
-            default.cases
-        } else {
-            cases
-        },
-        failure_persistence: None,
-        ..default
-    }
 }
 
 proptest! {

@@ -112,6 +112,22 @@ fn stake_weights_filter_below_threshold_except_the_owner() {
 }
 
 #[test]
+fn f32_stake_weights_keep_the_chains_i32f32_truncation() {
+    // A validator with a 1e-5 share among large ones: I32F32 keeps its weight only to 2^-32,
+    // a relative error of about 1e-5, and the f32 path must carry the same value.
+    let alpha = [9_079_664_821, 244_476_611_024, 496_000_000_000_000, 1];
+    let tao = [0; 4];
+    let (fixed, _) = I32F32::stake_weights(&alpha, &tao, 0, 0, None);
+    let (float, _) = f32::stake_weights(&alpha, &tao, 0, 0, None);
+    for (x, f) in fixed.iter().zip(&float) {
+        assert_eq!(x.to_num::<f32>(), *f);
+    }
+    let exact = 9_079_664_821f64 / alpha.iter().map(|&a| a as f64).sum::<f64>();
+    assert!((f64::from(float[0]) - exact).abs() > 1e-6 * exact);
+    assert_eq!(float[3], 0.0);
+}
+
+#[test]
 fn tao_weight_counts_root_stake() {
     // tao_weight u64::MAX counts TAO one for one; half of it, half.
     let alpha = [100, 0];
