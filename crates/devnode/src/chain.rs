@@ -385,8 +385,9 @@ impl Chain {
     }
 
     /// Runs `method(parameter)` on the state after block `at` and proves every trie node the
-    /// call read, plus `:code` and `:heappages`: the `proof` field of a `light/2`
-    /// `RemoteCallResponse`, enough for a light client to re-execute the call.
+    /// call read, plus `:heappages`: the `proof` field of a `light/2` `RemoteCallResponse`,
+    /// enough for a light client that holds the block's runtime to re-execute the call
+    /// (`:code` is left out; see [`proof::call_proof`]).
     ///
     /// # Errors
     ///

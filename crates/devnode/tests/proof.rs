@@ -1,7 +1,8 @@
 //! Storage and call proofs checked the way a smoldot light client checks them: decoded and
 //! verified by `trie::proof_decode` against the state root of the block's header, runtime
-//! calls re-executed with smoldot's executor reading nothing but the proof (the runtime itself
-//! included, taken from the proof's `:code`), and storage maps listed with
+//! calls re-executed with smoldot's executor reading nothing but the call proof and the
+//! runtime (taken, as smoldot-light does, from a separate storage proof of `:code`), and
+//! storage maps listed with
 //! `trie::prefix_proof`, one storage proof per trie level, as smoldot-light iterates them.
 //!
 //! Values are compared with what the full node holds; a tampered proof and a pruned block must
@@ -133,11 +134,19 @@ fn storage_proofs_verify_against_header_state_roots() {
     }
 }
 
-/// Runs `function` like smoldot-light's `runtime_call_single_attempt`: every storage question
-/// is answered from the proof, and one the proof cannot answer fails the call.
-fn execute_from_proof(proof: &[u8], root: &[u8; 32], function: &str, parameter: &[u8]) -> Vec<u8> {
+/// Runs `function` like smoldot-light's `runtime_call_single_attempt`: the runtime comes from
+/// `code_proof` (a storage proof of `:code`), every storage question from the call proof, and
+/// one the call proof cannot answer fails the call.
+fn execute_from_proof(
+    code_proof: &[u8],
+    proof: &[u8],
+    root: &[u8; 32],
+    function: &str,
+    parameter: &[u8],
+) -> Vec<u8> {
+    let code_proof = verify(code_proof);
+    let code = code_proof.storage_value(root, b":code").unwrap().unwrap().0;
     let decoded = verify(proof);
-    let code = decoded.storage_value(root, b":code").unwrap().unwrap().0;
     let heap_pages = decoded
         .storage_value(root, b":heappages")
         .unwrap()
@@ -226,11 +235,17 @@ fn call_proofs_reexecute_on_the_proof_alone() {
         ("AccountNonceApi_account_nonce", alice.to_vec()),
         ("TaggedTransactionQueue_validate_transaction", validate),
     ];
+    let code_proof = chain.storage_proof(&best, &[b":code".to_vec()]).unwrap();
+    let code_len = chain.storage(b":code").unwrap().len();
     for (function, parameter) in &calls {
         let expected = chain.call(function, parameter).unwrap();
         let proof = chain.call_proof(&best, function, parameter).unwrap();
-        let output = execute_from_proof(&proof, &root, function, parameter);
+        let output = execute_from_proof(&code_proof, &proof, &root, function, parameter);
         assert_eq!(output, expected, "{function}");
+        assert!(
+            proof.len() < code_len / 4,
+            "{function}: the runtime is not in the proof"
+        );
         eprintln!(
             "call proof of {function}: {} bytes (output {} bytes)",
             proof.len(),
@@ -242,7 +257,9 @@ fn call_proofs_reexecute_on_the_proof_alone() {
     let proof = chain
         .call_proof(&first, "AuraApi_authorities", &[])
         .unwrap();
+    let first_code = chain.storage_proof(&first, &[b":code".to_vec()]).unwrap();
     let output = execute_from_proof(
+        &first_code,
         &proof,
         &state_root(&chain, &first),
         "AuraApi_authorities",
