@@ -7,12 +7,13 @@
 //! and in a Web Worker. Replies travel through `futures-channel` oneshots, which are `Send`, as
 //! the platform requires of every task.
 //!
-//! Left out: transactions, `chainHead_v1_call`/`body`, parachains (a spec with a relay chain is
-//! refused by smoldot since no relay chain is passed), and persisting the database between runs.
+//! Left out: `chainHead_v1_body`, parachains (a spec with a relay chain is refused by smoldot
+//! since no relay chain is passed), and persisting the database between runs.
 
 use core::num::NonZero;
 use core::pin::pin;
 use core::time::Duration;
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 
 use futures_channel::{mpsc, oneshot};
@@ -22,7 +23,7 @@ use smoldot_light::platform::PlatformRef;
 use smoldot_light::{AddChainConfig, AddChainConfigJsonRpc, ChainId};
 
 use crate::error::{LightError, ReplyError};
-use crate::rpc::{BlockRef, FollowEvent, Reply, Rpc};
+use crate::rpc::{BlockRef, FollowEvent, Inclusion, Reply, Rpc, TransactionEvent, WatchId};
 use crate::spec;
 
 /// How long a request waits for its reply unless [`Client::with_request_timeout`] says
@@ -94,6 +95,7 @@ impl<P: PlatformRef> Client<P> {
             state: Mutex::new(State {
                 rpc: Rpc::new(info.block_number_bytes),
                 subscribers: Vec::new(),
+                watchers: HashMap::new(),
             }),
         });
         // The task holds a weak reference so that dropping the last `Chain` removes the chain,
@@ -161,7 +163,7 @@ impl<P: PlatformRef> Chain<P> {
             .with_rpc(|rpc| rpc.request(method, params, tx))?;
         match self.shared.wait(method, rx).await? {
             Reply::Value(value) => Ok(value),
-            Reply::Storage(_) => Err(unexpected(method, "a plain result")),
+            Reply::Storage(_) | Reply::Call(_) => Err(unexpected(method, "a plain result")),
         }
     }
 
@@ -200,8 +202,42 @@ impl<P: PlatformRef> Chain<P> {
         });
         match self.shared.wait(METHOD, rx).await? {
             Reply::Storage(value) => Ok(value),
-            Reply::Value(_) => Err(unexpected(METHOD, "a storage value")),
+            Reply::Value(_) | Reply::Call(_) => Err(unexpected(METHOD, "a storage value")),
         }
+    }
+
+    /// Calls runtime API `function` (e.g. `Core_version`, or a subtensor runtime API) with
+    /// SCALE `params` at the latest finalized block, through `chainHead_v1_call`: smoldot runs
+    /// the runtime itself on a call proof it checked against the block's state root, so the
+    /// SCALE output is as trustworthy as the block.
+    ///
+    /// # Errors
+    ///
+    /// As [`Chain::storage`]; [`LightError::Operation`] also when the runtime call fails.
+    pub async fn call(&self, function: &str, params: &[u8]) -> Result<Vec<u8>, LightError> {
+        const METHOD: &str = "chainHead_v1_call";
+        let (tx, rx) = oneshot::channel();
+        self.shared.with_rpc(|rpc| {
+            rpc.retain_waiting(|tx| !tx.is_canceled());
+            rpc.call(function, params.to_vec(), tx);
+        });
+        match self.shared.wait(METHOD, rx).await? {
+            Reply::Call(output) => Ok(output),
+            Reply::Value(_) | Reply::Storage(_) => Err(unexpected(METHOD, "a call output")),
+        }
+    }
+
+    /// Submits a signed, SCALE-encoded extrinsic and watches it
+    /// (`transactionWatch_v1_submitAndWatch`). smoldot validates it against the best block's
+    /// runtime before gossiping it to peers. Dropping the watch stops watching (the
+    /// transaction itself cannot be recalled).
+    pub fn submit_and_watch(&self, extrinsic: &[u8]) -> TransactionWatch {
+        let (tx, rx) = mpsc::unbounded();
+        self.shared.with_state(|state| {
+            let id = state.rpc.submit_and_watch(extrinsic);
+            state.watchers.insert(id, tx);
+        });
+        TransactionWatch { rx }
     }
 
     /// The latest finalized and best blocks, once the follow subscription is initialized.
@@ -257,7 +293,64 @@ impl futures_util::Stream for FollowStream {
     }
 }
 
+/// Events of one submitted transaction; see [`Chain::submit_and_watch`]. The stream ends after
+/// a terminal event ([`TransactionEvent::is_terminal`]) or an error.
+pub struct TransactionWatch {
+    rx: mpsc::UnboundedReceiver<Result<TransactionEvent, LightError>>,
+}
+
+impl TransactionWatch {
+    /// The next event; `None` after the last one or once the chain is removed.
+    pub async fn next(&mut self) -> Option<Result<TransactionEvent, LightError>> {
+        futures_util::StreamExt::next(&mut self.rx).await
+    }
+
+    /// Waits for the transaction's finalized block, passing every event on the way to `seen`
+    /// (a page shows them as they come). No timeout of its own: a transaction that is never
+    /// included waits for the caller to give up.
+    ///
+    /// # Errors
+    ///
+    /// [`LightError::Transaction`] when the watch ends otherwise (invalid, dropped, error),
+    /// the watch's own reply errors, and [`LightError::ChainRemoved`].
+    pub async fn finalized(
+        mut self,
+        mut seen: impl FnMut(&TransactionEvent),
+    ) -> Result<Inclusion, LightError> {
+        while let Some(event) = self.next().await {
+            let event = event?;
+            seen(&event);
+            match event {
+                TransactionEvent::Finalized(inclusion) => return Ok(inclusion),
+                TransactionEvent::Invalid(reason) => {
+                    return Err(LightError::Transaction(format!("invalid: {reason}")));
+                }
+                TransactionEvent::Dropped { error, .. } => {
+                    return Err(LightError::Transaction(format!("dropped: {error}")));
+                }
+                TransactionEvent::Error(error) => {
+                    return Err(LightError::Transaction(format!("error: {error}")));
+                }
+                _ => {}
+            }
+        }
+        Err(LightError::ChainRemoved)
+    }
+}
+
+impl futures_util::Stream for TransactionWatch {
+    type Item = Result<TransactionEvent, LightError>;
+
+    fn poll_next(
+        mut self: core::pin::Pin<&mut Self>,
+        cx: &mut core::task::Context<'_>,
+    ) -> core::task::Poll<Option<Self::Item>> {
+        core::pin::Pin::new(&mut self.rx).poll_next(cx)
+    }
+}
+
 type ReplyTx = oneshot::Sender<Result<Reply, LightError>>;
+type WatchTx = mpsc::UnboundedSender<Result<TransactionEvent, LightError>>;
 
 struct Shared<P: PlatformRef> {
     client: Arc<Mutex<smoldot_light::Client<P>>>,
@@ -270,6 +363,7 @@ struct Shared<P: PlatformRef> {
 struct State {
     rpc: Rpc<ReplyTx>,
     subscribers: Vec<mpsc::UnboundedSender<Result<FollowEvent, Arc<LightError>>>>,
+    watchers: HashMap<WatchId, WatchTx>,
 }
 
 impl<P: PlatformRef> Shared<P> {
@@ -279,8 +373,28 @@ impl<P: PlatformRef> Shared<P> {
     /// Lock order: state, then client (never the reverse), so requests reach smoldot in the
     /// order the machine wrote them.
     fn with_rpc<R>(&self, f: impl FnOnce(&mut Rpc<ReplyTx>) -> R) -> R {
+        self.with_state(|state| f(&mut state.rpc))
+    }
+
+    /// [`Shared::with_rpc`] with the whole state, for callers that register a receiver in the
+    /// same step as the request (so no event can slip between the two).
+    fn with_state<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {
         let mut state = lock(&self.state);
-        let result = f(&mut state.rpc);
+        let result = f(&mut state);
+        // Watch events first: a watcher that went away is unwatched in this same pass.
+        let State { rpc, watchers, .. } = &mut *state;
+        while let Some((id, event)) = rpc.next_watch_event() {
+            let ends = event.as_ref().map_or(true, TransactionEvent::is_terminal);
+            let delivered = watchers
+                .get(&id)
+                .is_some_and(|tx| tx.unbounded_send(event).is_ok());
+            if ends || !delivered {
+                watchers.remove(&id);
+                if !ends {
+                    rpc.unwatch(id);
+                }
+            }
+        }
         let mut refused = Vec::new();
         if let Some(first) = state.rpc.next_outgoing() {
             let mut client = lock(&self.client);
@@ -292,7 +406,9 @@ impl<P: PlatformRef> Shared<P> {
                 next = state.rpc.next_outgoing();
             }
         }
-        let State { rpc, subscribers } = &mut *state;
+        let State {
+            rpc, subscribers, ..
+        } = &mut *state;
         while let Some((tx, reply)) = rpc.next_done() {
             // The caller may have timed out and gone; nothing to do then.
             let _ = tx.send(reply);

@@ -88,6 +88,10 @@ pub enum LightError {
         /// How many times it was tried.
         attempts: u32,
     },
+    /// A watched transaction ended without reaching a finalized block: refused by the runtime
+    /// (`invalid: ...`), dropped by the client, or lost track of (`error: ...`).
+    #[error("transaction not finalized: {0}")]
+    Transaction(String),
     /// `chainHead_v1_follow` failed, so block-based requests cannot be made.
     #[error("chainHead_v1_follow failed: {0}")]
     Follow(String),

@@ -58,9 +58,11 @@ mod spec;
 #[cfg(all(feature = "web", target_arch = "wasm32"))]
 mod browser;
 
-pub use client::{Chain, Client, DEFAULT_REQUEST_TIMEOUT, FollowStream, Heads, Health};
+pub use client::{
+    Chain, Client, DEFAULT_REQUEST_TIMEOUT, FollowStream, Heads, Health, TransactionWatch,
+};
 pub use error::{LightError, ReplyError};
-pub use rpc::{BlockHash, BlockRef, FollowEvent, Runtime};
+pub use rpc::{BlockHash, BlockRef, FollowEvent, Inclusion, Runtime, TransactionEvent, WatchId};
 
 #[cfg(all(feature = "web", target_arch = "wasm32"))]
 pub use browser::{BrowserPlatform, Delay, ReadWriteAccess, Stream, StreamError};

@@ -14,11 +14,14 @@
 //! The follow subscription is the spine: block numbers come from one header (the finalized
 //! block at initialization, checked against its hash) and then from parent links, so every
 //! number and hash reported was verified by smoldot. Blocks are unpinned as soon as they are
-//! finalized-and-superseded or pruned, except while a storage read uses them. When smoldot
-//! sends `stop`, or when a follow event breaks the protocol, the machine follows again and
-//! re-issues the storage reads that were running.
+//! finalized-and-superseded or pruned, except while an operation (a storage read or a runtime
+//! call) uses them. When smoldot sends `stop`, or when a follow event breaks the protocol, the
+//! machine follows again and re-issues the operations that were running.
 //!
-//! Left out: `chainHead_v1_body`/`call` (not needed by taoscope yet), child tries, and storage
+//! Transactions ride beside the follow subscription: [`Rpc::submit_and_watch`] starts a
+//! `transactionWatch_v1` subscription whose events come out of [`Rpc::next_watch_event`].
+//!
+//! Left out: `chainHead_v1_body` (not needed by taoscope yet), child tries, and storage
 //! queries other than a single value.
 //!
 //! # Usage
@@ -36,6 +39,9 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use serde_json::{Map, Value, json};
 
 use crate::error::{LightError, ReplyError};
+
+mod watch;
+pub use watch::{Inclusion, TransactionEvent, WatchId};
 
 /// A block hash (blake2b-256 of the SCALE-encoded header).
 pub type BlockHash = [u8; 32];
@@ -100,15 +106,20 @@ pub enum Reply {
     Value(Value),
     /// The value of a storage read: `None` if the key has no value.
     Storage(Option<Vec<u8>>),
+    /// The SCALE output of a runtime call.
+    Call(Vec<u8>),
 }
 
-/// How many times a storage read is started before [`LightError::GaveUp`].
-const STORAGE_ATTEMPTS: u32 = 3;
+/// How many times an operation is started before [`LightError::GaveUp`].
+const OPERATION_ATTEMPTS: u32 = 3;
 /// How many retired follow subscription ids are remembered, to drop their late events.
 const RETIRED_SUBSCRIPTIONS: usize = 8;
 
 const FOLLOW_EVENT: &str = "chainHead_v1_followEvent";
 const STORAGE: &str = "chainHead_v1_storage";
+const CALL: &str = "chainHead_v1_call";
+const SUBMIT_AND_WATCH: &str = "transactionWatch_v1_submitAndWatch";
+const WATCH_EVENT: &str = "transactionWatch_v1_watchEvent";
 
 /// The JSON-RPC state machine; `T` is the caller's data for each request.
 pub struct Rpc<T> {
@@ -117,10 +128,14 @@ pub struct Rpc<T> {
     pending: HashMap<u64, Pending<T>>,
     follow: Follow<T>,
     retired: VecDeque<String>,
-    storage_waiting: VecDeque<StorageRead<T>>,
+    waiting: VecDeque<Operation<T>>,
     outbox: VecDeque<String>,
     events: VecDeque<Result<FollowEvent, LightError>>,
     done: VecDeque<(T, Result<Reply, LightError>)>,
+    next_watch: WatchId,
+    /// Live transaction watches by subscription id.
+    watches: HashMap<String, WatchId>,
+    watch_events: VecDeque<(WatchId, Result<TransactionEvent, LightError>)>,
 }
 
 enum Pending<T> {
@@ -132,22 +147,44 @@ enum Pending<T> {
     Header { sub: String, hash: BlockHash },
     /// unpin, continue, unfollow: the reply must be `null`.
     Chore { method: &'static str },
-    /// `chainHead_v1_storage`, waiting for `started`.
-    Storage {
+    /// `chainHead_v1_storage` or `chainHead_v1_call`, waiting for `started`.
+    Operation {
         sub: String,
         hash: BlockHash,
-        read: StorageRead<T>,
+        read: Operation<T>,
     },
+    /// `transactionWatch_v1_submitAndWatch`, waiting for the subscription id.
+    Submit(WatchId),
+    /// `transactionWatch_v1_unwatch`; an error only means the watch had already ended.
+    Unwatch,
 }
 
-struct StorageRead<T> {
-    key: Vec<u8>,
+/// What an operation asks of a block.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Query {
+    /// The value under a key of the main trie.
+    Storage(Vec<u8>),
+    /// A runtime API call, e.g. `Core_version`, with SCALE parameters.
+    Call { function: String, params: Vec<u8> },
+}
+
+impl Query {
+    fn method(&self) -> &'static str {
+        match self {
+            Query::Storage(_) => STORAGE,
+            Query::Call { .. } => CALL,
+        }
+    }
+}
+
+struct Operation<T> {
+    query: Query,
     user: T,
     attempts: u32,
 }
 
-struct StorageOp<T> {
-    read: StorageRead<T>,
+struct RunningOp<T> {
+    read: Operation<T>,
     hash: BlockHash,
     value: Option<Vec<u8>>,
 }
@@ -169,12 +206,12 @@ struct Subscription<T> {
     finalized: Option<BlockRef>,
     best: Option<BlockRef>,
     runtime: Option<Runtime>,
-    /// Pinned blocks used by running storage reads, with a count.
+    /// Pinned blocks used by running operations, with a count.
     in_use: HashMap<BlockHash, u32>,
-    /// Blocks to unpin once no read uses them.
+    /// Blocks to unpin once no operation uses them.
     unpin_later: HashSet<BlockHash>,
-    /// Running storage reads by operation id.
-    ops: HashMap<String, StorageOp<T>>,
+    /// Running operations by operation id.
+    ops: HashMap<String, RunningOp<T>>,
 }
 
 enum Stage {
@@ -211,13 +248,17 @@ enum Parsed {
         items: Vec<(Vec<u8>, Vec<u8>)>,
     },
     StorageDone(String),
+    CallDone {
+        op: String,
+        output: Vec<u8>,
+    },
     OperationError {
         op: String,
         message: String,
     },
     Inaccessible(String),
     WaitingForContinue(String),
-    /// Body or call results: this machine never starts those operations.
+    /// Body results: this machine never starts that operation.
     OtherDone(String),
     Stop,
 }
@@ -232,10 +273,13 @@ impl<T> Rpc<T> {
             pending: HashMap::new(),
             follow: Follow::Idle,
             retired: VecDeque::new(),
-            storage_waiting: VecDeque::new(),
+            waiting: VecDeque::new(),
             outbox: VecDeque::new(),
             events: VecDeque::new(),
             done: VecDeque::new(),
+            next_watch: WatchId(0),
+            watches: HashMap::new(),
+            watch_events: VecDeque::new(),
         }
     }
 
@@ -274,20 +318,68 @@ impl<T> Rpc<T> {
     /// Queues a read of `key` in the main trie at the current finalized block (the one known
     /// when the read starts; a read started before initialization waits for it).
     pub fn storage(&mut self, key: Vec<u8>, user: T) {
-        self.storage_waiting.push_back(StorageRead {
-            key,
+        self.operate(Query::Storage(key), user);
+    }
+
+    /// Queues a runtime call, `function` (e.g. `Core_version`) with SCALE `params`, at the
+    /// current finalized block; smoldot executes it against a call proof it checked, and the
+    /// output comes back as [`Reply::Call`].
+    pub fn call(&mut self, function: &str, params: Vec<u8>, user: T) {
+        let function = function.to_owned();
+        self.operate(Query::Call { function, params }, user);
+    }
+
+    fn operate(&mut self, query: Query, user: T) {
+        self.waiting.push_back(Operation {
+            query,
             user,
             attempts: 0,
         });
         if matches!(self.follow, Follow::Idle) {
             self.start_follow();
         }
-        self.pump_storage();
+        self.pump_operations();
     }
 
-    /// Drops storage reads that have not started yet and whose caller gave up.
+    /// Drops operations that have not started yet and whose caller gave up.
     pub fn retain_waiting(&mut self, mut keep: impl FnMut(&T) -> bool) {
-        self.storage_waiting.retain(|read| keep(&read.user));
+        self.waiting.retain(|read| keep(&read.user));
+    }
+
+    /// Submits a SCALE-encoded extrinsic (smoldot validates it against the best block, then
+    /// gossips it) and watches it: its events come out of [`Rpc::next_watch_event`] under the
+    /// returned id, ending with a terminal one ([`TransactionEvent::is_terminal`]) or an error.
+    pub fn submit_and_watch(&mut self, extrinsic: &[u8]) -> WatchId {
+        let id = self.next_watch;
+        self.next_watch = WatchId(id.0 + 1);
+        self.send(
+            SUBMIT_AND_WATCH,
+            json!([hex0x(extrinsic)]),
+            Pending::Submit(id),
+        );
+        id
+    }
+
+    /// Stops watching a transaction whose watcher went away (smoldot keeps gossiping it).
+    pub fn unwatch(&mut self, id: WatchId) {
+        let subscription = self
+            .watches
+            .iter()
+            .find(|&(_, &w)| w == id)
+            .map(|(sub, _)| sub.clone());
+        if let Some(subscription) = subscription {
+            self.watches.remove(&subscription);
+            self.send(
+                "transactionWatch_v1_unwatch",
+                json!([subscription]),
+                Pending::Unwatch,
+            );
+        }
+    }
+
+    /// The next event of a transaction watch.
+    pub fn next_watch_event(&mut self) -> Option<(WatchId, Result<TransactionEvent, LightError>)> {
+        self.watch_events.pop_front()
     }
 
     /// The latest finalized and best blocks, once known.
@@ -323,6 +415,8 @@ impl<T> Rpc<T> {
             Ok(Message::Notification { method, params }) => {
                 if method == FOLLOW_EVENT {
                     self.on_follow_notification(params);
+                } else if method == WATCH_EVENT {
+                    self.on_watch_notification(params);
                 } else {
                     self.protocol_error(method.clone(), ReplyError::UnexpectedNotification(method));
                 }
@@ -380,10 +474,53 @@ impl<T> Rpc<T> {
                 ),
                 Err(e) => self.events.push_back(Err(e.into_error(method.into()))),
             },
-            Pending::Storage { sub, hash, read } => {
-                self.on_storage_reply(&sub, hash, read, outcome)
+            Pending::Operation { sub, hash, read } => {
+                self.on_operation_reply(&sub, hash, read, outcome)
             }
+            Pending::Submit(id) => match outcome {
+                Ok(Value::String(subscription)) => {
+                    self.watches.insert(subscription, id);
+                }
+                Ok(_) => self.watch_events.push_back((
+                    id,
+                    Err(LightError::Reply {
+                        method: SUBMIT_AND_WATCH.into(),
+                        source: ReplyError::WrongType {
+                            field: "result",
+                            expected: "a subscription id string",
+                        },
+                    }),
+                )),
+                Err(e) => self
+                    .watch_events
+                    .push_back((id, Err(e.into_error(SUBMIT_AND_WATCH.into())))),
+            },
+            Pending::Unwatch => {}
         }
+    }
+
+    fn on_watch_notification(&mut self, params: Value) {
+        let (subscription, event) = match watch::parse_params(params) {
+            Ok(parsed) => parsed,
+            Err(source) => {
+                self.protocol_error(WATCH_EVENT.into(), source);
+                return;
+            }
+        };
+        let Some(&id) = self.watches.get(&subscription) else {
+            // Late events of a watch given up with `unwatch` are expected; others are not, but
+            // no caller is waiting for them either.
+            return;
+        };
+        let ended = event.as_ref().is_ok_and(TransactionEvent::is_terminal) || event.is_err();
+        if ended {
+            self.watches.remove(&subscription);
+        }
+        let event = event.map_err(|source| LightError::Reply {
+            method: WATCH_EVENT.into(),
+            source,
+        });
+        self.watch_events.push_back((id, event));
     }
 
     fn on_follow_reply(&mut self, outcome: Result<Value, RpcFailure>) {
@@ -398,7 +535,7 @@ impl<T> Rpc<T> {
                         expected: "a subscription id string",
                     },
                 );
-                self.fail_waiting_storage("chainHead_v1_follow returned no subscription");
+                self.fail_waiting("chainHead_v1_follow returned no subscription");
                 return;
             }
             Err(e) => {
@@ -406,7 +543,7 @@ impl<T> Rpc<T> {
                 let message = format!("error {}: {}", e.code, e.message);
                 self.events
                     .push_back(Err(LightError::Follow(message.clone())));
-                self.fail_waiting_storage(&message);
+                self.fail_waiting(&message);
                 return;
             }
         };
@@ -423,8 +560,8 @@ impl<T> Rpc<T> {
         }));
     }
 
-    fn fail_waiting_storage(&mut self, message: &str) {
-        for read in core::mem::take(&mut self.storage_waiting) {
+    fn fail_waiting(&mut self, message: &str) {
+        for read in core::mem::take(&mut self.waiting) {
             self.done
                 .push_back((read.user, Err(LightError::Follow(message.to_owned()))));
         }
@@ -488,27 +625,28 @@ impl<T> Rpc<T> {
                 return;
             }
         }
-        self.pump_storage();
+        self.pump_operations();
     }
 
-    fn on_storage_reply(
+    fn on_operation_reply(
         &mut self,
         sub_id: &str,
         hash: BlockHash,
-        read: StorageRead<T>,
+        read: Operation<T>,
         outcome: Result<Value, RpcFailure>,
     ) {
         if self.current_sub_id() != Some(sub_id) {
-            // The subscription stopped in between: whatever the answer, read again.
-            self.retry_storage(read);
+            // The subscription stopped in between: whatever the answer, start again.
+            self.retry(read);
             return;
         }
+        let method = read.query.method();
         let started = match outcome {
-            Ok(value) => parse_storage_started(&value),
+            Ok(value) => parse_started(&value, matches!(read.query, Query::Storage(_))),
             Err(e) => {
                 self.release(hash);
                 self.done
-                    .push_back((read.user, Err(e.into_error(STORAGE.into()))));
+                    .push_back((read.user, Err(e.into_error(method.into()))));
                 return;
             }
         };
@@ -517,7 +655,7 @@ impl<T> Rpc<T> {
                 if let Follow::Active(sub) = &mut self.follow {
                     sub.ops.insert(
                         op,
-                        StorageOp {
+                        RunningOp {
                             read,
                             hash,
                             value: None,
@@ -528,14 +666,14 @@ impl<T> Rpc<T> {
             Ok(None) => {
                 self.release(hash);
                 self.done
-                    .push_back((read.user, Err(LightError::LimitReached { method: STORAGE })));
+                    .push_back((read.user, Err(LightError::LimitReached { method })));
             }
             Err(source) => {
                 self.release(hash);
                 self.done.push_back((
                     read.user,
                     Err(LightError::Reply {
-                        method: STORAGE.into(),
+                        method: method.into(),
                         source,
                     }),
                 ));
@@ -701,7 +839,7 @@ impl<T> Rpc<T> {
                     self.unpin_json(&sub_id, hashes_json(&now));
                 }
                 self.events.push_back(Ok(FollowEvent::Finalized(block)));
-                self.pump_storage();
+                self.pump_operations();
             }
             Parsed::StorageItems { op, items } => {
                 let Some(running) = sub.ops.get_mut(&op) else {
@@ -710,7 +848,8 @@ impl<T> Rpc<T> {
                 };
                 let mut unexpected = None;
                 for (key, value) in items {
-                    if key != running.read.key || running.value.is_some() {
+                    if running.read.query != Query::Storage(key.clone()) || running.value.is_some()
+                    {
                         unexpected = Some(key);
                         break;
                     }
@@ -720,27 +859,18 @@ impl<T> Rpc<T> {
                     self.protocol_error(FOLLOW_EVENT.into(), ReplyError::UnexpectedItem(key));
                 }
             }
-            Parsed::StorageDone(op) => {
-                let Some(finished) = sub.ops.remove(&op) else {
-                    self.protocol_error(FOLLOW_EVENT.into(), ReplyError::UnknownOperation(op));
-                    return true;
-                };
-                self.release(finished.hash);
-                self.done
-                    .push_back((finished.read.user, Ok(Reply::Storage(finished.value))));
-            }
+            Parsed::StorageDone(op) => self.finish(op, None),
+            Parsed::CallDone { op, output } => self.finish(op, Some(output)),
             Parsed::OperationError { op, message } => {
                 let Some(failed) = sub.ops.remove(&op) else {
                     self.protocol_error(FOLLOW_EVENT.into(), ReplyError::UnknownOperation(op));
                     return true;
                 };
                 self.release(failed.hash);
+                let method = failed.read.query.method();
                 self.done.push_back((
                     failed.read.user,
-                    Err(LightError::Operation {
-                        method: STORAGE,
-                        message,
-                    }),
+                    Err(LightError::Operation { method, message }),
                 ));
             }
             Parsed::Inaccessible(op) => {
@@ -749,7 +879,7 @@ impl<T> Rpc<T> {
                     return true;
                 };
                 self.release(failed.hash);
-                self.retry_storage(failed.read);
+                self.retry(failed.read);
             }
             Parsed::WaitingForContinue(op) => {
                 if !sub.ops.contains_key(&op) {
@@ -776,6 +906,36 @@ impl<T> Rpc<T> {
         true
     }
 
+    /// An operation reported its end: `call_output` is `Some` for `operationCallDone`.
+    fn finish(&mut self, op: String, call_output: Option<Vec<u8>>) {
+        let Follow::Active(sub) = &mut self.follow else {
+            return;
+        };
+        let kind_matches = sub.ops.get(&op).is_some_and(|running| {
+            matches!(
+                (&running.read.query, &call_output),
+                (Query::Storage(_), None) | (Query::Call { .. }, Some(_))
+            )
+        });
+        let finished = match sub.ops.remove(&op) {
+            Some(finished) if kind_matches => finished,
+            other => {
+                // Unknown, or a call reported as storage (or back): put it back untouched.
+                if let Some(running) = other {
+                    sub.ops.insert(op.clone(), running);
+                }
+                self.protocol_error(FOLLOW_EVENT.into(), ReplyError::UnknownOperation(op));
+                return;
+            }
+        };
+        self.release(finished.hash);
+        let reply = match call_output {
+            Some(output) => Reply::Call(output),
+            None => Reply::Storage(finished.value),
+        };
+        self.done.push_back((finished.read.user, Ok(reply)));
+    }
+
     fn unpin_json(&mut self, sub_id: &str, hashes: Value) {
         self.send(
             "chainHead_v1_unpin",
@@ -786,7 +946,7 @@ impl<T> Rpc<T> {
         );
     }
 
-    /// A storage read no longer uses `hash`; unpin it if it was waiting for that.
+    /// An operation no longer uses `hash`; unpin it if it was waiting for that.
     fn release(&mut self, hash: BlockHash) {
         let Follow::Active(sub) = &mut self.follow else {
             return;
@@ -805,24 +965,24 @@ impl<T> Rpc<T> {
         }
     }
 
-    fn retry_storage(&mut self, mut read: StorageRead<T>) {
+    fn retry(&mut self, mut read: Operation<T>) {
         read.attempts += 1;
-        if read.attempts >= STORAGE_ATTEMPTS {
+        if read.attempts >= OPERATION_ATTEMPTS {
             self.done.push_back((
                 read.user,
                 Err(LightError::GaveUp {
-                    method: STORAGE,
+                    method: read.query.method(),
                     attempts: read.attempts,
                 }),
             ));
         } else {
-            self.storage_waiting.push_front(read);
-            self.pump_storage();
+            self.waiting.push_front(read);
+            self.pump_operations();
         }
     }
 
-    /// Starts the waiting storage reads if the finalized block is known.
-    fn pump_storage(&mut self) {
+    /// Starts the waiting operations if the finalized block is known.
+    fn pump_operations(&mut self) {
         let Follow::Active(sub) = &mut self.follow else {
             return;
         };
@@ -830,20 +990,28 @@ impl<T> Rpc<T> {
             return;
         };
         let sub_id = sub.id.clone();
-        while let Some(read) = self.storage_waiting.pop_front() {
+        while let Some(read) = self.waiting.pop_front() {
             if let Follow::Active(sub) = &mut self.follow {
                 *sub.in_use.entry(finalized.hash).or_default() += 1;
             }
-            let params = json!([
-                sub_id.clone(),
-                hex0x(&finalized.hash),
-                [{"key": hex0x(&read.key), "type": "value"}],
-                null
-            ]);
+            let params = match &read.query {
+                Query::Storage(key) => json!([
+                    sub_id.clone(),
+                    hex0x(&finalized.hash),
+                    [{"key": hex0x(key), "type": "value"}],
+                    null
+                ]),
+                Query::Call { function, params } => json!([
+                    sub_id.clone(),
+                    hex0x(&finalized.hash),
+                    function,
+                    hex0x(params)
+                ]),
+            };
             self.send(
-                STORAGE,
+                read.query.method(),
                 params,
-                Pending::Storage {
+                Pending::Operation {
                     sub: sub_id.clone(),
                     hash: finalized.hash,
                     read,
@@ -852,7 +1020,7 @@ impl<T> Rpc<T> {
         }
     }
 
-    /// smoldot sent `stop`: follow again and restart the reads that were running.
+    /// smoldot sent `stop`: follow again and restart the operations that were running.
     fn on_stop(&mut self) {
         self.events.push_back(Ok(FollowEvent::Stopped));
         self.retire_and_refollow(false);
@@ -887,9 +1055,9 @@ impl<T> Rpc<T> {
         }
         self.retired.push_back(sub.id.clone());
         self.start_follow();
-        // The reads that were running start again on the new subscription.
+        // The operations that were running start again on the new subscription.
         for (_, op) in sub.ops {
-            self.retry_storage(op.read);
+            self.retry(op.read);
         }
     }
 }
@@ -1186,16 +1354,23 @@ fn parse_follow_event(event: &Map<String, Value>) -> Result<Parsed, ReplyError> 
         },
         "operationInaccessible" => Parsed::Inaccessible(op(event)?),
         "operationWaitingForContinue" => Parsed::WaitingForContinue(op(event)?),
-        "operationBodyDone" | "operationCallDone" => Parsed::OtherDone(op(event)?),
+        "operationCallDone" => Parsed::CallDone {
+            op: op(event)?,
+            output: decode_hex(
+                event.get("output").ok_or(ReplyError::Missing("output"))?,
+                "output",
+            )?,
+        },
+        "operationBodyDone" => Parsed::OtherDone(op(event)?),
         "stop" => Parsed::Stop,
         other => return Err(ReplyError::UnknownEvent(other.to_owned())),
     };
     Ok(parsed)
 }
 
-/// Parses the reply to `chainHead_v1_storage`: `Some(operation id)` if started, `None` if the
-/// server's operation limit is reached.
-fn parse_storage_started(value: &Value) -> Result<Option<String>, ReplyError> {
+/// Parses the reply to `chainHead_v1_storage` (`with_items`) or `chainHead_v1_call`:
+/// `Some(operation id)` if started, `None` if the server's operation limit is reached.
+fn parse_started(value: &Value, with_items: bool) -> Result<Option<String>, ReplyError> {
     let object = value.as_object().ok_or(ReplyError::WrongType {
         field: "result",
         expected: "an object",
@@ -1203,6 +1378,9 @@ fn parse_storage_started(value: &Value) -> Result<Option<String>, ReplyError> {
     match str_field(object, "result.result", "result")? {
         "started" => {
             let op = str_field(object, "operationId", "operationId")?.to_owned();
+            if !with_items {
+                return Ok(Some(op));
+            }
             // One item was asked for; a started operation that discarded it would never
             // report it.
             match object.get("discardedItems").and_then(Value::as_u64) {

@@ -473,3 +473,192 @@ fn plain_requests_return_result_or_error() {
         Err(LightError::BadRequest { .. })
     ));
 }
+
+#[test]
+fn call_runs_at_the_finalized_block_and_returns_its_output() {
+    let (mut rpc, f) = initialized();
+    events(&mut rpc);
+    rpc.call("Core_version", vec![], 7);
+    let (id, method, params) = out(&mut rpc);
+    assert_eq!(method, "chainHead_v1_call");
+    assert_eq!(params, json!(["sub1", hx(&f), "Core_version", "0x"]));
+    // chainHead_v1_call's `started` carries no discardedItems.
+    reply(
+        &mut rpc,
+        id,
+        json!({"result": "started", "operationId": "c1"}),
+    );
+    assert!(rpc.next_done().is_none());
+    notify(
+        &mut rpc,
+        "sub1",
+        json!({"event": "operationCallDone", "operationId": "c1", "output": "0x0a0b"}),
+    );
+    let (user, result) = rpc.next_done().unwrap();
+    assert_eq!((user, result.unwrap()), (7, Reply::Call(vec![10, 11])));
+
+    // A runtime that traps: the error names the call's method, not storage's.
+    rpc.call("SubnetInfoRuntimeApi_get_subnet_info", vec![1, 0], 8);
+    let (id, ..) = out(&mut rpc);
+    reply(
+        &mut rpc,
+        id,
+        json!({"result": "started", "operationId": "c2"}),
+    );
+    notify(
+        &mut rpc,
+        "sub1",
+        json!({"event": "operationError", "operationId": "c2", "error": "wasm trap"}),
+    );
+    let (user, result) = rpc.next_done().unwrap();
+    assert_eq!(user, 8);
+    assert!(matches!(
+        result,
+        Err(LightError::Operation { method: "chainHead_v1_call", ref message }) if message == "wasm trap"
+    ));
+}
+
+#[test]
+fn a_call_reported_as_storage_is_a_protocol_error_and_keeps_waiting() {
+    let (mut rpc, _) = initialized();
+    events(&mut rpc);
+    rpc.call("Core_version", vec![], 1);
+    let (id, ..) = out(&mut rpc);
+    reply(
+        &mut rpc,
+        id,
+        json!({"result": "started", "operationId": "c"}),
+    );
+    notify(
+        &mut rpc,
+        "sub1",
+        json!({"event": "operationStorageDone", "operationId": "c"}),
+    );
+    assert!(rpc.next_done().is_none());
+    assert!(matches!(
+        events(&mut rpc).as_slice(),
+        [Err(LightError::Reply { source: ReplyError::UnknownOperation(op), .. })] if op == "c"
+    ));
+    // The real answer still reaches the caller.
+    notify(
+        &mut rpc,
+        "sub1",
+        json!({"event": "operationCallDone", "operationId": "c", "output": "0x"}),
+    );
+    let (user, result) = rpc.next_done().unwrap();
+    assert_eq!((user, result.unwrap()), (1, Reply::Call(vec![])));
+    notify(
+        &mut rpc,
+        "sub1",
+        json!({"event": "operationCallDone", "operationId": "c", "output": "0x"}),
+    );
+    assert_eq!(
+        events(&mut rpc).len(),
+        1,
+        "a second end of one call is reported"
+    );
+}
+
+fn watch_notify(rpc: &mut Rpc<u32>, sub: &str, event: Value) {
+    rpc.inject(
+        &json!({"jsonrpc": "2.0", "method": "transactionWatch_v1_watchEvent",
+                "params": {"subscription": sub, "result": event}})
+        .to_string(),
+    );
+}
+
+fn watch_events(rpc: &mut Rpc<u32>) -> Vec<(WatchId, Result<TransactionEvent, LightError>)> {
+    core::iter::from_fn(|| rpc.next_watch_event()).collect()
+}
+
+fn ok_watch_events(rpc: &mut Rpc<u32>) -> Vec<(WatchId, TransactionEvent)> {
+    watch_events(rpc)
+        .into_iter()
+        .map(|(w, e)| (w, e.unwrap_or_else(|e| panic!("unexpected error: {e}"))))
+        .collect()
+}
+
+#[test]
+fn a_watched_transaction_reports_each_step_until_finalized() {
+    let mut rpc = Rpc::<u32>::new(4);
+    let first = rpc.submit_and_watch(&[0x01, 0x02]);
+    let second = rpc.submit_and_watch(&[0x03]);
+    assert_ne!(first, second);
+    let (id1, method, params) = out(&mut rpc);
+    assert_eq!(method, "transactionWatch_v1_submitAndWatch");
+    assert_eq!(params, json!(["0x0102"]));
+    let (id2, ..) = out(&mut rpc);
+    reply(&mut rpc, id1, json!("w1"));
+    reply(&mut rpc, id2, json!("w2"));
+    let block = format!("0x{}", "cd".repeat(32));
+    watch_notify(&mut rpc, "w1", json!({"event": "validated"}));
+    watch_notify(
+        &mut rpc,
+        "w2",
+        json!({"event": "invalid", "error": "stale nonce"}),
+    );
+    watch_notify(
+        &mut rpc,
+        "w1",
+        json!({"event": "broadcasted", "numPeers": 1}),
+    );
+    watch_notify(
+        &mut rpc,
+        "w1",
+        json!({"event": "finalized", "block": {"hash": block, "index": 2}}),
+    );
+    let inclusion = Inclusion {
+        block: [0xcd; 32],
+        index: 2,
+    };
+    assert_eq!(
+        ok_watch_events(&mut rpc),
+        vec![
+            (first, TransactionEvent::Validated),
+            (second, TransactionEvent::Invalid("stale nonce".into())),
+            (first, TransactionEvent::Broadcasted { peers: 1 }),
+            (first, TransactionEvent::Finalized(inclusion)),
+        ]
+    );
+    // Both watches ended: later events for them are dropped quietly, nothing is left open.
+    watch_notify(&mut rpc, "w1", json!({"event": "validated"}));
+    assert!(watch_events(&mut rpc).is_empty());
+    assert!(events(&mut rpc).is_empty());
+    rpc.unwatch(first);
+    assert!(
+        rpc.next_outgoing().is_none(),
+        "an ended watch needs no unwatch"
+    );
+}
+
+#[test]
+fn refused_submissions_and_broken_events_end_the_watch_with_an_error() {
+    let mut rpc = Rpc::<u32>::new(4);
+    let refused = rpc.submit_and_watch(&[0xff]);
+    let (id, ..) = out(&mut rpc);
+    rpc.inject(
+        &json!({"jsonrpc": "2.0", "id": id, "error": {"code": -32602, "message": "bad hex"}})
+            .to_string(),
+    );
+    assert!(matches!(
+        watch_events(&mut rpc).as_slice(),
+        [(w, Err(LightError::Rpc { code: -32602, .. }))] if *w == refused
+    ));
+
+    let broken = rpc.submit_and_watch(&[0x01]);
+    let (id, ..) = out(&mut rpc);
+    reply(&mut rpc, id, json!("w9"));
+    watch_notify(&mut rpc, "w9", json!({"event": "finalized", "block": null}));
+    assert!(matches!(
+        watch_events(&mut rpc).as_slice(),
+        [(w, Err(LightError::Reply { .. }))] if *w == broken
+    ));
+
+    let abandoned = rpc.submit_and_watch(&[0x02]);
+    let (id, ..) = out(&mut rpc);
+    reply(&mut rpc, id, json!("w10"));
+    rpc.unwatch(abandoned);
+    let (_, method, params) = out(&mut rpc);
+    assert_eq!(method, "transactionWatch_v1_unwatch");
+    assert_eq!(params, json!(["w10"]));
+}
