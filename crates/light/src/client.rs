@@ -467,16 +467,7 @@ pub(crate) fn parse_health(value: &Value) -> Result<Health, ReplyError> {
         field: "result",
         expected: "an object",
     })?;
-    let flag = |field: &'static str| {
-        object
-            .get(field)
-            .ok_or(ReplyError::Missing(field))?
-            .as_bool()
-            .ok_or(ReplyError::WrongType {
-                field,
-                expected: "a boolean",
-            })
-    };
+    let flag = |field: &'static str| crate::rpc::bool_field(object, field, field);
     Ok(Health {
         peers: object
             .get("peers")

@@ -1174,6 +1174,39 @@ fn str_field<'a>(
         })
 }
 
+/// A `u32` field of `object`, required.
+fn u32_field(
+    object: &Map<String, Value>,
+    field: &'static str,
+    key: &str,
+) -> Result<u32, ReplyError> {
+    object
+        .get(key)
+        .ok_or(ReplyError::Missing(field))?
+        .as_u64()
+        .and_then(|v| u32::try_from(v).ok())
+        .ok_or(ReplyError::WrongType {
+            field,
+            expected: "a u32",
+        })
+}
+
+/// A boolean field of `object`, required.
+pub(crate) fn bool_field(
+    object: &Map<String, Value>,
+    field: &'static str,
+    key: &str,
+) -> Result<bool, ReplyError> {
+    object
+        .get(key)
+        .ok_or(ReplyError::Missing(field))?
+        .as_bool()
+        .ok_or(ReplyError::WrongType {
+            field,
+            expected: "a boolean",
+        })
+}
+
 fn hex0x(bytes: &[u8]) -> String {
     format!("0x{}", hex::encode(bytes))
 }
@@ -1248,15 +1281,7 @@ fn parse_runtime(
                 .and_then(Value::as_object)
                 .ok_or(ReplyError::Missing("spec"))?;
             let spec_name = str_field(spec, "spec.specName", "specName")?.to_owned();
-            let spec_version = spec
-                .get("specVersion")
-                .ok_or(ReplyError::Missing("spec.specVersion"))?
-                .as_u64()
-                .and_then(|v| u32::try_from(v).ok())
-                .ok_or(ReplyError::WrongType {
-                    field: "spec.specVersion",
-                    expected: "a u32",
-                })?;
+            let spec_version = u32_field(spec, "spec.specVersion", "specVersion")?;
             Ok(Some(Runtime::Valid {
                 spec_name,
                 spec_version,

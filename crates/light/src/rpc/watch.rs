@@ -6,7 +6,7 @@
 
 use serde_json::{Map, Value};
 
-use super::{BlockHash, decode_hash, str_field};
+use super::{BlockHash, bool_field, decode_hash, str_field, u32_field};
 use crate::error::ReplyError;
 
 /// Names one [`super::Rpc::submit_and_watch`] call; ids are never reused by one machine.
@@ -97,15 +97,7 @@ fn parse_event(event: &Map<String, Value>) -> Result<TransactionEvent, ReplyErro
     Ok(match str_field(event, "event", "event")? {
         "validated" => TransactionEvent::Validated,
         "broadcasted" => TransactionEvent::Broadcasted {
-            peers: event
-                .get("numPeers")
-                .ok_or(ReplyError::Missing("numPeers"))?
-                .as_u64()
-                .and_then(|n| u32::try_from(n).ok())
-                .ok_or(ReplyError::WrongType {
-                    field: "numPeers",
-                    expected: "a u32",
-                })?,
+            peers: u32_field(event, "numPeers", "numPeers")?,
         },
         "bestChainBlockIncluded" => match event.get("block") {
             None | Some(Value::Null) => TransactionEvent::BestChainBlockIncluded(None),
@@ -116,14 +108,7 @@ fn parse_event(event: &Map<String, Value>) -> Result<TransactionEvent, ReplyErro
         )?),
         "invalid" => TransactionEvent::Invalid(text("error")?),
         "dropped" => TransactionEvent::Dropped {
-            broadcasted: event
-                .get("broadcasted")
-                .ok_or(ReplyError::Missing("broadcasted"))?
-                .as_bool()
-                .ok_or(ReplyError::WrongType {
-                    field: "broadcasted",
-                    expected: "a boolean",
-                })?,
+            broadcasted: bool_field(event, "broadcasted", "broadcasted")?,
             error: text("error")?,
         },
         "error" => TransactionEvent::Error(text("error")?),
@@ -141,15 +126,7 @@ fn parse_block(block: &Value) -> Result<Inclusion, ReplyError> {
             block.get("hash").ok_or(ReplyError::Missing("block.hash"))?,
             "block.hash",
         )?,
-        index: block
-            .get("index")
-            .ok_or(ReplyError::Missing("block.index"))?
-            .as_u64()
-            .and_then(|n| u32::try_from(n).ok())
-            .ok_or(ReplyError::WrongType {
-                field: "block.index",
-                expected: "a u32",
-            })?,
+        index: u32_field(block, "block.index", "index")?,
     })
 }
 
