@@ -195,12 +195,8 @@ impl<P: PlatformRef> Chain<P> {
     /// [`LightError::Follow`], [`LightError::ChainRemoved`].
     pub async fn storage(&self, key: &[u8]) -> Result<Option<Vec<u8>>, LightError> {
         const METHOD: &str = "chainHead_v1_storage";
-        let (tx, rx) = oneshot::channel();
-        self.shared.with_rpc(|rpc| {
-            rpc.retain_waiting(|tx| !tx.is_canceled());
-            rpc.storage(key.to_vec(), tx);
-        });
-        match self.shared.wait(METHOD, rx).await? {
+        let reply = self.operation(METHOD, |rpc, tx| rpc.storage(key.to_vec(), tx));
+        match reply.await? {
             Reply::Storage(value) => Ok(value),
             Reply::Value(_) | Reply::Call(_) => Err(unexpected(METHOD, "a storage value")),
         }
@@ -216,21 +212,32 @@ impl<P: PlatformRef> Chain<P> {
     /// As [`Chain::storage`]; [`LightError::Operation`] also when the runtime call fails.
     pub async fn call(&self, function: &str, params: &[u8]) -> Result<Vec<u8>, LightError> {
         const METHOD: &str = "chainHead_v1_call";
-        let (tx, rx) = oneshot::channel();
-        self.shared.with_rpc(|rpc| {
-            rpc.retain_waiting(|tx| !tx.is_canceled());
-            rpc.call(function, params.to_vec(), tx);
-        });
-        match self.shared.wait(METHOD, rx).await? {
+        let reply = self.operation(METHOD, |rpc, tx| rpc.call(function, params.to_vec(), tx));
+        match reply.await? {
             Reply::Call(output) => Ok(output),
             Reply::Value(_) | Reply::Storage(_) => Err(unexpected(METHOD, "a call output")),
         }
     }
 
+    /// Starts a block operation with `start` and waits for its reply, first dropping queued
+    /// operations whose callers timed out.
+    async fn operation(
+        &self,
+        method: &str,
+        start: impl FnOnce(&mut Rpc<ReplyTx>, ReplyTx),
+    ) -> Result<Reply, LightError> {
+        let (tx, rx) = oneshot::channel();
+        self.shared.with_rpc(|rpc| {
+            rpc.retain_waiting(|tx| !tx.is_canceled());
+            start(rpc, tx);
+        });
+        self.shared.wait(method, rx).await
+    }
+
     /// Submits a signed, SCALE-encoded extrinsic and watches it
     /// (`transactionWatch_v1_submitAndWatch`). smoldot validates it against the best block's
-    /// runtime before gossiping it to peers. Dropping the watch stops watching (the
-    /// transaction itself cannot be recalled).
+    /// runtime before gossiping it to peers. Once the watch is dropped, its next event
+    /// unsubscribes it (the transaction itself cannot be recalled).
     pub fn submit_and_watch(&self, extrinsic: &[u8]) -> TransactionWatch {
         let (tx, rx) = mpsc::unbounded();
         self.shared.with_state(|state| {

@@ -911,22 +911,19 @@ impl<T> Rpc<T> {
         let Follow::Active(sub) = &mut self.follow else {
             return;
         };
+        // Unknown, or a call reported as storage (or back): the operation keeps waiting.
         let kind_matches = sub.ops.get(&op).is_some_and(|running| {
             matches!(
                 (&running.read.query, &call_output),
                 (Query::Storage(_), None) | (Query::Call { .. }, Some(_))
             )
         });
-        let finished = match sub.ops.remove(&op) {
-            Some(finished) if kind_matches => finished,
-            other => {
-                // Unknown, or a call reported as storage (or back): put it back untouched.
-                if let Some(running) = other {
-                    sub.ops.insert(op.clone(), running);
-                }
-                self.protocol_error(FOLLOW_EVENT.into(), ReplyError::UnknownOperation(op));
-                return;
-            }
+        if !kind_matches {
+            self.protocol_error(FOLLOW_EVENT.into(), ReplyError::UnknownOperation(op));
+            return;
+        }
+        let Some(finished) = sub.ops.remove(&op) else {
+            return; // kind_matches implies it is there.
         };
         self.release(finished.hash);
         let reply = match call_output {
