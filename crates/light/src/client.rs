@@ -23,7 +23,9 @@ use smoldot_light::platform::PlatformRef;
 use smoldot_light::{AddChainConfig, AddChainConfigJsonRpc, ChainId};
 
 use crate::error::{LightError, ReplyError};
-use crate::rpc::{BlockRef, FollowEvent, Inclusion, Reply, Rpc, TransactionEvent, WatchId};
+use crate::rpc::{
+    BlockHash, BlockRef, FollowEvent, Inclusion, Reply, Rpc, TransactionEvent, WatchId,
+};
 use crate::spec;
 
 /// How long a request waits for its reply unless [`Client::with_request_timeout`] says
@@ -247,6 +249,54 @@ impl<P: PlatformRef> Chain<P> {
         TransactionWatch { rx }
     }
 
+    /// Waits until this chain's finalized block is `block` or a descendant of it, within the
+    /// request timeout, and returns `block` with its number. Reads ([`Chain::storage`],
+    /// [`Chain::call`]) run at the finalized block the follow subscription knows, which can
+    /// lag behind a [`TransactionWatch`]'s `finalized` event (smoldot's transaction service
+    /// follows blocks on its own): wait here before reading a transaction's effects.
+    ///
+    /// # Errors
+    ///
+    /// [`LightError::Timeout`], [`LightError::ChainRemoved`].
+    pub async fn until_finalized(&self, block: BlockHash) -> Result<BlockRef, LightError> {
+        const WHAT: &str = "waiting for a finalized block";
+        let mut events = self.follow();
+        let mut numbers = HashMap::new();
+        let timer = pin!(self.shared.platform.sleep(self.shared.timeout));
+        let mut timer = timer;
+        loop {
+            if let (Some(&number), Some(heads)) = (numbers.get(&block), self.heads())
+                && heads.finalized.number >= number
+            {
+                return Ok(BlockRef {
+                    number,
+                    hash: block,
+                });
+            }
+            let next = pin!(events.next());
+            match select(next, timer.as_mut()).await {
+                Either::Left((Some(Ok(event)), _)) => match event {
+                    FollowEvent::Initialized { finalized: b, .. }
+                    | FollowEvent::NewBlock { block: b, .. }
+                    | FollowEvent::BestBlock(b)
+                    | FollowEvent::Finalized(b) => {
+                        numbers.insert(b.hash, b.number);
+                    }
+                    _ => {}
+                },
+                // Protocol errors are reported to every follower; the follow goes on.
+                Either::Left((Some(Err(_)), _)) => {}
+                Either::Left((None, _)) => return Err(LightError::ChainRemoved),
+                Either::Right(((), _)) => {
+                    return Err(LightError::Timeout {
+                        method: WHAT.into(),
+                        after: self.shared.timeout,
+                    });
+                }
+            }
+        }
+    }
+
     /// The latest finalized and best blocks, once the follow subscription is initialized.
     pub fn heads(&self) -> Option<Heads> {
         let state = lock(&self.shared.state);
@@ -314,7 +364,8 @@ impl TransactionWatch {
 
     /// Waits for the transaction's finalized block, passing every event on the way to `seen`
     /// (a page shows them as they come). No timeout of its own: a transaction that is never
-    /// included waits for the caller to give up.
+    /// included waits for the caller to give up. Before reading the transaction's effects, let
+    /// [`Chain::until_finalized`] catch the chain's reads up with the returned block.
     ///
     /// # Errors
     ///

@@ -146,7 +146,8 @@ pub enum ReplyError {
     /// A follow event whose `event` tag is unknown.
     #[error("unknown follow event {0:?}")]
     UnknownEvent(String),
-    /// A follow event arrived before `initialized`, or `initialized` came twice.
+    /// A follow event arrived out of order: before `initialized`, `initialized` twice, or an
+    /// operation ended with the other kind of end (a storage read reported as a call).
     #[error("follow event {0:?} out of order")]
     OutOfOrder(&'static str),
     /// A follow event names a block that was never announced (or was already unpinned).

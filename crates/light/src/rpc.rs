@@ -129,12 +129,17 @@ pub struct Rpc<T> {
     follow: Follow<T>,
     retired: VecDeque<String>,
     waiting: VecDeque<Operation<T>>,
+    /// Operations the server refused with `limitReached`, tried again at the next finalized
+    /// block (or the next subscription's first one).
+    deferred: Vec<Operation<T>>,
     outbox: VecDeque<String>,
     events: VecDeque<Result<FollowEvent, LightError>>,
     done: VecDeque<(T, Result<Reply, LightError>)>,
     next_watch: WatchId,
     /// Live transaction watches by subscription id.
     watches: HashMap<String, WatchId>,
+    /// Watches given up before smoldot named their subscription.
+    unwatch_on_reply: HashSet<WatchId>,
     watch_events: VecDeque<(WatchId, Result<TransactionEvent, LightError>)>,
 }
 
@@ -274,11 +279,13 @@ impl<T> Rpc<T> {
             follow: Follow::Idle,
             retired: VecDeque::new(),
             waiting: VecDeque::new(),
+            deferred: Vec::new(),
             outbox: VecDeque::new(),
             events: VecDeque::new(),
             done: VecDeque::new(),
             next_watch: WatchId(0),
             watches: HashMap::new(),
+            unwatch_on_reply: HashSet::new(),
             watch_events: VecDeque::new(),
         }
     }
@@ -344,6 +351,7 @@ impl<T> Rpc<T> {
     /// Drops operations that have not started yet and whose caller gave up.
     pub fn retain_waiting(&mut self, mut keep: impl FnMut(&T) -> bool) {
         self.waiting.retain(|read| keep(&read.user));
+        self.deferred.retain(|read| keep(&read.user));
     }
 
     /// Submits a SCALE-encoded extrinsic (smoldot validates it against the best block, then
@@ -360,21 +368,38 @@ impl<T> Rpc<T> {
         id
     }
 
-    /// Stops watching a transaction whose watcher went away (smoldot keeps gossiping it).
+    /// Stops watching a transaction whose watcher went away (smoldot keeps gossiping it). No
+    /// more events come out for `id`, even if its subscription is not confirmed yet.
     pub fn unwatch(&mut self, id: WatchId) {
         let subscription = self
             .watches
             .iter()
             .find(|&(_, &w)| w == id)
             .map(|(sub, _)| sub.clone());
-        if let Some(subscription) = subscription {
-            self.watches.remove(&subscription);
-            self.send(
-                "transactionWatch_v1_unwatch",
-                json!([subscription]),
-                Pending::Unwatch,
-            );
+        match subscription {
+            Some(subscription) => {
+                self.watches.remove(&subscription);
+                self.send_unwatch(subscription);
+            }
+            None => {
+                let submitted = self
+                    .pending
+                    .values()
+                    .any(|p| matches!(p, Pending::Submit(w) if *w == id));
+                if submitted {
+                    self.unwatch_on_reply.insert(id);
+                }
+            }
         }
+        self.watch_events.retain(|(w, _)| *w != id);
+    }
+
+    fn send_unwatch(&mut self, subscription: String) {
+        self.send(
+            "transactionWatch_v1_unwatch",
+            json!([subscription]),
+            Pending::Unwatch,
+        );
     }
 
     /// The next event of a transaction watch.
@@ -477,6 +502,11 @@ impl<T> Rpc<T> {
             Pending::Operation { sub, hash, read } => {
                 self.on_operation_reply(&sub, hash, read, outcome)
             }
+            Pending::Submit(id) if self.unwatch_on_reply.remove(&id) => {
+                if let Ok(Value::String(subscription)) = outcome {
+                    self.send_unwatch(subscription);
+                }
+            }
             Pending::Submit(id) => match outcome {
                 Ok(Value::String(subscription)) => {
                     self.watches.insert(subscription, id);
@@ -515,6 +545,10 @@ impl<T> Rpc<T> {
         let ended = event.as_ref().is_ok_and(TransactionEvent::is_terminal) || event.is_err();
         if ended {
             self.watches.remove(&subscription);
+        }
+        if event.is_err() {
+            // A broken event ends the watch here; smoldot's side would stay open without this.
+            self.send_unwatch(subscription);
         }
         let event = event.map_err(|source| LightError::Reply {
             method: WATCH_EVENT.into(),
@@ -625,7 +659,7 @@ impl<T> Rpc<T> {
                 return;
             }
         }
-        self.pump_operations();
+        self.undefer();
     }
 
     fn on_operation_reply(
@@ -664,9 +698,17 @@ impl<T> Rpc<T> {
                 }
             }
             Ok(None) => {
+                // Too many operations, or (for calls) a subscription smoldot is about to stop:
+                // try again at the next finalized block, a few times.
                 self.release(hash);
-                self.done
-                    .push_back((read.user, Err(LightError::LimitReached { method })));
+                let mut read = read;
+                read.attempts += 1;
+                if read.attempts >= OPERATION_ATTEMPTS {
+                    self.done
+                        .push_back((read.user, Err(LightError::LimitReached { method })));
+                } else {
+                    self.deferred.push(read);
+                }
             }
             Err(source) => {
                 self.release(hash);
@@ -839,7 +881,7 @@ impl<T> Rpc<T> {
                     self.unpin_json(&sub_id, hashes_json(&now));
                 }
                 self.events.push_back(Ok(FollowEvent::Finalized(block)));
-                self.pump_operations();
+                self.undefer();
             }
             Parsed::StorageItems { op, items } => {
                 let Some(running) = sub.ops.get_mut(&op) else {
@@ -911,26 +953,23 @@ impl<T> Rpc<T> {
         let Follow::Active(sub) = &mut self.follow else {
             return;
         };
-        // Unknown, or a call reported as storage (or back): the operation keeps waiting.
-        let kind_matches = sub.ops.get(&op).is_some_and(|running| {
-            matches!(
-                (&running.read.query, &call_output),
-                (Query::Storage(_), None) | (Query::Call { .. }, Some(_))
-            )
-        });
-        if !kind_matches {
+        let Some(finished) = sub.ops.remove(&op) else {
             self.protocol_error(FOLLOW_EVENT.into(), ReplyError::UnknownOperation(op));
             return;
-        }
-        let Some(finished) = sub.ops.remove(&op) else {
-            return; // kind_matches implies it is there.
         };
         self.release(finished.hash);
-        let reply = match call_output {
-            Some(output) => Reply::Call(output),
-            None => Reply::Storage(finished.value),
+        let method = finished.read.query.method();
+        let reply = match (&finished.read.query, call_output) {
+            (Query::Call { .. }, Some(output)) => Ok(Reply::Call(output)),
+            (Query::Storage(_), None) => Ok(Reply::Storage(finished.value)),
+            // smoldot forgets an operation once it reported its end, whatever the kind, so
+            // the caller hears of it now rather than at its timeout.
+            _ => Err(LightError::Reply {
+                method: method.into(),
+                source: ReplyError::OutOfOrder("an end of the other kind of operation"),
+            }),
         };
-        self.done.push_back((finished.read.user, Ok(reply)));
+        self.done.push_back((finished.read.user, reply));
     }
 
     fn unpin_json(&mut self, sub_id: &str, hashes: Value) {
@@ -976,6 +1015,14 @@ impl<T> Rpc<T> {
             self.waiting.push_front(read);
             self.pump_operations();
         }
+    }
+
+    /// Queues the deferred operations again (ahead of newer ones) and starts what can start.
+    fn undefer(&mut self) {
+        for read in self.deferred.drain(..).rev() {
+            self.waiting.push_front(read);
+        }
+        self.pump_operations();
     }
 
     /// Starts the waiting operations if the finalized block is known.

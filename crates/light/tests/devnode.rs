@@ -263,6 +263,9 @@ fn submits_a_transfer_watches_it_finalize_and_reads_its_effect() {
     // Blocks open with their inherents (the timestamp at least), so a transaction is never
     // at index 0.
     assert!(inclusion.index >= 1, "{inclusion:?}");
+    // Reads run at the follow's finalized block, which may not have reached it yet.
+    let included = native::block_on(chain.until_finalized(inclusion.block)).unwrap();
+    assert!(chain.heads().unwrap().finalized.number >= included.number);
 
     // Its effect, read through proofs at the (now later) finalized block.
     let after = native::block_on(chain.storage(&bob_key)).unwrap();

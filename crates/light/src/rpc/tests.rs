@@ -269,14 +269,133 @@ fn storage_of_absent_key_is_none_and_errors_are_reported() {
     assert!(
         matches!(result, Err(LightError::Operation { message, .. }) if message == "no peer answered")
     );
+}
 
+/// Pops outgoing requests until one of `method`; returns its id and params.
+fn out_of(rpc: &mut Rpc<u32>, method: &str) -> (u64, Value) {
+    loop {
+        let (id, m, params) = out(rpc);
+        if m == method {
+            return (id, params);
+        }
+    }
+}
+
+/// Announces `child` on top of `parent` and finalizes it, on the first subscription.
+fn finalize_next(rpc: &mut Rpc<u32>, parent: BlockHash, child: BlockHash) {
+    finalize_next_on(rpc, "sub1", parent, child);
+}
+
+#[test]
+fn limit_reached_is_tried_again_at_the_next_finalized_blocks_then_reported() {
+    let (mut rpc, f) = initialized();
+    events(&mut rpc);
     rpc.storage(vec![3], 3);
-    let (id, ..) = out(&mut rpc);
+    let (id, _) = out_of(&mut rpc, "chainHead_v1_storage");
     reply(&mut rpc, id, json!({"result": "limitReached"}));
+    assert!(rpc.next_done().is_none());
+    assert!(rpc.next_outgoing().is_none(), "no retry before a new block");
+
+    let mut parent = f;
+    for attempt in 2..=3u8 {
+        let child = h(0x60 + attempt);
+        finalize_next(&mut rpc, parent, child);
+        let (id, params) = out_of(&mut rpc, "chainHead_v1_storage");
+        assert_eq!(
+            params[1],
+            json!(hx(&child)),
+            "attempt {attempt} at the new block"
+        );
+        reply(&mut rpc, id, json!({"result": "limitReached"}));
+        parent = child;
+    }
+    let (user, result) = rpc.next_done().unwrap();
+    assert_eq!(user, 3);
     assert!(matches!(
-        rpc.next_done().unwrap().1,
-        Err(LightError::LimitReached { .. })
+        result,
+        Err(LightError::LimitReached {
+            method: "chainHead_v1_storage"
+        })
     ));
+}
+
+#[test]
+fn a_running_call_pins_its_block_and_is_sent_again_after_stop() {
+    let (mut rpc, f) = initialized();
+    events(&mut rpc);
+    rpc.call("AccountNonceApi_account_nonce", vec![7; 32], 5);
+    let (id, params) = out_of(&mut rpc, "chainHead_v1_call");
+    assert_eq!(params[1], json!(hx(&f)));
+    reply(
+        &mut rpc,
+        id,
+        json!({"result": "started", "operationId": "c"}),
+    );
+
+    // A newer finalized block: f stays pinned while the call runs.
+    finalize_next(&mut rpc, f, h(6));
+    assert!(
+        core::iter::from_fn(|| rpc.next_outgoing()).all(|text| !text.contains("unpin")),
+        "the call's block must stay pinned"
+    );
+
+    // smoldot stops the subscription: the call starts again, same function and parameters.
+    notify(&mut rpc, "sub1", json!({"event": "stop"}));
+    let (id, _) = out_of(&mut rpc, "chainHead_v1_follow");
+    reply(&mut rpc, id, json!("sub2"));
+    let (bytes, g) = header(9, h(8));
+    rpc.inject(
+        &json!({"jsonrpc": "2.0", "method": "chainHead_v1_followEvent",
+                "params": {"subscription": "sub2",
+                           "result": {"event": "initialized", "finalizedBlockHashes": [hx(&g)]}}})
+        .to_string(),
+    );
+    let (id, _) = out_of(&mut rpc, "chainHead_v1_header");
+    reply(&mut rpc, id, json!(format!("0x{}", hex::encode(bytes))));
+    let (id, params) = out_of(&mut rpc, "chainHead_v1_call");
+    assert_eq!(
+        params,
+        json!([
+            "sub2",
+            hx(&g),
+            "AccountNonceApi_account_nonce",
+            format!("0x{}", "07".repeat(32))
+        ])
+    );
+    reply(
+        &mut rpc,
+        id,
+        json!({"result": "started", "operationId": "c2"}),
+    );
+    rpc.inject(
+        &json!({"jsonrpc": "2.0", "method": "chainHead_v1_followEvent",
+                "params": {"subscription": "sub2",
+                           "result": {"event": "operationCallDone", "operationId": "c2",
+                                      "output": "0x01000000"}}})
+        .to_string(),
+    );
+    let (user, result) = rpc.next_done().unwrap();
+    assert_eq!((user, result.unwrap()), (5, Reply::Call(vec![1, 0, 0, 0])));
+    // Done with g: finalizing past it unpins it.
+    finalize_next_on(&mut rpc, "sub2", g, h(10));
+    assert!(
+        core::iter::from_fn(|| rpc.next_outgoing())
+            .any(|text| text.contains("unpin") && text.contains(&hx(&g)))
+    );
+}
+
+fn finalize_next_on(rpc: &mut Rpc<u32>, sub: &str, parent: BlockHash, child: BlockHash) {
+    notify(
+        rpc,
+        sub,
+        json!({"event": "newBlock", "blockHash": hx(&child), "parentBlockHash": hx(&parent),
+               "newRuntime": null}),
+    );
+    notify(
+        rpc,
+        sub,
+        json!({"event": "finalized", "finalizedBlockHashes": [hx(&child)], "prunedBlockHashes": []}),
+    );
 }
 
 #[test]
@@ -519,8 +638,8 @@ fn call_runs_at_the_finalized_block_and_returns_its_output() {
 }
 
 #[test]
-fn a_call_reported_as_storage_is_a_protocol_error_and_keeps_waiting() {
-    let (mut rpc, _) = initialized();
+fn a_call_reported_as_storage_fails_the_call_and_releases_its_block() {
+    let (mut rpc, f) = initialized();
     events(&mut rpc);
     rpc.call("Core_version", vec![], 1);
     let (id, ..) = out(&mut rpc);
@@ -534,29 +653,30 @@ fn a_call_reported_as_storage_is_a_protocol_error_and_keeps_waiting() {
         "sub1",
         json!({"event": "operationStorageDone", "operationId": "c"}),
     );
-    assert!(rpc.next_done().is_none());
+    // smoldot forgets an operation at its end, whatever the kind: the caller hears now.
+    let (user, result) = rpc.next_done().unwrap();
+    assert_eq!(user, 1);
+    assert!(matches!(
+        result,
+        Err(LightError::Reply { source: ReplyError::OutOfOrder(_), ref method }) if method == "chainHead_v1_call"
+    ));
+    // Its block is free: finalizing past it unpins it.
+    finalize_next(&mut rpc, f, h(6));
+    assert!(
+        core::iter::from_fn(|| rpc.next_outgoing())
+            .any(|text| text.contains("unpin") && text.contains(&hx(&f)))
+    );
+    // A second end of the same operation is a protocol error.
+    events(&mut rpc);
+    notify(
+        &mut rpc,
+        "sub1",
+        json!({"event": "operationCallDone", "operationId": "c", "output": "0x"}),
+    );
     assert!(matches!(
         events(&mut rpc).as_slice(),
         [Err(LightError::Reply { source: ReplyError::UnknownOperation(op), .. })] if op == "c"
     ));
-    // The real answer still reaches the caller.
-    notify(
-        &mut rpc,
-        "sub1",
-        json!({"event": "operationCallDone", "operationId": "c", "output": "0x"}),
-    );
-    let (user, result) = rpc.next_done().unwrap();
-    assert_eq!((user, result.unwrap()), (1, Reply::Call(vec![])));
-    notify(
-        &mut rpc,
-        "sub1",
-        json!({"event": "operationCallDone", "operationId": "c", "output": "0x"}),
-    );
-    assert_eq!(
-        events(&mut rpc).len(),
-        1,
-        "a second end of one call is reported"
-    );
 }
 
 fn watch_notify(rpc: &mut Rpc<u32>, sub: &str, event: Value) {
@@ -653,6 +773,10 @@ fn refused_submissions_and_broken_events_end_the_watch_with_an_error() {
         watch_events(&mut rpc).as_slice(),
         [(w, Err(LightError::Reply { .. }))] if *w == broken
     ));
+    // The broken watch is closed on smoldot's side too.
+    let (_, method, params) = out(&mut rpc);
+    assert_eq!(method, "transactionWatch_v1_unwatch");
+    assert_eq!(params, json!(["w9"]));
 
     let abandoned = rpc.submit_and_watch(&[0x02]);
     let (id, ..) = out(&mut rpc);
@@ -661,4 +785,25 @@ fn refused_submissions_and_broken_events_end_the_watch_with_an_error() {
     let (_, method, params) = out(&mut rpc);
     assert_eq!(method, "transactionWatch_v1_unwatch");
     assert_eq!(params, json!(["w10"]));
+}
+
+#[test]
+fn a_watch_given_up_before_its_subscription_is_named_is_unwatched_on_the_reply() {
+    let mut rpc = Rpc::<u32>::new(4);
+    let early = rpc.submit_and_watch(&[0x05]);
+    let (id, ..) = out(&mut rpc);
+    rpc.unwatch(early);
+    assert!(
+        rpc.next_outgoing().is_none(),
+        "nothing to unwatch until smoldot names it"
+    );
+    reply(&mut rpc, id, json!("w11"));
+    let (_, method, params) = out(&mut rpc);
+    assert_eq!(method, "transactionWatch_v1_unwatch");
+    assert_eq!(params, json!(["w11"]));
+    watch_notify(&mut rpc, "w11", json!({"event": "validated"}));
+    assert!(
+        watch_events(&mut rpc).is_empty(),
+        "no events for an abandoned watch"
+    );
 }
