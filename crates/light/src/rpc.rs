@@ -16,7 +16,8 @@
 //! number and hash reported was verified by smoldot. Blocks are unpinned as soon as they are
 //! finalized-and-superseded or pruned, except while an operation (a storage read or a runtime
 //! call) uses them. When smoldot sends `stop`, or when a follow event breaks the protocol, the
-//! machine follows again and re-issues the operations that were running.
+//! machine follows again and re-issues the operations that were running; one the server
+//! refused (`limitReached`) is tried again at the next finalized block, a few times.
 //!
 //! Transactions ride beside the follow subscription: [`Rpc::submit_and_watch`] starts a
 //! `transactionWatch_v1` subscription whose events come out of [`Rpc::next_watch_event`].
