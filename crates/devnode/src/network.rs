@@ -523,8 +523,8 @@ impl Network {
         let _ = self.inner.queue_notification(substream, bytes);
     }
 
-    /// Tells every peer about a new best block, the new finalized height (neighbor packet) and
-    /// the finalized block's commit, which light clients verify and finalize on at once.
+    /// Tells every peer about a new best block, the finalized height (neighbor packet) and the
+    /// finalized block's commit, which light clients verify and finalize on at once.
     pub fn announce(&mut self, backend: &dyn Backend, header: &[u8]) {
         let announce = concat(codec::encode_block_announce(codec::BlockAnnounceRef {
             scale_encoded_header: header,

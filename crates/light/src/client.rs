@@ -249,47 +249,33 @@ impl<P: PlatformRef> Chain<P> {
         TransactionWatch { rx }
     }
 
-    /// Waits until this chain's finalized block is `block` or a descendant of it, within the
-    /// request timeout, and returns `block` with its number. Reads ([`Chain::storage`],
+    /// Waits until `block` is finalized on this chain's follow subscription, within the
+    /// request timeout, and returns it with its number. Reads ([`Chain::storage`],
     /// [`Chain::call`]) run at the finalized block the follow subscription knows, which can
     /// lag behind a [`TransactionWatch`]'s `finalized` event (smoldot's transaction service
-    /// follows blocks on its own): wait here before reading a transaction's effects.
+    /// follows blocks on its own): wait here before reading a transaction's effects. A block
+    /// finalized long ago (more than the last 1,024 finalized) is not recognised and times out.
     ///
     /// # Errors
     ///
     /// [`LightError::Timeout`], [`LightError::ChainRemoved`].
     pub async fn until_finalized(&self, block: BlockHash) -> Result<BlockRef, LightError> {
-        const WHAT: &str = "waiting for a finalized block";
+        // Subscribe first: a finalization after the check below still wakes the loop.
         let mut events = self.follow();
-        let mut numbers = HashMap::new();
         let timer = pin!(self.shared.platform.sleep(self.shared.timeout));
         let mut timer = timer;
         loop {
-            if let (Some(&number), Some(heads)) = (numbers.get(&block), self.heads())
-                && heads.finalized.number >= number
-            {
-                return Ok(BlockRef {
-                    number,
-                    hash: block,
-                });
+            if let Some(found) = lock(&self.shared.state).rpc.finalized_block(&block) {
+                return Ok(found);
             }
             let next = pin!(events.next());
             match select(next, timer.as_mut()).await {
-                Either::Left((Some(Ok(event)), _)) => match event {
-                    FollowEvent::Initialized { finalized: b, .. }
-                    | FollowEvent::NewBlock { block: b, .. }
-                    | FollowEvent::BestBlock(b)
-                    | FollowEvent::Finalized(b) => {
-                        numbers.insert(b.hash, b.number);
-                    }
-                    _ => {}
-                },
-                // Protocol errors are reported to every follower; the follow goes on.
-                Either::Left((Some(Err(_)), _)) => {}
+                // Any event (protocol errors included) may have moved finalization: look again.
+                Either::Left((Some(_), _)) => {}
                 Either::Left((None, _)) => return Err(LightError::ChainRemoved),
                 Either::Right(((), _)) => {
                     return Err(LightError::Timeout {
-                        method: WHAT.into(),
+                        method: "waiting for a finalized block".into(),
                         after: self.shared.timeout,
                     });
                 }

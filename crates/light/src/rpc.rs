@@ -113,6 +113,8 @@ pub enum Reply {
 
 /// How many times an operation is started before [`LightError::GaveUp`].
 const OPERATION_ATTEMPTS: u32 = 3;
+/// How many recently finalized blocks [`Rpc::finalized_block`] remembers after unpinning them.
+const FINALIZED_HISTORY: usize = 1024;
 /// How many retired follow subscription ids are remembered, to drop their late events.
 const RETIRED_SUBSCRIPTIONS: usize = 8;
 
@@ -136,6 +138,9 @@ pub struct Rpc<T> {
     outbox: VecDeque<String>,
     events: VecDeque<Result<FollowEvent, LightError>>,
     done: VecDeque<(T, Result<Reply, LightError>)>,
+    /// Blocks finalized while following, newest last, at most [`FINALIZED_HISTORY`]; they
+    /// stay finalized across subscriptions.
+    finalized_history: VecDeque<BlockRef>,
     next_watch: WatchId,
     /// Live transaction watches by subscription id.
     watches: HashMap<String, WatchId>,
@@ -284,6 +289,7 @@ impl<T> Rpc<T> {
             outbox: VecDeque::new(),
             events: VecDeque::new(),
             done: VecDeque::new(),
+            finalized_history: VecDeque::new(),
             next_watch: WatchId(0),
             watches: HashMap::new(),
             unwatch_on_reply: HashSet::new(),
@@ -406,6 +412,23 @@ impl<T> Rpc<T> {
     /// The next event of a transaction watch.
     pub fn next_watch_event(&mut self) -> Option<(WatchId, Result<TransactionEvent, LightError>)> {
         self.watch_events.pop_front()
+    }
+
+    /// `hash` with its number if it is one of the last [`FINALIZED_HISTORY`] blocks this
+    /// machine saw finalized (reads at the finalized block then see its effects).
+    pub fn finalized_block(&self, hash: &BlockHash) -> Option<BlockRef> {
+        self.finalized_history
+            .iter()
+            .rev()
+            .find(|b| b.hash == *hash)
+            .copied()
+    }
+
+    fn remember_finalized(&mut self, block: BlockRef) {
+        if self.finalized_history.len() == FINALIZED_HISTORY {
+            self.finalized_history.pop_front();
+        }
+        self.finalized_history.push_back(block);
     }
 
     /// The latest finalized and best blocks, once known.
@@ -655,6 +678,7 @@ impl<T> Rpc<T> {
             finalized: block,
             runtime,
         }));
+        self.remember_finalized(block);
         for event in backlog {
             if !self.apply(event) {
                 return;
@@ -860,6 +884,13 @@ impl<T> Rpc<T> {
                     self.follow_broken(ReplyError::UnknownBlock(unknown));
                     return false;
                 }
+                let newly: Vec<BlockRef> = finalized
+                    .iter()
+                    .map(|&hash| BlockRef {
+                        number: sub.numbers.get(&hash).copied().unwrap_or_default(),
+                        hash,
+                    })
+                    .collect();
                 let number = sub.numbers.get(&last).copied().unwrap_or_default();
                 let block = BlockRef { number, hash: last };
                 let previous = sub.finalized.replace(block);
@@ -882,6 +913,9 @@ impl<T> Rpc<T> {
                     self.unpin_json(&sub_id, hashes_json(&now));
                 }
                 self.events.push_back(Ok(FollowEvent::Finalized(block)));
+                for block in newly {
+                    self.remember_finalized(block);
+                }
                 self.undefer();
             }
             Parsed::StorageItems { op, items } => {

@@ -30,6 +30,8 @@ const BLOCKS: u64 = 3;
 /// Hang guard for each wait (sync, a request, a transaction). Generous: on a 2-core machine
 /// busy building other crates, both tests together took 64 s.
 const GUARD: Duration = Duration::from_secs(300);
+/// Time between the node's blocks: short, so the waits below are.
+const BLOCK_INTERVAL: Duration = Duration::from_millis(500);
 /// 2026-01-01T00:00:00Z: the devnode binary's default chain clock, safely in the past.
 const CLOCK_START: Duration = Duration::from_secs(1_767_225_600);
 
@@ -60,7 +62,7 @@ impl Node {
             let mut chain = chain;
             move || {
                 let config = ServeConfig {
-                    block_interval: Duration::from_millis(500),
+                    block_interval: BLOCK_INTERVAL,
                     clock: CLOCK_START,
                     max_blocks: None,
                 };
@@ -263,7 +265,10 @@ fn submits_a_transfer_watches_it_finalize_and_reads_its_effect() {
     // Blocks open with their inherents (the timestamp at least), so a transaction is never
     // at index 0.
     assert!(inclusion.index >= 1, "{inclusion:?}");
-    // Reads run at the follow's finalized block, which may not have reached it yet.
+    // Reads run at the follow's finalized block, which may not have reached it yet. Waiting a
+    // few blocks first makes the other case certain too: the follow finalized (and unpinned)
+    // the block long before we ask, which once hung this wait.
+    native::block_on(smol::Timer::after(Duration::from_secs(2)));
     let included = native::block_on(chain.until_finalized(inclusion.block)).unwrap();
     assert!(chain.heads().unwrap().finalized.number >= included.number);
 

@@ -807,3 +807,31 @@ fn a_watch_given_up_before_its_subscription_is_named_is_unwatched_on_the_reply()
         "no events for an abandoned watch"
     );
 }
+
+#[test]
+fn finalized_blocks_are_remembered_after_unpinning_and_across_subscriptions() {
+    let (mut rpc, f) = initialized();
+    events(&mut rpc);
+    finalize_next(&mut rpc, f, h(6));
+    finalize_next(&mut rpc, h(6), h(7));
+    assert_eq!(
+        rpc.finalized_block(&h(6)),
+        Some(BlockRef {
+            number: 6,
+            hash: h(6)
+        })
+    );
+    assert_eq!(rpc.finalized_block(&f).map(|b| b.number), Some(5));
+    // Announced but never finalized, or unknown: not finalized.
+    notify(
+        &mut rpc,
+        "sub1",
+        json!({"event": "newBlock", "blockHash": hx(&h(8)), "parentBlockHash": hx(&h(7)),
+               "newRuntime": null}),
+    );
+    assert_eq!(rpc.finalized_block(&h(8)), None);
+    assert_eq!(rpc.finalized_block(&h(0x99)), None);
+    // smoldot stops the subscription: what was finalized stays finalized.
+    notify(&mut rpc, "sub1", json!({"event": "stop"}));
+    assert_eq!(rpc.finalized_block(&h(7)).map(|b| b.number), Some(7));
+}
