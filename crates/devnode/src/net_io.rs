@@ -87,11 +87,6 @@ pub struct ServeConfig {
     pub max_blocks: Option<u64>,
 }
 
-/// Runs the node until `stop` is set or `max_blocks` were produced. `on_event` sees every block
-/// and network event, for logging.
-///
-/// # Errors
-///
 /// How many blocks finality trails the best block, as on a live chain (GRANDPA finalizes a
 /// block or two behind). Not zero: smoldot-light validates a transaction against its best
 /// block and drops the result as obsolete if that block was finalized meanwhile, so with
@@ -99,6 +94,11 @@ pub struct ServeConfig {
 /// wait minutes.
 pub const FINALITY_LAG: u64 = 1;
 
+/// Runs the node until `stop` is set or `max_blocks` were produced. `on_event` sees every block
+/// and network event, for logging.
+///
+/// # Errors
+///
 /// A block that fails to build or finalize (a runtime error: nothing else can be done).
 pub fn serve(
     chain: &mut Chain,

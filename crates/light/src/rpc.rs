@@ -891,8 +891,7 @@ impl<T> Rpc<T> {
                         hash,
                     })
                     .collect();
-                let number = sub.numbers.get(&last).copied().unwrap_or_default();
-                let block = BlockRef { number, hash: last };
+                let block = newly[newly.len() - 1];
                 let previous = sub.finalized.replace(block);
                 // Everything finalized before `last`, the previous finalized block and the
                 // pruned forks will never be asked about again.
