@@ -15,7 +15,7 @@ use serde_json::{Map, Value, json};
 use crate::epoch::math::is_topk_nonzero;
 use crate::{
     ConsensusMode, EpochInput, EpochInputError, EpochInputParts, EpochOutput, EpochParams,
-    LiquidAlpha, SparseRow, YumaVersion,
+    LiquidAlpha, Rules, SparseRow, YumaVersion,
 };
 
 /// Why a case was refused.
@@ -188,6 +188,16 @@ pub fn from_value(value: &Value) -> Result<Case, CaseError> {
             YumaVersion::Yuma1
         },
         liquid_alpha,
+        rules: match f.opt_str("rules")?.as_deref() {
+            None | Some("current") => Rules::CURRENT,
+            Some("july-2025") => Rules::JULY_2025,
+            Some(other) => {
+                return Err(field_err(
+                    "rules",
+                    format!("unknown rules {other:?}; expected \"current\" or \"july-2025\""),
+                ));
+            }
+        },
     };
 
     let alpha_stakes = per_uid_u64("stakes", 0)?;

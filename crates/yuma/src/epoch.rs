@@ -58,13 +58,15 @@ pub fn run<S: Scalar>(input: &EpochInput) -> (EpochOutput, Intermediates<S>) {
         &input.tao_stakes,
         p.tao_weight,
         p.stake_threshold,
-        input.owner_uid,
+        input
+            .owner_uid
+            .filter(|_| p.rules.owner_exempt_from_threshold),
     );
 
     // == Validator permits ==
     let mut validator_permits = input.validator_permits.clone();
     let mut new_validator_permits = is_topk_nonzero(&stake, usize::from(p.max_allowed_validators));
-    if let Some(owner) = input.owner_uid {
+    if let Some(owner) = input.owner_uid.filter(|_| p.rules.owner_keeps_permit) {
         validator_permits[usize::from(owner)] = true;
         new_validator_permits[usize::from(owner)] = true;
     }
@@ -111,7 +113,7 @@ pub fn run<S: Scalar>(input: &EpochInput) -> (EpochOutput, Intermediates<S>) {
     // == Bonds and dividends ==
     let bonds_penalty = S::from_u16_proportion(p.bonds_penalty);
     let weights_for_bonds = interpolate_sparse(&weights, &clipped_weights, bonds_penalty);
-    let last_tempo = if input.last_mechanism_step_block == 0 {
+    let last_tempo = if input.last_mechanism_step_block == 0 || !p.rules.bond_mask_from_last_step {
         current_block.saturating_sub(u64::from(p.tempo))
     } else {
         input.last_mechanism_step_block.saturating_add(1)
@@ -148,6 +150,7 @@ pub fn run<S: Scalar>(input: &EpochInput) -> (EpochOutput, Intermediates<S>) {
                         S::from_u16_proportion(la.alpha_low),
                         S::from_u16_proportion(la.alpha_high),
                         S::from_int(i64::from(la.sigmoid_steepness)),
+                        p.rules.sigmoid_exp_clamped,
                     );
                     mat_ema_alpha_sparse(&weights_for_bonds, &bonds, &alphas)
                 }

@@ -56,6 +56,49 @@ pub enum ConsensusMode {
     Auto,
 }
 
+/// Details of the epoch that changed between subtensor releases without changing its shape.
+/// Which runtime runs which set is decided in one place, `chain::rules`; the presets here are
+/// named after the subtensor source they were read from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rules {
+    /// The subnet owner's uid holds a validator permit whatever its stake, and keeps its row
+    /// of weights (later runtimes); July 2025 runtimes give it none unless its stake earns one.
+    pub owner_keeps_permit: bool,
+    /// The owner's stake counts even below `StakeThreshold` (later runtimes).
+    pub owner_exempt_from_threshold: bool,
+    /// Bonds of a uid registered since the last epoch are masked from
+    /// `LastMechansimStepBlock + 1` (later runtimes), not from `current_block − tempo`.
+    pub bond_mask_from_last_step: bool,
+    /// The liquid-alpha sigmoid's `exp` clamps its input to ±20 (`exp_safe`, later runtimes);
+    /// July 2025 runtimes use `safe_exp`, unclamped and zero when the result overflows.
+    pub sigmoid_exp_clamped: bool,
+}
+
+impl Rules {
+    /// The rules of subtensor's current source, which the golden tests of this crate come from.
+    pub const CURRENT: Rules = Rules {
+        owner_keeps_permit: true,
+        owner_exempt_from_threshold: true,
+        bond_mask_from_last_step: true,
+        sigmoid_exp_clamped: true,
+    };
+
+    /// The rules of subtensor in July 2025 (runtime spec_version 293 to 300): checked bit for
+    /// bit against the spec-293 runtime on the devnet.
+    pub const JULY_2025: Rules = Rules {
+        owner_keeps_permit: false,
+        owner_exempt_from_threshold: false,
+        bond_mask_from_last_step: false,
+        sigmoid_exp_clamped: false,
+    };
+}
+
+impl Default for Rules {
+    fn default() -> Self {
+        Rules::CURRENT
+    }
+}
+
 /// Per-subnet hyperparameters the epoch reads, in the chain's stored units.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EpochParams {
@@ -81,6 +124,8 @@ pub struct EpochParams {
     pub yuma: YumaVersion,
     /// `LiquidAlphaOn` with its settings, or `None` when off.
     pub liquid_alpha: Option<LiquidAlpha>,
+    /// Release-dependent details of the epoch.
+    pub rules: Rules,
 }
 
 impl Default for EpochParams {
@@ -97,6 +142,7 @@ impl Default for EpochParams {
             tao_weight: 0,
             yuma: YumaVersion::Yuma1,
             liquid_alpha: None,
+            rules: Rules::CURRENT,
         }
     }
 }

@@ -33,7 +33,7 @@ pub mod scalar;
 pub mod synthetic;
 
 pub use input::{
-    ConsensusMode, EpochInput, EpochInputError, EpochInputParts, EpochParams, LiquidAlpha,
+    ConsensusMode, EpochInput, EpochInputError, EpochInputParts, EpochParams, LiquidAlpha, Rules,
     SparseRow, YumaVersion,
 };
 pub use output::{EpochOutput, FloatViews, ranking_by};

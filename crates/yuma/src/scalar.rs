@@ -42,6 +42,8 @@ pub trait Scalar: Copy + PartialOrd + PartialEq + core::fmt::Debug + Send + Sync
     fn plain_add(self, rhs: Self) -> Self;
     /// `exp_safe`: `exp` with the input clamped to [-20, 20].
     fn exp_safe(self) -> Self;
+    /// `safe_exp` of July 2025 runtimes: `exp`, or zero when it fails (the result overflows).
+    fn exp_or_zero(self) -> Self;
     /// `fixed_proportion_to_u16`: `(x * 65535)` saturated into `u16`, truncated.
     fn to_u16_proportion(self) -> u16;
     /// The value as `f64`, for display.
@@ -120,6 +122,9 @@ impl Scalar for I32F32 {
             Err(()) if x <= 0 => I32F32::ZERO,
             Err(()) => I32F32::max_value(),
         }
+    }
+    fn exp_or_zero(self) -> Self {
+        substrate_fixed::transcendental::exp::<I32F32, I32F32>(self).unwrap_or(I32F32::ZERO)
     }
     fn to_u16_proportion(self) -> u16 {
         self.saturating_mul(I32F32::saturating_from_num(u16::MAX))
@@ -223,6 +228,15 @@ impl Scalar for f32 {
     }
     fn exp_safe(self) -> Self {
         self.clamp(-20.0, 20.0).exp()
+    }
+    fn exp_or_zero(self) -> Self {
+        // The fixed path fails past I32F32's range (2^31), and the chain then uses zero.
+        let v = self.exp();
+        if v.is_finite() && v < 2_147_483_648.0 {
+            v
+        } else {
+            0.0
+        }
     }
     fn to_u16_proportion(self) -> u16 {
         let v = self * 65535.0;

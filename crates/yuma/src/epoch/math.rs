@@ -441,6 +441,9 @@ pub fn clamp_value<S: Scalar>(value: S, low: S, high: S) -> S {
 
 /// Liquid alpha for one bond: a sigmoid of how far the weight is above consensus (buying) or
 /// below the bond (selling), mapped into `[alpha_low, alpha_high]`.
+///
+/// `clamped` picks the `exp`: clamped to ±20 (`exp_safe`) or unclamped with zero on overflow
+/// (`safe_exp`, July 2025 runtimes); they differ only when `|steepness| > 4000`.
 pub fn alpha_sigmoid<S: Scalar>(
     consensus: S,
     weight: S,
@@ -448,6 +451,7 @@ pub fn alpha_sigmoid<S: Scalar>(
     alpha_low: S,
     alpha_high: S,
     steepness: S,
+    clamped: bool,
 ) -> S {
     let diff_buy = clamp_value(weight.sat_sub(consensus), S::ZERO, S::ONE);
     let diff_sell = clamp_value(bond.sat_sub(weight), S::ZERO, S::ONE);
@@ -456,7 +460,12 @@ pub fn alpha_sigmoid<S: Scalar>(
     let exponent = steepness
         .sat_div(S::from_int(-100))
         .sat_mul(combined.sat_sub(half));
-    let sigmoid = S::ONE.sat_div(S::ONE.sat_add(exponent.exp_safe()));
+    let exp = if clamped {
+        exponent.exp_safe()
+    } else {
+        exponent.exp_or_zero()
+    };
+    let sigmoid = S::ONE.sat_div(S::ONE.sat_add(exp));
     let alpha = alpha_low.sat_add(sigmoid.sat_mul(alpha_high.sat_sub(alpha_low)));
     clamp_value(alpha, alpha_low, alpha_high)
 }
@@ -469,11 +478,20 @@ pub fn compute_liquid_alpha_values_sparse<S: Scalar>(
     alpha_low: S,
     alpha_high: S,
     steepness: S,
+    clamped: bool,
 ) -> Vec<Vec<S>> {
     // With no weight and no bond the sigmoid's input is 0 whatever the consensus (weight ≥ bond
     // and weight − consensus clamps to 0), so that common value is computed once; `exp` on the
     // fixed path is costly and the chain's result is the same either way.
-    let idle = alpha_sigmoid(S::ZERO, S::ZERO, S::ZERO, alpha_low, alpha_high, steepness);
+    let idle = alpha_sigmoid(
+        S::ZERO,
+        S::ZERO,
+        S::ZERO,
+        alpha_low,
+        alpha_high,
+        steepness,
+        clamped,
+    );
     weights
         .iter()
         .zip(bonds)
@@ -490,7 +508,7 @@ pub fn compute_liquid_alpha_values_sparse<S: Scalar>(
                     if weight == S::ZERO && bond == S::ZERO {
                         idle
                     } else {
-                        alpha_sigmoid(c, weight, bond, alpha_low, alpha_high, steepness)
+                        alpha_sigmoid(c, weight, bond, alpha_low, alpha_high, steepness, clamped)
                     }
                 })
                 .collect()

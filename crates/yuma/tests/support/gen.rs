@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 
 use proptest::prelude::*;
-use yuma::{EpochInput, EpochInputParts, EpochParams, LiquidAlpha, SparseRow, YumaVersion};
+use yuma::{EpochInput, EpochInputParts, EpochParams, LiquidAlpha, Rules, SparseRow, YumaVersion};
 
 /// Shape knobs for [`subnet`].
 #[derive(Clone, Copy, Debug)]
@@ -64,9 +64,10 @@ pub fn params(n: usize) -> impl Strategy<Value = EpochParams> {
         1..=(n as u16 + 2),
         any::<bool>(),
         prop::option::of((39_321u16..=52_428, 0u16..=13_107, 100i16..=2000)),
+        any::<bool>(),
     )
         .prop_map(
-            |(kappa, bonds_penalty, bonds_moving_average, mav, yuma3, la)| EpochParams {
+            |(kappa, bonds_penalty, bonds_moving_average, mav, yuma3, la, july_2025)| EpochParams {
                 kappa,
                 bonds_penalty,
                 bonds_moving_average,
@@ -85,6 +86,11 @@ pub fn params(n: usize) -> impl Strategy<Value = EpochParams> {
                     alpha_high: low.saturating_add(spread),
                     sigmoid_steepness: steep,
                 }),
+                rules: if july_2025 {
+                    Rules::JULY_2025
+                } else {
+                    Rules::CURRENT
+                },
             },
         )
 }

@@ -217,7 +217,7 @@ fn liquid_alpha_with_equal_bounds_is_the_constant_ema() {
     );
     let consensus = fixed_vec(&[0.3, 0.2, 0.1]);
     let a = I32F32::saturating_from_num(u16::MAX / 10) / I32F32::saturating_from_num(u16::MAX);
-    let alphas = compute_liquid_alpha_values_sparse(&w, &b, &consensus, a, a, fixed(1000.0));
+    let alphas = compute_liquid_alpha_values_sparse(&w, &b, &consensus, a, a, fixed(1000.0), true);
     assert!(alphas.iter().flatten().all(|&x| x == a));
     // Entries present in the new weights agree with the constant EMA exactly.
     let liquid = mat_ema_alpha_sparse(&w, &b, &alphas);
@@ -234,8 +234,8 @@ fn liquid_alpha_with_equal_bounds_is_the_constant_ema() {
 fn alpha_sigmoid_moves_between_the_bounds() {
     let (low, high) = (0.7f32, 0.9f32);
     // Far above consensus: buying fast (high alpha); at consensus: slow.
-    let fast = alpha_sigmoid(0.1, 1.0, 0.0, low, high, 1000.0);
-    let slow = alpha_sigmoid(0.5, 0.5, 0.0, low, high, 1000.0);
+    let fast = alpha_sigmoid(0.1, 1.0, 0.0, low, high, 1000.0, true);
+    let slow = alpha_sigmoid(0.5, 0.5, 0.0, low, high, 1000.0, true);
     // 1 / (1 + e^-4) and 1 / (1 + e^5) of the way up: within 5e-3 of the bounds.
     assert!(
         (fast - high).abs() < 5e-3 && (slow - low).abs() < 5e-3,
@@ -243,7 +243,7 @@ fn alpha_sigmoid_moves_between_the_bounds() {
     );
     assert!(low <= slow && slow < fast && fast <= high);
     // Halfway (difference 0.5) sits in the middle.
-    let mid = alpha_sigmoid(0.0, 0.5, 0.0, low, high, 1000.0);
+    let mid = alpha_sigmoid(0.0, 0.5, 0.0, low, high, 1000.0, true);
     assert!((mid - 0.8).abs() < 1e-6, "{mid}");
 }
 
