@@ -1,0 +1,1 @@
+//! The dashboard's model (placeholder while the crate grows).
