@@ -31,7 +31,7 @@ fn main() {
 
     let t = Instant::now();
     let keys = DevKeys::alice();
-    let spec = DevSpec::raonet(&keys).unwrap();
+    let spec = DevSpec::aura_dev(&keys).unwrap();
     let spec_time = t.elapsed();
     let t = Instant::now();
     let mut chain = Chain::new(&spec, keys).unwrap();

@@ -32,7 +32,7 @@
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! use devnode::{Chain, DevKeys, DevSpec};
 //! let keys = DevKeys::alice();
-//! let spec = DevSpec::raonet(&keys)?;
+//! let spec = DevSpec::aura_dev(&keys)?;
 //! let mut chain = Chain::new(&spec, keys)?;
 //! let now = std::time::Duration::ZERO; // a synthetic clock: one slot per call
 //! let number = chain.produce_block(now)?.number;
@@ -431,9 +431,54 @@ impl Chain {
         }
     }
 
+    /// Runs the read-only entry point `method(parameter)` on the state after block `at`, with
+    /// that block's runtime; writes are discarded.
+    ///
+    /// # Errors
+    ///
+    /// As [`Chain::call_proof`].
+    pub fn call_at(
+        &mut self,
+        at: &[u8; 32],
+        method: &str,
+        parameter: &[u8],
+    ) -> Result<Vec<u8>, ProofError> {
+        // `runtime` is `Some` outside calls; this one puts it back before returning.
+        let Some(proto) = self.runtime.take() else {
+            unreachable!("runtime taken while no call is running")
+        };
+        let (proto, result) = match self.state_at(at) {
+            Err(error) => (proto, Err(error)),
+            Ok((number, state)) => {
+                let same_runtime = state.get(b":code") == self.state.get(b":code")
+                    && state.get(b":heappages") == self.state.get(b":heappages");
+                if same_runtime {
+                    let (proto, out) =
+                        state.call(proto, method, parameter, TrieDiff::empty(), false);
+                    (proto, out.map(|o| o.output).map_err(ProofError::from))
+                } else {
+                    match load_runtime(state.get(b":code"), state.get(b":heappages")) {
+                        Ok(old) => {
+                            let (_, out) =
+                                state.call(old, method, parameter, TrieDiff::empty(), false);
+                            (proto, out.map(|o| o.output).map_err(ProofError::from))
+                        }
+                        Err(reason) => (proto, Err(ProofError::Runtime { number, reason })),
+                    }
+                }
+            }
+        };
+        self.runtime = Some(proto);
+        result
+    }
+
     /// The state after block `at` and its height: the best state itself, or a copy of it with
     /// the undo records of the blocks above `at` applied.
-    fn state_at(&self, at: &[u8; 32]) -> Result<(u64, Cow<'_, State>), ProofError> {
+    ///
+    /// # Errors
+    ///
+    /// [`ProofError::UnknownBlock`] or [`ProofError::Pruned`] if that state is not available.
+    pub fn state_at(&self, at: &[u8; 32]) -> Result<(u64, Cow<'_, State>), ProofError> {
         let number = *self.by_hash.get(at).ok_or(ProofError::UnknownBlock(*at))?;
         let best = self.best_block().number;
         let back = usize::try_from(best - number).unwrap_or(usize::MAX);

@@ -4,8 +4,8 @@
 //!
 //! # What a run does, in order
 //!
-//! 1. Builds the development chain (genesis of raonet's spec with the `--key` authority) and
-//!    prints `genesis 0x...`.
+//! 1. Builds the development chain (subtensor's `aura-dev` runtime, spec 293, with the `--key`
+//!    authority) and prints `genesis 0x...`.
 //! 2. With `--port`, binds `127.0.0.1:P` first, so that a port in use fails at once rather than
 //!    after the seeding. Nothing is accepted yet: a peer that dials early waits in the kernel's
 //!    backlog until step 5.
@@ -274,7 +274,7 @@ pub struct Prepared {
 /// refuses the scenario.
 pub fn prepare(options: &Options, mut log: impl FnMut(&str)) -> Result<Prepared, CliError> {
     let started = Instant::now();
-    let spec = DevSpec::raonet(&options.keys).map_err(node_error)?;
+    let spec = DevSpec::aura_dev(&options.keys).map_err(node_error)?;
     let mut chain = Chain::new(&spec, options.keys.clone()).map_err(node_error)?;
     log(&format!(
         "genesis 0x{} ({} ms to load); slot {} ms; authority {:?}",
@@ -352,7 +352,7 @@ fn say(line: &str) {
 /// [`CliError`]: see [`CliError::exit_code`] for which are the caller's fault.
 pub fn run(options: &Options) -> Result<(), CliError> {
     if options.print_spec && options.port.is_none() {
-        let spec = DevSpec::raonet(&options.keys).map_err(node_error)?;
+        let spec = DevSpec::aura_dev(&options.keys).map_err(node_error)?;
         say(spec.json());
         return Ok(());
     }

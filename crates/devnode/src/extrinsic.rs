@@ -2,23 +2,17 @@
 //!
 //! # Overview
 //!
-//! [`Extrinsics::from_chain`] asks the runtime for its metadata (V15, or V14 from runtimes
-//! that predate it) and version, so call
-//! and pallet indices, argument types and the list of signed extensions are looked up by name
-//! rather than hard-coded; a runtime that renames or retypes a call fails with an error naming
-//! it. [`Extrinsics::call`] encodes a call from [`Value`]s checked against the argument types,
-//! and [`Extrinsics::sign`] wraps it in a version 4 extrinsic: `MultiAddress::Id` signer,
-//! sr25519 `MultiSignature`, immortal era, tip 0, the signer's next nonce, and each extension's
-//! additional signed data (spec and transaction versions, genesis hash, no metadata hash).
+//! [`Extrinsics::from_chain`] asks the runtime for its metadata (the newest of V16, V15 and
+//! V14 it offers) and version, and everything after that comes from the `chain` crate, the
+//! project's one reader of metadata: call and pallet indices and argument types looked up by
+//! name ([`Extrinsics::call`], a runtime that renames or retypes a call fails with an error
+//! naming it), the signing payload with every transaction extension the runtime lists
+//! (`chain::extrinsic`), storage keys with the declared hashers ([`Extrinsics::storage_key`]),
+//! and runtime errors named from the metadata ([`Extrinsics::describe_dispatch_error`]). What
+//! stays here is the node's side: development keys sign, nonces are counted per signer.
 //!
-//! The module also turns what the runtime reports back into words:
-//! [`Extrinsics::describe_dispatch_error`] names a `DispatchError`
-//! (`SubtensorModule.NotEnoughBalanceToStake`), [`Extrinsics::describe_invalid`] an invalid
-//! transaction; and [`Extrinsics::storage_key`] builds map keys with the hashers the metadata
-//! declares.
-//!
-//! Left out: mortal eras, tips, the metadata-hash mode (`CheckMetadataHash` is sent disabled),
-//! and unknown signed extensions that carry data (they are refused, not guessed).
+//! Extrinsics are immortal, with no tip and the metadata-hash check disabled; the devnode has
+//! no use for the others, which `chain::extrinsic` builds for wallets.
 //!
 //! # Usage
 //!
@@ -27,7 +21,7 @@
 //! use devnode::extrinsic::{Extrinsics, Value};
 //! use devnode::{Chain, DevKeys, DevSpec};
 //! let alice = DevKeys::alice();
-//! let mut chain = Chain::new(&DevSpec::raonet(&alice)?, alice.clone())?;
+//! let mut chain = Chain::new(&DevSpec::aura_dev(&alice)?, alice.clone())?;
 //! let mut tx = Extrinsics::from_chain(&mut chain)?;
 //! let inner = tx.call("AdminUtils", "sudo_set_network_rate_limit", vec![Value::Uint(0)])?;
 //! let call = tx.call("Sudo", "sudo", vec![Value::Encoded(inner)])?;
@@ -36,18 +30,14 @@
 //! # Ok(()) }
 //! ```
 
-pub mod metadata;
-
 use std::collections::HashMap;
+
+use chain::extrinsic::{Era, TxParams};
+pub use chain::{DecodeError, Metadata, MetadataError};
 
 use crate::chain::Chain;
 use crate::keys::DevKeys;
 use crate::runtime::CallError;
-use crate::scale;
-use crate::spec::storage_value_key;
-
-use metadata::{Field, Primitive, TypeDef};
-pub use metadata::{Hasher, Metadata, MetadataError};
 
 /// Why an extrinsic could not be built or a reply could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -56,50 +46,18 @@ pub enum ExtrinsicError {
     /// A runtime API call failed.
     #[error(transparent)]
     Call(#[from] CallError),
-    /// The runtime offers no metadata this builder reads.
-    #[error("the runtime offers no V14 or V15 metadata")]
-    NoMetadata,
     /// The metadata does not decode.
     #[error(transparent)]
     Metadata(#[from] MetadataError),
     /// `Core_version` returned something that is not a runtime version.
     #[error("Core_version output is not a runtime version")]
     Version,
-    /// The runtime has no pallet of that name.
-    #[error("the runtime has no pallet {0}")]
-    NoPallet(String),
-    /// The pallet has no call of that name.
-    #[error("pallet {pallet} has no call {call}")]
-    NoCall {
-        /// Pallet name.
-        pallet: String,
-        /// Call name.
-        call: String,
-    },
-    /// The pallet has no storage item of that name.
-    #[error("pallet {pallet} has no storage item {item}")]
-    NoStorage {
-        /// Pallet name.
-        pallet: String,
-        /// Item name.
-        item: String,
-    },
-    /// A value does not fit the type the metadata declares at `at`.
-    #[error("{at}: cannot encode {value} as {expected}")]
-    Mismatch {
-        /// Where: `Pallet.call.argument`, `signed extension X`, ...
-        at: String,
-        /// The type the metadata wants, in words.
-        expected: String,
-        /// The value given, in words.
-        value: String,
-    },
+    /// A pallet, call or storage item is missing, or a value does not fit its declared type.
+    #[error(transparent)]
+    Encode(#[from] DecodeError),
     /// The extrinsic format is not version 4.
     #[error("extrinsic version {0} is not supported (expected 4)")]
     ExtrinsicVersion(u8),
-    /// A signed extension carries data this builder does not know how to fill.
-    #[error("signed extension {0} carries data this builder does not know")]
-    UnknownExtension(String),
     /// The signer's `System.Account` entry does not decode.
     #[error("System.Account of 0x{0} does not decode")]
     AccountInfo(String),
@@ -119,7 +77,7 @@ pub enum Value {
     Seq(Vec<Value>),
     /// An enum variant by name, with its fields.
     Variant(String, Vec<Value>),
-    /// Bytes already encoded for this type (a nested call for `Box<RuntimeCall>`).
+    /// An encoded call, for an argument of the runtime's call type (`Sudo.sudo`'s `call`).
     Encoded(Vec<u8>),
 }
 
@@ -134,22 +92,35 @@ impl Value {
         Value::Seq(values.iter().map(|v| Value::Uint(u128::from(*v))).collect())
     }
 
-    fn describe(&self) -> String {
-        match self {
-            Value::Uint(v) => format!("the integer {v}"),
-            Value::Bool(b) => format!("the boolean {b}"),
-            Value::Bytes(b) => format!("{} bytes", b.len()),
-            Value::Seq(items) => format!("a list of {} items", items.len()),
-            Value::Variant(name, _) => format!("the variant {name}"),
-            Value::Encoded(b) => format!("{} encoded bytes", b.len()),
-        }
+    /// The dynamic value `chain` encodes; an encoded call is decoded against the runtime's
+    /// call type first, which also checks it.
+    fn to_scale(&self, meta: &Metadata) -> Result<scale_value::Value, DecodeError> {
+        Ok(match self {
+            Value::Uint(v) => scale_value::Value::u128(*v),
+            Value::Bool(b) => scale_value::Value::bool(*b),
+            Value::Bytes(b) => scale_value::Value::from_bytes(b),
+            Value::Seq(items) => scale_value::Value::unnamed_composite(
+                items
+                    .iter()
+                    .map(|v| v.to_scale(meta))
+                    .collect::<Result<Vec<_>, _>>()?,
+            ),
+            Value::Variant(name, items) => scale_value::Value::unnamed_variant(
+                name.clone(),
+                items
+                    .iter()
+                    .map(|v| v.to_scale(meta))
+                    .collect::<Result<Vec<_>, _>>()?,
+            ),
+            Value::Encoded(call) => meta.decode_call(call)?.remove_context(),
+        })
     }
 }
 
 /// The runtime's version numbers that a signature commits to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RuntimeVersion {
-    /// `spec_version` (218 for raonet's runtime).
+    /// `spec_version` (293 for the devnet's runtime).
     pub spec_version: u32,
     /// `transaction_version`.
     pub transaction_version: u32,
@@ -173,22 +144,26 @@ impl Extrinsics {
     /// [`ExtrinsicError`] when the runtime calls fail or return something unreadable, or the
     /// extrinsic format is not version 4.
     pub fn from_chain(chain: &mut Chain) -> Result<Self, ExtrinsicError> {
-        // V15 where the runtime offers it (`Option<OpaqueMetadata>`), else the runtime's only
-        // metadata (V14 for the runtimes of 2023).
-        let raw = match chain.call("Metadata_metadata_at_version", &15u32.to_le_bytes()) {
-            Ok(raw) => match raw.split_first() {
-                Some((1, rest)) => rest.to_vec(),
-                _ => return Err(ExtrinsicError::NoMetadata),
-            },
-            Err(CallError::Start { .. }) => chain.call("Metadata_metadata", &[])?,
-            Err(other) => return Err(other.into()),
+        let mut metadata = None;
+        for version in [16u32, 15] {
+            match chain.call("Metadata_metadata_at_version", &version.to_le_bytes()) {
+                Ok(raw) => match Metadata::decode_option_opaque(&raw) {
+                    Ok(m) => {
+                        metadata = Some(m);
+                        break;
+                    }
+                    Err(MetadataError::NotOffered) => {}
+                    Err(e) => return Err(e.into()),
+                },
+                // Runtimes of 2023 have no `metadata_at_version`: V14 is their only metadata.
+                Err(CallError::Start { .. }) => break,
+                Err(other) => return Err(other.into()),
+            }
+        }
+        let metadata = match metadata {
+            Some(m) => m,
+            None => Metadata::decode_opaque(&chain.call("Metadata_metadata", &[])?)?,
         };
-        let (len, rest) =
-            scale::take_compact(&raw).ok_or(MetadataError::Malformed("opaque length"))?;
-        let bytes = rest
-            .get(..usize::try_from(len).map_err(|_| ExtrinsicError::NoMetadata)?)
-            .ok_or(MetadataError::Malformed("opaque length"))?;
-        let metadata = Metadata::decode(bytes)?;
         let version = decode_version(&chain.call("Core_version", &[])?)?;
         Self::new(metadata, version, chain.genesis_hash())
     }
@@ -203,8 +178,10 @@ impl Extrinsics {
         version: RuntimeVersion,
         genesis_hash: [u8; 32],
     ) -> Result<Self, ExtrinsicError> {
-        if metadata.extrinsic.version != 4 {
-            return Err(ExtrinsicError::ExtrinsicVersion(metadata.extrinsic.version));
+        if metadata.extrinsic().version != 4 {
+            return Err(ExtrinsicError::ExtrinsicVersion(
+                metadata.extrinsic().version,
+            ));
         }
         Ok(Extrinsics {
             metadata,
@@ -229,43 +206,19 @@ impl Extrinsics {
     ///
     /// # Errors
     ///
-    /// [`ExtrinsicError`] when the pallet or call does not exist, the number of arguments
-    /// differs, or an argument does not fit its type.
+    /// [`ExtrinsicError::Encode`] when the pallet or call does not exist, the number of
+    /// arguments differs, or an argument does not fit its type.
     pub fn call(
         &self,
         pallet: &str,
         call: &str,
         args: Vec<Value>,
     ) -> Result<Vec<u8>, ExtrinsicError> {
-        let p = self
-            .metadata
-            .pallet(pallet)
-            .ok_or_else(|| ExtrinsicError::NoPallet(pallet.into()))?;
-        let no_call = || ExtrinsicError::NoCall {
-            pallet: pallet.into(),
-            call: call.into(),
-        };
-        let variant = p
-            .calls
-            .map(|ty| self.metadata.variants(ty))
-            .unwrap_or_default()
+        let args = args
             .iter()
-            .find(|v| v.name == call)
-            .ok_or_else(no_call)?;
-        let at = format!("{pallet}.{call}");
-        if variant.fields.len() != args.len() {
-            return Err(ExtrinsicError::Mismatch {
-                at,
-                expected: format!("{} arguments", variant.fields.len()),
-                value: format!("{} arguments", args.len()),
-            });
-        }
-        let mut out = vec![p.index, variant.index];
-        for (field, arg) in variant.fields.iter().zip(&args) {
-            let at = format!("{at}.{}", field.name.as_deref().unwrap_or("_"));
-            self.encode(field.ty, arg, &at, &mut out)?;
-        }
-        Ok(out)
+            .map(|a| a.to_scale(&self.metadata))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(self.metadata.encode_call(pallet, call, &args)?)
     }
 
     /// Signs `call` as `signer` with its next nonce and returns the extrinsic, length prefix
@@ -275,8 +228,8 @@ impl Extrinsics {
     ///
     /// # Errors
     ///
-    /// [`ExtrinsicError`] when a signed extension cannot be filled or the account entry does
-    /// not decode.
+    /// [`ExtrinsicError`] when an extension cannot be filled or the account entry does not
+    /// decode.
     pub fn sign(
         &mut self,
         chain: &Chain,
@@ -288,81 +241,20 @@ impl Extrinsics {
             Some(nonce) => *nonce,
             None => self.stored_nonce(chain, &account)?,
         };
-        let mut extra = Vec::new();
-        let mut additional = Vec::new();
-        for ext in &self.metadata.extrinsic.signed_extensions {
-            let at = format!("signed extension {}", ext.identifier);
-            match ext.identifier.as_str() {
-                "CheckNonce" => {
-                    self.encode(ext.ty, &Value::Uint(u128::from(nonce)), &at, &mut extra)?;
-                }
-                // Immortal era (variant 0), tip 0, metadata-hash mode disabled (variant 0).
-                "CheckMortality"
-                | "CheckEra"
-                | "ChargeTransactionPayment"
-                | "CheckMetadataHash" => self.encode_zero(ext.ty, &at, &mut extra)?,
-                _ if self.is_empty(ext.ty) => {}
-                other => return Err(ExtrinsicError::UnknownExtension(other.into())),
-            }
-            match ext.identifier.as_str() {
-                "CheckSpecVersion" => self.encode(
-                    ext.additional_signed,
-                    &Value::Uint(self.version.spec_version.into()),
-                    &at,
-                    &mut additional,
-                )?,
-                "CheckTxVersion" => self.encode(
-                    ext.additional_signed,
-                    &Value::Uint(self.version.transaction_version.into()),
-                    &at,
-                    &mut additional,
-                )?,
-                // An immortal era commits to the genesis hash, like CheckGenesis.
-                "CheckGenesis" | "CheckMortality" | "CheckEra" => self.encode(
-                    ext.additional_signed,
-                    &Value::Bytes(self.genesis_hash.to_vec()),
-                    &at,
-                    &mut additional,
-                )?,
-                // `Option<[u8; 32]>::None`: no metadata hash.
-                "CheckMetadataHash" => {
-                    self.encode_zero(ext.additional_signed, &at, &mut additional)?
-                }
-                _ if self.is_empty(ext.additional_signed) => {}
-                other => return Err(ExtrinsicError::UnknownExtension(other.into())),
-            }
-        }
-
-        let mut payload = Vec::with_capacity(call.len() + extra.len() + additional.len());
-        payload.extend_from_slice(call);
-        payload.extend_from_slice(&extra);
-        payload.extend_from_slice(&additional);
-        // Substrate signs long payloads by their hash.
-        let signature = if payload.len() > 256 {
-            signer.sign_sr25519(blake2_rfc::blake2b::blake2b(32, &[], &payload).as_bytes())
-        } else {
-            signer.sign_sr25519(&payload)
+        let params = TxParams {
+            nonce,
+            tip: 0,
+            era: Era::Immortal,
+            spec_version: self.version.spec_version,
+            transaction_version: self.version.transaction_version,
+            genesis_hash: self.genesis_hash,
+            metadata_hash: None,
         };
-
-        let format = &self.metadata.extrinsic;
-        let mut body = vec![0b1000_0000 | format.version];
-        self.encode(
-            format.address_ty,
-            &Value::Variant("Id".into(), vec![Value::account(account)]),
-            "extrinsic address",
-            &mut body,
-        )?;
-        self.encode(
-            format.signature_ty,
-            &Value::Variant("Sr25519".into(), vec![Value::Bytes(signature.to_vec())]),
-            "extrinsic signature",
-            &mut body,
-        )?;
-        body.extend_from_slice(&extra);
-        body.extend_from_slice(call);
-
-        let mut out = scale::compact(body.len());
-        out.extend_from_slice(&body);
+        let payload = self.metadata.signing_payload(call.to_vec(), &params)?;
+        let signature = signer.sign_sr25519(&payload.to_sign());
+        let out = self
+            .metadata
+            .signed_extrinsic(&payload, &account, &signature)?;
         self.nonces.insert(account, nonce.wrapping_add(1));
         Ok(out)
     }
@@ -378,53 +270,43 @@ impl Extrinsics {
     ///
     /// # Errors
     ///
-    /// [`ExtrinsicError`] when the item does not exist, too many keys are given, or a key does
-    /// not fit its type.
+    /// [`ExtrinsicError::Encode`] when the item does not exist, too many keys are given, or a
+    /// key does not fit its type.
     pub fn storage_key(
         &self,
         pallet: &str,
         item: &str,
         keys: &[Value],
     ) -> Result<Vec<u8>, ExtrinsicError> {
-        let p = self
-            .metadata
-            .pallet(pallet)
-            .ok_or_else(|| ExtrinsicError::NoPallet(pallet.into()))?;
-        let entry =
-            p.storage
-                .iter()
-                .find(|e| e.name == item)
-                .ok_or_else(|| ExtrinsicError::NoStorage {
-                    pallet: pallet.into(),
-                    item: item.into(),
-                })?;
-        let at = format!("{pallet}.{item}");
-        if keys.len() > entry.hashers.len() {
-            return Err(ExtrinsicError::Mismatch {
-                at,
-                expected: format!("at most {} keys", entry.hashers.len()),
-                value: format!("{} keys", keys.len()),
-            });
-        }
-        let key_types: Vec<u32> = match (entry.key_ty, entry.hashers.len()) {
-            (None, _) => Vec::new(),
-            (Some(ty), 1) => vec![ty],
-            (Some(ty), _) => match &self.metadata.ty(ty)?.def {
-                TypeDef::Tuple(items) if items.len() == entry.hashers.len() => items.clone(),
-                _ => {
-                    return Err(ExtrinsicError::Metadata(MetadataError::Malformed(
-                        "storage key tuple",
-                    )));
-                }
-            },
-        };
-        let mut out = storage_value_key(&p.storage_prefix, item).to_vec();
-        for ((key, ty), hasher) in keys.iter().zip(key_types).zip(&entry.hashers) {
-            let mut encoded = Vec::new();
-            self.encode(ty, key, &at, &mut encoded)?;
-            hash_key(*hasher, &encoded, &mut out);
-        }
-        Ok(out)
+        let found = self.metadata.item(pallet, item)?;
+        let encoded = keys
+            .iter()
+            .enumerate()
+            .map(|(i, key)| {
+                let ty = *found
+                    .entry
+                    .key_types
+                    .get(i)
+                    .ok_or_else(|| DecodeError::Encode {
+                        at: found.name(),
+                        reason: format!(
+                            "{} key parts for a map of {}",
+                            keys.len(),
+                            found.entry.key_types.len()
+                        ),
+                    })?;
+                let mut out = Vec::new();
+                self.metadata.encode_value(
+                    ty,
+                    &key.to_scale(&self.metadata)?,
+                    &format!("{} key {i}", found.name()),
+                    &mut out,
+                )?;
+                Ok(out)
+            })
+            .collect::<Result<Vec<_>, DecodeError>>()?;
+        let parts: Vec<&[u8]> = encoded.iter().map(Vec::as_slice).collect();
+        Ok(self.metadata.key(found, &parts)?)
     }
 
     /// Names a SCALE `DispatchError` from [`TransactionOutcome::DispatchFailed`]
@@ -433,39 +315,7 @@ impl Extrinsics {
     ///
     /// [`TransactionOutcome::DispatchFailed`]: crate::TransactionOutcome::DispatchFailed
     pub fn describe_dispatch_error(&self, error: &[u8]) -> String {
-        // `DispatchError::Module(ModuleError { index, error: [u8; 4] })` is variant 3.
-        if let [3, pallet_index, error_index, ..] = error
-            && let Some(pallet) = self.metadata.pallet_by_index(*pallet_index)
-        {
-            let name = pallet
-                .errors
-                .map(|ty| self.metadata.variants(ty))
-                .unwrap_or_default()
-                .iter()
-                .find(|v| v.index == *error_index)
-                .map_or_else(|| format!("error #{error_index}"), |v| v.name.clone());
-            return format!("{}.{name}", pallet.name);
-        }
-        let kinds = [
-            "Other",
-            "CannotLookup",
-            "BadOrigin",
-            "Module",
-            "ConsumerRemaining",
-            "NoProviders",
-            "TooManyConsumers",
-            "Token",
-            "Arithmetic",
-            "Transactional",
-            "Exhausted",
-            "Corruption",
-            "Unavailable",
-            "RootNotAllowed",
-        ];
-        match error.first().and_then(|k| kinds.get(usize::from(*k))) {
-            Some(kind) => format!("{kind} (0x{})", hex::encode(error)),
-            None => format!("0x{}", hex::encode(error)),
-        }
+        self.metadata.describe_dispatch_error(error)
     }
 
     /// Puts an `ApplyExtrinsicResult` that reports an invalid transaction
@@ -473,34 +323,7 @@ impl Extrinsics {
     ///
     /// [`TransactionOutcome::Invalid`]: crate::TransactionOutcome::Invalid
     pub fn describe_invalid(result: &[u8]) -> String {
-        const INVALID: [&str; 11] = [
-            "Call",
-            "Payment",
-            "Future",
-            "Stale",
-            "BadProof",
-            "AncientBirthBlock",
-            "ExhaustsResources",
-            "Custom",
-            "BadMandatory",
-            "MandatoryValidation",
-            "BadSigner",
-        ];
-        const UNKNOWN: [&str; 3] = ["CannotLookup", "NoUnsignedValidator", "Custom"];
-        let name = |names: &[&str], kind: u8, custom: Option<&u8>| {
-            let base = names.get(usize::from(kind)).copied().unwrap_or("?");
-            match (base, custom) {
-                ("Custom", Some(code)) => format!("Custom({code})"),
-                _ => base.to_string(),
-            }
-        };
-        match result {
-            [1, 0, kind, rest @ ..] => format!("invalid: {}", name(&INVALID, *kind, rest.first())),
-            [1, 1, kind, rest @ ..] => {
-                format!("unknown validity: {}", name(&UNKNOWN, *kind, rest.first()))
-            }
-            _ => format!("invalid (0x{})", hex::encode(result)),
-        }
+        chain::extrinsic::describe_invalid(result)
     }
 
     fn stored_nonce(&self, chain: &Chain, account: &[u8; 32]) -> Result<u32, ExtrinsicError> {
@@ -514,261 +337,16 @@ impl Extrinsics {
                 .ok_or_else(|| ExtrinsicError::AccountInfo(hex::encode(account))),
         }
     }
-
-    /// Whether values of type `ty` encode to no bytes at all (`()`, `PhantomData`).
-    fn is_empty(&self, ty: u32) -> bool {
-        match self.metadata.ty(ty).map(|t| &t.def) {
-            Ok(TypeDef::Composite(fields)) => fields.iter().all(|f| self.is_empty(f.ty)),
-            Ok(TypeDef::Tuple(items)) => items.iter().all(|t| self.is_empty(*t)),
-            Ok(TypeDef::Array { len, ty }) => *len == 0 || self.is_empty(*ty),
-            _ => false,
-        }
-    }
-
-    /// Encodes the "nothing" value of `ty`: zero numbers, the variant with index 0 (`None`,
-    /// an immortal era, a disabled mode), empty sequences.
-    fn encode_zero(&self, ty: u32, at: &str, out: &mut Vec<u8>) -> Result<(), ExtrinsicError> {
-        match &self.metadata.ty(ty)?.def {
-            TypeDef::Composite(fields) => {
-                for f in fields {
-                    self.encode_zero(f.ty, at, out)?;
-                }
-            }
-            TypeDef::Variant(variants) => match variants.iter().find(|v| v.index == 0) {
-                Some(v) => {
-                    out.push(0);
-                    for f in &v.fields {
-                        self.encode_zero(f.ty, at, out)?;
-                    }
-                }
-                None => {
-                    return Err(ExtrinsicError::Mismatch {
-                        at: at.into(),
-                        expected: "an enum with a variant 0".into(),
-                        value: "a default value".into(),
-                    });
-                }
-            },
-            TypeDef::Sequence(_) | TypeDef::Compact(_) => out.push(0),
-            TypeDef::Array { len, ty } => {
-                for _ in 0..*len {
-                    self.encode_zero(*ty, at, out)?;
-                }
-            }
-            TypeDef::Tuple(items) => {
-                for t in items {
-                    self.encode_zero(*t, at, out)?;
-                }
-            }
-            TypeDef::Primitive(Primitive::Bool) => out.push(0),
-            TypeDef::Primitive(Primitive::Unsigned(n) | Primitive::Signed(n)) => {
-                out.extend(std::iter::repeat_n(0, usize::from(*n)));
-            }
-            TypeDef::Primitive(Primitive::Str) => out.push(0),
-            TypeDef::Primitive(Primitive::Char) | TypeDef::BitSequence => {
-                return Err(ExtrinsicError::Mismatch {
-                    at: at.into(),
-                    expected: "a type with a default value".into(),
-                    value: "a default value".into(),
-                });
-            }
-        }
-        Ok(())
-    }
-
-    /// Encodes `value` as type `ty`; `at` names the place for errors.
-    fn encode(
-        &self,
-        ty: u32,
-        value: &Value,
-        at: &str,
-        out: &mut Vec<u8>,
-    ) -> Result<(), ExtrinsicError> {
-        let def = &self.metadata.ty(ty)?.def;
-        let mismatch = |expected: &str| ExtrinsicError::Mismatch {
-            at: at.into(),
-            expected: expected.into(),
-            value: value.describe(),
-        };
-        if let Value::Encoded(bytes) = value {
-            out.extend_from_slice(bytes);
-            return Ok(());
-        }
-        match (def, value) {
-            (TypeDef::Primitive(Primitive::Unsigned(n)), Value::Uint(v)) => {
-                let n = usize::from(*n);
-                let bytes = v.to_le_bytes();
-                // Values wider than the type (or than u128) do not fit.
-                if n < 16 && *v >> (8 * n) != 0 || n > 16 {
-                    return Err(mismatch(&format!("u{}", 8 * n)));
-                }
-                out.extend_from_slice(&bytes[..n]);
-            }
-            (TypeDef::Primitive(Primitive::Bool), Value::Bool(b)) => out.push(u8::from(*b)),
-            (TypeDef::Compact(inner), Value::Uint(v)) => {
-                if !matches!(
-                    self.metadata.ty(*inner)?.def,
-                    TypeDef::Primitive(Primitive::Unsigned(_))
-                ) {
-                    return Err(mismatch("a compact unsigned integer"));
-                }
-                put_compact_u128(out, *v);
-            }
-            (TypeDef::Sequence(item), Value::Bytes(bytes)) if self.is_u8(*item) => {
-                out.extend_from_slice(&scale::compact(bytes.len()));
-                out.extend_from_slice(bytes);
-            }
-            (TypeDef::Sequence(item), Value::Seq(items)) => {
-                out.extend_from_slice(&scale::compact(items.len()));
-                for v in items {
-                    self.encode(*item, v, at, out)?;
-                }
-            }
-            (TypeDef::Array { len, ty: item }, Value::Bytes(bytes))
-                if self.is_u8(*item) && bytes.len() == *len as usize =>
-            {
-                out.extend_from_slice(bytes);
-            }
-            (TypeDef::Array { len, ty: item }, Value::Seq(items))
-                if items.len() == *len as usize =>
-            {
-                for v in items {
-                    self.encode(*item, v, at, out)?;
-                }
-            }
-            (TypeDef::Tuple(types), Value::Seq(items)) if types.len() == items.len() => {
-                for (t, v) in types.iter().zip(items) {
-                    self.encode(*t, v, at, out)?;
-                }
-            }
-            (TypeDef::Composite(fields), Value::Seq(items)) if fields.len() == items.len() => {
-                self.encode_fields(fields, items, at, out)?;
-            }
-            // A newtype (`AccountId32([u8; 32])`) takes its only field's value directly.
-            (TypeDef::Composite(fields), _) if fields.len() == 1 => {
-                self.encode(fields[0].ty, value, at, out)?;
-            }
-            (TypeDef::Variant(variants), Value::Variant(name, items)) => {
-                let variant = variants
-                    .iter()
-                    .find(|v| v.name == *name)
-                    .ok_or_else(|| mismatch(&format!("one of {}", names(variants))))?;
-                if variant.fields.len() != items.len() {
-                    return Err(mismatch(&format!(
-                        "{name} with {} fields",
-                        variant.fields.len()
-                    )));
-                }
-                out.push(variant.index);
-                self.encode_fields(&variant.fields, items, at, out)?;
-            }
-            _ => return Err(mismatch(&self.type_name(ty))),
-        }
-        Ok(())
-    }
-
-    fn encode_fields(
-        &self,
-        fields: &[Field],
-        items: &[Value],
-        at: &str,
-        out: &mut Vec<u8>,
-    ) -> Result<(), ExtrinsicError> {
-        for (f, v) in fields.iter().zip(items) {
-            self.encode(f.ty, v, at, out)?;
-        }
-        Ok(())
-    }
-
-    fn is_u8(&self, ty: u32) -> bool {
-        matches!(
-            self.metadata.ty(ty).map(|t| &t.def),
-            Ok(TypeDef::Primitive(Primitive::Unsigned(1)))
-        )
-    }
-
-    /// A short name of a type for error messages.
-    fn type_name(&self, ty: u32) -> String {
-        match self.metadata.ty(ty) {
-            Ok(t) if !t.path.is_empty() => t.path.join("::"),
-            Ok(t) => format!("{:?}", t.def),
-            Err(_) => format!("type #{ty}"),
-        }
-    }
-}
-
-fn names(variants: &[metadata::Variant]) -> String {
-    variants
-        .iter()
-        .map(|v| v.name.as_str())
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// Appends `encoded` hashed as a storage map key part.
-fn hash_key(hasher: Hasher, encoded: &[u8], out: &mut Vec<u8>) {
-    let blake2 = |len: usize| blake2_rfc::blake2b::blake2b(len, &[], encoded);
-    let twox = |seeds: u64| {
-        (0..seeds)
-            .flat_map(|seed| twox_hash::XxHash64::oneshot(seed, encoded).to_le_bytes())
-            .collect::<Vec<u8>>()
-    };
-    match hasher {
-        Hasher::Blake2_128 => out.extend_from_slice(blake2(16).as_bytes()),
-        Hasher::Blake2_256 => out.extend_from_slice(blake2(32).as_bytes()),
-        Hasher::Blake2_128Concat => {
-            out.extend_from_slice(blake2(16).as_bytes());
-            out.extend_from_slice(encoded);
-        }
-        Hasher::Twox128 => out.extend_from_slice(&twox(2)),
-        Hasher::Twox256 => out.extend_from_slice(&twox(4)),
-        Hasher::Twox64Concat => {
-            out.extend_from_slice(&twox(1));
-            out.extend_from_slice(encoded);
-        }
-        Hasher::Identity => out.extend_from_slice(encoded),
-    }
-}
-
-/// SCALE compact encoding of a `u128` (balances are `Compact<u128>`).
-fn put_compact_u128(out: &mut Vec<u8>, value: u128) {
-    match u64::try_from(value) {
-        Ok(small) => scale::put_compact(out, small),
-        Err(_) => {
-            let bytes = value.to_le_bytes();
-            let len = 16 - (value.leading_zeros() / 8) as usize;
-            out.push((((len - 4) as u8) << 2) | 0b11);
-            out.extend_from_slice(&bytes[..len]);
-        }
-    }
 }
 
 /// Reads `spec_version` and `transaction_version` from a SCALE `RuntimeVersion`.
 fn decode_version(bytes: &[u8]) -> Result<RuntimeVersion, ExtrinsicError> {
-    fn skip_string(input: &[u8]) -> Option<&[u8]> {
-        let (len, rest) = scale::take_compact(input)?;
-        rest.get(usize::try_from(len).ok()?..)
-    }
-    fn u32_at(input: &[u8]) -> Option<(u32, &[u8])> {
-        let b = input.get(..4)?;
-        Some((u32::from_le_bytes([b[0], b[1], b[2], b[3]]), &input[4..]))
-    }
-    let parse = || {
-        let rest = skip_string(bytes)?; // spec_name
-        let rest = skip_string(rest)?; // impl_name
-        let (_authoring, rest) = u32_at(rest)?;
-        let (spec_version, rest) = u32_at(rest)?;
-        let (_impl_version, rest) = u32_at(rest)?;
-        let (apis, rest) = scale::take_compact(rest)?;
-        // Each API is an 8-byte id and a u32 version.
-        let rest = rest.get(usize::try_from(apis).ok()?.checked_mul(12)?..)?;
-        let (transaction_version, _) = u32_at(rest)?;
-        Some(RuntimeVersion {
-            spec_version,
-            transaction_version,
-        })
-    };
-    parse().ok_or(ExtrinsicError::Version)
+    let (_, spec_version, transaction_version) =
+        chain::view::decode_version(bytes).map_err(|_| ExtrinsicError::Version)?;
+    Ok(RuntimeVersion {
+        spec_version,
+        transaction_version,
+    })
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! A local Bittensor chain for tests and the offline demo, built on the smoldot library.
 //!
 //! Bittensor's chain (subtensor) is a Substrate chain: blocks are authored in turns by the Aura
-//! authorities, one per slot (3 s on raonet, 12 s on finney), and made final by GRANDPA votes
+//! authorities, one per slot (1 s on the devnet's fast-runtime build, 12 s on finney), and made final by GRANDPA votes
 //! of the finality authorities. Everything a block does is decided by the *runtime*, a
 //! WebAssembly program stored in the chain's own state at `:code`; a node only hosts it.
 //!
@@ -10,8 +10,9 @@
 //! Substrate client verifies: real headers, real storage, real signatures, a new genesis.
 //!
 //! - [`DevKeys`]: keys derived from a secret URI (`//Alice`).
-//! - [`DevSpec`]: subtensor's raonet spec (runtime spec_version 218) with its authorities and
-//!   sudo key replaced, which changes the genesis hash.
+//! - [`DevSpec`]: subtensor's `aura-dev` chain (runtime spec_version 293, real Yuma epochs),
+//!   genesis built by its own runtime, with authorities and sudo key replaced, which changes the
+//!   genesis hash.
 //! - [`Chain`]: the sans-I/O state machine: `produce_block(now)`, `finalize(number)`, storage
 //!   reads, read-only runtime calls, and storage and call proofs ([`proof`]) for light clients.
 //! - [`network`]: the libp2p protocols a light client needs (block requests, warp sync,
@@ -20,6 +21,8 @@
 //! - [`extrinsic::Extrinsics`]: signed extrinsics built from the runtime's own metadata (call
 //!   indices, argument types, signed extensions), and storage keys from its declared hashers.
 //! - [`cli`]: the `devnode` command line (also `taoscope devnode`): flags, seeding, run loop.
+//! - [`source::LocalSource`]: the node's state as a `chain::Source`, for the dashboard's model
+//!   and replays in tests.
 //! - [`scenario::Scenario`]: subnets, neurons, stakes and weights seeded through ordinary
 //!   signed extrinsics (`tests/scenarios/default.json` is embedded).
 //!
@@ -37,6 +40,7 @@ pub mod proof;
 pub mod runtime;
 mod scale;
 pub mod scenario;
+pub mod source;
 pub mod spec;
 
 pub use chain::{Block, Chain, ChainError, FinalizeError, ProduceError, TransactionOutcome};

@@ -1,6 +1,7 @@
 //! A Bittensor scenario seeded into the development chain through ordinary signed extrinsics:
-//! subnets registered by their owners, neurons registered by burning TAO, validators staking
-//! and setting weights, so the runtime itself computes each subnet's epoch outputs.
+//! subnets registered and started by their owners, neurons registered by burning TAO,
+//! validators staking into the subnets' pools and setting weights, so the runtime itself
+//! computes each subnet's epochs.
 //!
 //! # Overview
 //!
@@ -9,14 +10,24 @@
 //! drives a [`Chain`] block by block, one Aura slot per block:
 //!
 //! 1. `//Alice` (the sudo key) funds every coldkey and validator hotkey
-//!    (`Balances.force_set_balance`) and lifts the subnet registration rate limit;
+//!    (`Balances.force_set_balance`), lifts the subnet registration rate limit and, when a
+//!    subnet stakes on root, enables staking there (`sudo_set_subtoken_enabled(0)`);
 //! 2. each subnet's owner coldkey calls `SubtensorModule.register_network` with its hotkey,
-//!    which becomes uid 0;
+//!    which becomes uid 0 (registering locks at least 1,000 TAO, doubling per registration);
 //! 3. `//Alice` sets the subnet's knobs through `AdminUtils` (tempo, registration limits,
-//!    weights rate limit 0, commit-reveal off, validator count), the other neurons call
-//!    `burned_register`, and validators call `add_stake`;
-//! 4. validator hotkeys call `set_weights` on the miners;
-//! 5. blocks are produced until every subnet has run an epoch after the weights.
+//!    weights rate limit 0, commit-reveal off, validator count, immunity, uid slots, Yuma3,
+//!    liquid alpha), the owner sets its liquid-alpha bounds (the runtime accepts them from the
+//!    owner only), and the other neurons call `burned_register`;
+//! 4. once `DurationOfStartCall` blocks have passed since registration, each owner calls
+//!    `start_call`: without it a subnet gets no emission and refuses stake;
+//! 5. validators call `add_stake`, into the subnet's own pool (`"stake_on": "subnet"`, so the
+//!    subnet's price and alpha move) or on root;
+//! 6. an epoch passes on every subnet, which gives the staked validators their permits
+//!    (`set_weights` needs one), then validator hotkeys call `set_weights` on the miners;
+//! 7. blocks are produced until every subnet has run an epoch after the weights;
+//! 8. subnets with `extra_registrations` register that many more neurons than they have uid
+//!    slots: each new hotkey takes the slot of the lowest pruning score outside immunity, the
+//!    pruning a dashboard shows; then one more epoch runs on each of those subnets.
 //!
 //! Every extrinsic goes through the runtime's own validation; one that fails stops seeding
 //! with an error naming it and the runtime's reason (`SubtensorModule.NotEnoughBalanceToStake`).
@@ -24,24 +35,15 @@
 //!
 //! Keys are derived from the development phrase by hard junctions: neuron `uid` of the
 //! scenario's subnet `s` (its position in the file) has coldkey `//coldkey//s//uid` and hotkey
-//! `//hotkey//s//uid` ([`neuron_keys`]). Uids `0..validators` are validators, uid 0 owns the
-//! subnet, the rest are miners.
+//! `//hotkey//s//uid` ([`neuron_keys`]); the extra registrations continue the numbering past
+//! `neurons`. Uids `0..validators` are validators, uid 0 owns the subnet, the rest are miners.
 //!
-//! # The raonet runtime (spec_version 218)
+//! # The runtime (spec_version 293)
 //!
-//! That runtime is a snapshot of subtensor's "rao" branch of January 2025 (its source is
-//! commit c39109d32, which added this very spec file). Two of its traits shape the scenario:
-//!
-//! - its coinbase runs `epoch_mock` for every subnet in every block: emission is split by stake
-//!   weight (`StakeWeight`, `Emission`), every neuron gets a validator permit, and `Incentive`,
-//!   `Dividends`, `Consensus` and `Bonds` are written as zeros. Weights are validated and stored
-//!   but no Yuma consensus runs. The seeding waits for an epoch after the weights anyway, so a
-//!   runtime with a real epoch is handled the same way (within `tempo + 2` blocks);
-//! - a new subnet's pool starts with 1 rao of TAO and 1 rao of alpha and the coinbase never
-//!   deepens it, so `add_stake` on the subnet buys almost no alpha. Validators therefore stake
-//!   on the root network by default (`"stake_on": "root"`), which the runtime weighs into every
-//!   subnet's stake through `TaoWeight`; `"stake_on": "subnet"` is available for runtimes with
-//!   working pools.
+//! subtensor's `aura-dev` build of July 2025: dTAO subnet pools (TAO in, alpha in and out, a
+//! swap pool whose price moves with every stake), the real epoch with Yuma3 and liquid alpha as
+//! per-subnet switches (liquid alpha only acts on Yuma3 subnets), a `fast-runtime` build (1 s
+//! blocks, `DurationOfStartCall` 10 blocks). The seeding needs nothing else from it.
 //!
 //! Left out: commit-reveal weights, child keys, delegation by nominators, axon serving.
 
@@ -178,6 +180,16 @@ pub struct SubnetPlan {
     pub stake_on: StakeOn,
     /// How validators weigh miners.
     pub weights: WeightPattern,
+    /// `Yuma3On`: bonds as per-validator proportions instead of the original EMA.
+    pub yuma3: bool,
+    /// `LiquidAlphaOn` with the owner's `(alpha_low, alpha_high)` (u16 proportions), or off.
+    pub liquid_alpha: Option<(u16, u16)>,
+    /// `MaxAllowedUids`: uid slots (at least `neurons`).
+    pub max_uids: u16,
+    /// Neurons registered after the weights, beyond the slots: each prunes one.
+    pub extra_registrations: u16,
+    /// `ImmunityPeriod` in blocks, for new neurons.
+    pub immunity_period: u16,
 }
 
 /// A scenario: subnets to create and a seed for the random parts. See the module docs.
@@ -315,24 +327,33 @@ impl Scenario {
             included: 0,
         };
         let alice = chain.keys().clone();
+        // Every neuron's keys, the extra registrations last.
         let neurons: Vec<Vec<(DevKeys, DevKeys)>> = self
             .subnets
             .iter()
             .enumerate()
             .map(|(s, plan)| {
-                (0..plan.neurons)
+                (0..plan.neurons + plan.extra_registrations)
                     .map(|uid| neuron_keys(s, uid))
                     .collect::<Result<Vec<_>, _>>()
             })
             .collect::<Result<_, _>>()?;
 
-        // 1. Funding and the global knob.
+        // 1. Funding and the global knobs.
         let mut jobs = vec![run.sudo(
             "AdminUtils",
             "sudo_set_network_rate_limit",
             vec![Value::Uint(0)],
             &alice,
         )?];
+        if self.subnets.iter().any(|p| p.stake_on == StakeOn::Root) {
+            jobs.push(run.sudo(
+                "AdminUtils",
+                "sudo_set_subtoken_enabled",
+                vec![Value::Uint(0), Value::Bool(true)],
+                &alice,
+            )?);
+        }
         for (s, plan) in self.subnets.iter().enumerate() {
             for (uid, (coldkey, hotkey)) in neurons[s].iter().enumerate() {
                 let stake = plan.validator_stakes.get(uid).copied().unwrap_or(0);
@@ -352,7 +373,7 @@ impl Scenario {
             let call = run.tx.call(
                 "SubtensorModule",
                 "register_network",
-                vec![Value::account(owner_hot.account_id()), Value::Uint(1)],
+                vec![Value::account(owner_hot.account_id())],
             )?;
             jobs.push(Job::new(
                 format!("subnet {s}: SubtensorModule.register_network"),
@@ -360,26 +381,30 @@ impl Scenario {
                 call,
             ));
         }
-        run.execute(chain, jobs)?;
+        let registered_at = run.execute(chain, jobs)?;
         let netuids = neurons
             .iter()
             .enumerate()
             .map(|(s, keys)| run.find_netuid(chain, s, &keys[0].1))
             .collect::<Result<Vec<u16>, _>>()?;
 
-        // 3. Knobs, registrations, stakes: one queue, split over blocks by weight.
+        // 3. Knobs and registrations: one queue, split over blocks by weight.
         let mut jobs = Vec::new();
         for (s, plan) in self.subnets.iter().enumerate() {
             let netuid = Value::Uint(netuids[s].into());
-            let knobs: [(&str, Vec<Value>); 6] = [
+            let knobs: [(&str, Vec<Value>); 10] = [
                 ("sudo_set_tempo", vec![Value::Uint(plan.tempo.into())]),
                 (
                     "sudo_set_max_registrations_per_block",
-                    vec![Value::Uint(plan.neurons.into())],
+                    vec![Value::Uint(
+                        (plan.neurons + plan.extra_registrations).into(),
+                    )],
                 ),
                 (
                     "sudo_set_target_registrations_per_interval",
-                    vec![Value::Uint(plan.neurons.into())],
+                    vec![Value::Uint(
+                        (plan.neurons + plan.extra_registrations).into(),
+                    )],
                 ),
                 ("sudo_set_weights_set_rate_limit", vec![Value::Uint(0)]),
                 (
@@ -389,6 +414,19 @@ impl Scenario {
                 (
                     "sudo_set_max_allowed_validators",
                     vec![Value::Uint(plan.validators.into())],
+                ),
+                (
+                    "sudo_set_max_allowed_uids",
+                    vec![Value::Uint(plan.max_uids.into())],
+                ),
+                (
+                    "sudo_set_immunity_period",
+                    vec![Value::Uint(plan.immunity_period.into())],
+                ),
+                ("sudo_set_yuma3_enabled", vec![Value::Bool(plan.yuma3)]),
+                (
+                    "sudo_set_liquid_alpha_enabled",
+                    vec![Value::Bool(plan.liquid_alpha.is_some())],
                 ),
             ];
             for (name, args) in knobs {
@@ -400,22 +438,59 @@ impl Scenario {
             }
         }
         for (s, keys) in neurons.iter().enumerate() {
-            for (uid, (coldkey, hotkey)) in keys.iter().enumerate().skip(1) {
+            let plan = &self.subnets[s];
+            for (uid, (coldkey, hotkey)) in
+                keys.iter().enumerate().take(plan.neurons.into()).skip(1)
+            {
+                jobs.push(run.register(netuids[s], s, uid, coldkey, hotkey)?);
+            }
+        }
+        run.execute(chain, jobs)?;
+
+        // The owner's liquid-alpha bounds (only the owner may set them, once it is on).
+        let mut jobs = Vec::new();
+        for (s, plan) in self.subnets.iter().enumerate() {
+            if let Some((low, high)) = plan.liquid_alpha {
                 let call = run.tx.call(
-                    "SubtensorModule",
-                    "burned_register",
+                    "AdminUtils",
+                    "sudo_set_alpha_values",
                     vec![
                         Value::Uint(netuids[s].into()),
-                        Value::account(hotkey.account_id()),
+                        Value::Uint(low.into()),
+                        Value::Uint(high.into()),
                     ],
                 )?;
                 jobs.push(Job::new(
-                    format!("subnet {s}: SubtensorModule.burned_register uid {uid}"),
-                    coldkey,
+                    format!("subnet {s}: AdminUtils.sudo_set_alpha_values"),
+                    &neurons[s][0].0,
                     call,
                 ));
             }
         }
+        run.execute(chain, jobs)?;
+
+        // 4. `start_call` once the runtime allows it.
+        let start_after = registered_at + run.duration_of_start_call()?;
+        while chain.best_block().number < start_after {
+            run.produce(chain)?;
+        }
+        let mut jobs = Vec::new();
+        for (s, keys) in neurons.iter().enumerate() {
+            let call = run.tx.call(
+                "SubtensorModule",
+                "start_call",
+                vec![Value::Uint(netuids[s].into())],
+            )?;
+            jobs.push(Job::new(
+                format!("subnet {s}: SubtensorModule.start_call"),
+                &keys[0].0,
+                call,
+            ));
+        }
+        run.execute(chain, jobs)?;
+
+        // 5. Stakes.
+        let mut jobs = Vec::new();
         for (s, plan) in self.subnets.iter().enumerate() {
             let stake_netuid = match plan.stake_on {
                 StakeOn::Root => 0,
@@ -439,7 +514,10 @@ impl Scenario {
                 ));
             }
         }
-        run.execute(chain, jobs)?;
+        let staked = run.execute(chain, jobs)?;
+
+        // 6. Permits come from an epoch after the stakes.
+        run.until_epochs(chain, &netuids, &self.subnets, staked)?;
 
         // 4. Weights, from every validator onto the miners.
         let mut jobs = Vec::new();
@@ -466,27 +544,28 @@ impl Scenario {
         }
         let weights_block = run.execute(chain, jobs)?;
 
-        // 5. An epoch on every subnet after the weights.
-        let mut epoch_blocks = vec![None; netuids.len()];
-        let longest_tempo = self.subnets.iter().map(|p| u64::from(p.tempo)).max();
-        let limit = longest_tempo.unwrap_or(0) + 2;
-        for waited in 1..=limit {
-            run.produce(chain)?;
-            let best = chain.best_block().number;
-            for (i, netuid) in netuids.iter().enumerate() {
-                if epoch_blocks[i].is_none() && run.last_epoch(chain, *netuid)? > weights_block {
-                    epoch_blocks[i] = Some(best);
-                }
+        // 7. An epoch on every subnet after the weights.
+        let mut epoch_blocks = run.until_epochs(chain, &netuids, &self.subnets, weights_block)?;
+
+        // 8. Registrations beyond the slots prune, then each such subnet runs one more epoch.
+        let mut jobs = Vec::new();
+        let mut pruned = Vec::new();
+        for (s, plan) in self.subnets.iter().enumerate() {
+            for uid in plan.neurons..plan.neurons + plan.extra_registrations {
+                let (coldkey, hotkey) = &neurons[s][usize::from(uid)];
+                jobs.push(run.register(netuids[s], s, usize::from(uid), coldkey, hotkey)?);
             }
-            if epoch_blocks.iter().all(Option::is_some) {
-                break;
+            if plan.extra_registrations > 0 {
+                pruned.push(s);
             }
-            if waited == limit {
-                let i = epoch_blocks.iter().position(Option::is_none).unwrap_or(0);
-                return Err(ScenarioError::NoEpoch {
-                    netuid: netuids[i],
-                    blocks: limit,
-                });
+        }
+        if !jobs.is_empty() {
+            let registered = run.execute(chain, jobs)?;
+            let again: Vec<u16> = pruned.iter().map(|s| netuids[*s]).collect();
+            let plans: Vec<SubnetPlan> = pruned.iter().map(|s| self.subnets[*s].clone()).collect();
+            let blocks = run.until_epochs(chain, &again, &plans, registered)?;
+            for (s, block) in pruned.iter().zip(blocks) {
+                epoch_blocks[*s] = block;
             }
         }
 
@@ -496,7 +575,7 @@ impl Scenario {
             first_block: run.first_block,
             last_block: chain.best_block().number,
             weights_block,
-            epoch_blocks: epoch_blocks.into_iter().flatten().collect(),
+            epoch_blocks,
             next_time: run.clock,
         })
     }
@@ -588,6 +667,75 @@ impl Run {
         )?;
         job.label = format!("subnet {subnet} uid {uid}: {}", job.label);
         Ok(job)
+    }
+
+    fn register(
+        &self,
+        netuid: u16,
+        subnet: usize,
+        uid: usize,
+        coldkey: &DevKeys,
+        hotkey: &DevKeys,
+    ) -> Result<Job, ScenarioError> {
+        let call = self.tx.call(
+            "SubtensorModule",
+            "burned_register",
+            vec![
+                Value::Uint(netuid.into()),
+                Value::account(hotkey.account_id()),
+            ],
+        )?;
+        Ok(Job::new(
+            format!("subnet {subnet}: SubtensorModule.burned_register neuron {uid}"),
+            coldkey,
+            call,
+        ))
+    }
+
+    /// `DurationOfStartCall`: blocks between registering a subnet and `start_call`.
+    fn duration_of_start_call(&self) -> Result<u64, ScenarioError> {
+        let constant = self
+            .tx
+            .metadata()
+            .constant("SubtensorModule", "DurationOfStartCall")
+            .ok_or_else(|| ScenarioError::Storage("constant DurationOfStartCall".into()))?;
+        <[u8; 8]>::try_from(&constant.value[..])
+            .map(u64::from_le_bytes)
+            .map_err(|_| ScenarioError::Storage("constant DurationOfStartCall".into()))
+    }
+
+    /// Produces blocks until each of `netuids` has run an epoch after block `after`; returns
+    /// the block of each one's epoch.
+    fn until_epochs(
+        &mut self,
+        chain: &mut Chain,
+        netuids: &[u16],
+        plans: &[SubnetPlan],
+        after: u64,
+    ) -> Result<Vec<u64>, ScenarioError> {
+        let mut epoch_blocks = vec![None; netuids.len()];
+        let longest_tempo = plans.iter().map(|p| u64::from(p.tempo)).max();
+        let limit = longest_tempo.unwrap_or(0) + 2;
+        for waited in 1..=limit {
+            self.produce(chain)?;
+            let best = chain.best_block().number;
+            for (i, netuid) in netuids.iter().enumerate() {
+                if epoch_blocks[i].is_none() && self.last_epoch(chain, *netuid)? > after {
+                    epoch_blocks[i] = Some(best);
+                }
+            }
+            if epoch_blocks.iter().all(Option::is_some) {
+                break;
+            }
+            if waited == limit {
+                let i = epoch_blocks.iter().position(Option::is_none).unwrap_or(0);
+                return Err(ScenarioError::NoEpoch {
+                    netuid: netuids[i],
+                    blocks: limit,
+                });
+            }
+        }
+        Ok(epoch_blocks.into_iter().flatten().collect())
     }
 
     fn produce(&mut self, chain: &mut Chain) -> Result<(), ScenarioError> {
@@ -789,6 +937,11 @@ fn subnet_plan(value: &Json, at: &str) -> Result<SubnetPlan, ScenarioError> {
             "validator_stake_tao",
             "stake_on",
             "weights",
+            "yuma",
+            "liquid_alpha",
+            "max_uids",
+            "extra_registrations",
+            "immunity_period",
         ],
     )?;
     let tempo = required_range(obj, at, "tempo", 1..=u64::from(u16::MAX))?;
@@ -835,6 +988,65 @@ fn subnet_plan(value: &Json, at: &str) -> Result<SubnetPlan, ScenarioError> {
         None => WeightPattern::NoisyQuality { noise_percent: 20 },
         Some(value) => weight_pattern(value, &path(at, "weights"))?,
     };
+    let yuma3 = match obj.get("yuma").map(|v| v.as_str()) {
+        None | Some(Some("yuma1")) => false,
+        Some(Some("yuma3")) => true,
+        Some(_) => return Err(field(&path(at, "yuma"), "expected \"yuma1\" or \"yuma3\"")),
+    };
+    let la_at = path(at, "liquid_alpha");
+    let liquid_alpha = match obj.get("liquid_alpha") {
+        None | Some(Json::Bool(false)) => None,
+        // The runtime's defaults, 0.7 and 0.9 as u16 proportions.
+        Some(Json::Bool(true)) => Some((45_875, 58_982)),
+        Some(value @ Json::Object(_)) => {
+            let o = object(value, &la_at)?;
+            known_fields(o, &la_at, &["alpha_low", "alpha_high"])?;
+            // The runtime's bounds: 1638 <= low <= high.
+            let low = required_range(o, &la_at, "alpha_low", 1638..=u64::from(u16::MAX))?;
+            let high = required_range(
+                o,
+                &la_at,
+                "alpha_high",
+                u64::from(low)..=u64::from(u16::MAX),
+            )?;
+            Some((low, high))
+        }
+        Some(_) => {
+            return Err(field(
+                &la_at,
+                "expected true, false or {alpha_low, alpha_high}",
+            ));
+        }
+    };
+    if liquid_alpha.is_some() && !yuma3 {
+        return Err(field(
+            &la_at,
+            "liquid alpha only acts on Yuma3 subnets: add \"yuma\": \"yuma3\"",
+        ));
+    }
+    let max_uids = match optional_u64(obj, at, "max_uids")? {
+        None => 256,
+        Some(_) => required_range(obj, at, "max_uids", u64::from(neurons)..=256)?,
+    };
+    let extra_registrations = match optional_u64(obj, at, "extra_registrations")? {
+        None => 0,
+        Some(_) => required_range(
+            obj,
+            at,
+            "extra_registrations",
+            0..=u64::from(max_uids - validators - 1),
+        )?,
+    };
+    if extra_registrations > 0 && max_uids != neurons {
+        return Err(field(
+            &path(at, "extra_registrations"),
+            "registrations prune only when the slots are full: set max_uids to neurons",
+        ));
+    }
+    let immunity_period = match optional_u64(obj, at, "immunity_period")? {
+        None => 5000,
+        Some(_) => required_range(obj, at, "immunity_period", 0..=u64::from(u16::MAX))?,
+    };
     Ok(SubnetPlan {
         tempo,
         neurons,
@@ -842,6 +1054,11 @@ fn subnet_plan(value: &Json, at: &str) -> Result<SubnetPlan, ScenarioError> {
         validator_stakes,
         stake_on,
         weights,
+        yuma3,
+        liquid_alpha,
+        max_uids,
+        extra_registrations,
+        immunity_period,
     })
 }
 

@@ -1,19 +1,26 @@
-//! The development chain specification: subtensor's raonet genesis with its authorities and sudo
-//! key replaced by development keys, which gives a new chain with its own genesis hash.
+//! The development chain specification: subtensor's `aura-dev` chain (runtime spec_version 293,
+//! the real Yuma epoch) with its authorities and sudo key replaced by development keys, which
+//! gives a new chain with its own genesis hash.
 //!
-//! raonet (`scripts/specs/raonet.json` in opentensor/subtensor) is a raw spec, so its genesis is
-//! storage, not a genesis config: the patch writes SCALE-encoded values at fixed storage keys.
-//! The keys are `twox128(pallet) ++ twox128(item)` of FRAME storage values and never change for
-//! these items; they are written out here rather than hashed so that a reader can grep them in
-//! the spec. Everything else (the runtime, subnets, balances) stays raonet's. The spec is shipped
-//! gzip-compressed (0.9 MB instead of 1.7 MB) and inflated once at start.
+//! `aura-dev.json` (subtensor's node-decentralization branch) is not a raw spec: its genesis is
+//! the runtime's code and a JSON patch. [`build_genesis`] has the runtime build its own genesis
+//! storage (`GenesisBuilder`), as a Substrate node does, which takes about a second; the
+//! development patch then writes SCALE-encoded values at fixed storage keys. Those keys are
+//! `twox128(pallet) ++ twox128(item)` of FRAME storage values and never change for these items;
+//! they are written out here rather than hashed so that a reader can grep them in the spec. The
+//! spec is shipped gzip-compressed (1.6 MB) and inflated once at start.
 
 use std::io::Read as _;
 
-use crate::keys::DevKeys;
+use smoldot::executor::{self, host::HostVmPrototype, runtime_call::TrieEntryVersion};
 
-/// raonet's raw chain spec, gzip-compressed. Runtime `node-subtensor` spec_version 218.
-const RAONET_GZ: &[u8] = include_bytes!("../specs/raonet.json.gz");
+use crate::keys::DevKeys;
+use crate::runtime::{State, Storage};
+
+/// subtensor's `aura-dev` spec (`chainspecs/aura-dev.json` of the node-decentralization branch,
+/// gzip -9): runtime spec_version 293 with the real epoch, not raw. Its genesis is the
+/// runtime's own default preset with the spec's patch on top, built by [`build_genesis`].
+const AURA_DEV_GZ: &[u8] = include_bytes!("../specs/aura-dev-spec293.json.gz");
 
 /// `Aura.Authorities`: `BoundedVec<sr25519::Public>`.
 pub const AURA_AUTHORITIES_KEY: &str =
@@ -30,14 +37,15 @@ pub const SUDO_KEY_KEY: &str = "0x5c0d1176a568c1f92944340dbfed9e9c530ebca703c859
 /// `Balances.TotalIssuance`: `u64`.
 pub const BALANCES_TOTAL_ISSUANCE_KEY: &str =
     "0xc2261276cc9d1f8598ea4b6a74b15c2f57c875e4cff74148e4628f264b974c80";
-/// Free balance given to the sudo account in genesis: 1,000,000 TAO, in rao. raonet's genesis
-/// has no balance for development keys, and without one the sudo key cannot pay the fee of
-/// its own `Sudo.sudo` extrinsics.
+/// Free balance given to the sudo account in genesis: 1,000,000 TAO, in rao. Without one the
+/// sudo key cannot pay the fee of its own `Sudo.sudo` extrinsics (a `--key` other than Alice
+/// has none in the upstream genesis).
 pub const SUDO_ENDOWMENT: u64 = 1_000_000 * 1_000_000_000;
 
 /// Name, id and chain type written into the development spec.
 pub const DEV_CHAIN_NAME: &str = "Bittensor devnode";
-/// See [`DEV_CHAIN_NAME`]. Distinct from raonet's `bittensor` so that a client keeps them apart.
+/// See [`DEV_CHAIN_NAME`]. Distinct from subtensor's `bittensor` so that a client keeps them
+/// apart.
 pub const DEV_CHAIN_ID: &str = "taoscope_devnode";
 
 /// Why the development spec could not be built.
@@ -45,7 +53,7 @@ pub const DEV_CHAIN_ID: &str = "taoscope_devnode";
 #[non_exhaustive]
 pub enum SpecError {
     /// The embedded spec did not inflate.
-    #[error("embedded raonet spec is not valid gzip: {0}")]
+    #[error("embedded chain spec is not valid gzip: {0}")]
     Inflate(#[from] std::io::Error),
     /// The spec is not JSON, or lacks `genesis.raw.top`.
     #[error("chain spec JSON has an unexpected shape: {0}")]
@@ -56,17 +64,142 @@ pub enum SpecError {
     /// smoldot rejected the patched spec.
     #[error("smoldot rejected the chain spec: {0}")]
     Smoldot(String),
+    /// The runtime could not build its genesis state.
+    #[error("building the genesis state: {0}")]
+    Genesis(String),
 }
 
-/// raonet's raw spec as JSON bytes (inflated from the embedded copy).
+/// Inflates an embedded gzip file.
+fn inflate(gz: &[u8]) -> Result<Vec<u8>, SpecError> {
+    let mut out = Vec::with_capacity(gz.len() * 2);
+    flate2::read::GzDecoder::new(gz).read_to_end(&mut out)?;
+    Ok(out)
+}
+
+/// The raw form of subtensor's `aura-dev` spec (runtime spec_version 293): its genesis
+/// built by the runtime itself, see [`build_genesis`].
 ///
 /// # Errors
 ///
-/// [`SpecError::Inflate`] if the embedded file is corrupt.
-pub fn raonet_json() -> Result<Vec<u8>, SpecError> {
-    let mut out = Vec::with_capacity(1 << 21);
-    flate2::read::GzDecoder::new(RAONET_GZ).read_to_end(&mut out)?;
-    Ok(out)
+/// [`SpecError`] if the embedded spec is damaged or the runtime fails to build its genesis.
+pub fn aura_dev_raw_json() -> Result<Vec<u8>, SpecError> {
+    raw_from_genesis_config(&inflate(AURA_DEV_GZ)?)
+}
+
+/// Turns a spec whose genesis is `runtimeGenesis: {code, patch}` into a raw spec: the same
+/// fields with `genesis.raw.top` holding the storage [`build_genesis`] produces.
+///
+/// # Errors
+///
+/// [`SpecError`] for another genesis shape or a runtime that fails to build.
+pub fn raw_from_genesis_config(spec_json: &[u8]) -> Result<Vec<u8>, SpecError> {
+    let mut spec: serde_json::Value = serde_json::from_slice(spec_json)?;
+    let genesis = spec
+        .get("genesis")
+        .and_then(|g| g.get("runtimeGenesis"))
+        .ok_or(SpecError::Shape("missing genesis.runtimeGenesis"))?;
+    let code = genesis
+        .get("code")
+        .and_then(|c| c.as_str())
+        .and_then(|c| hex::decode(c.trim_start_matches("0x")).ok())
+        .ok_or(SpecError::Shape("genesis.runtimeGenesis.code is not hex"))?;
+    let patch = genesis
+        .get("patch")
+        .cloned()
+        .unwrap_or(serde_json::Value::Object(Default::default()));
+    let storage = build_genesis(&code, &patch)?;
+    let top: serde_json::Map<String, serde_json::Value> = storage
+        .iter()
+        .map(|(k, v)| {
+            (
+                format!("0x{}", hex::encode(k)),
+                format!("0x{}", hex::encode(v)).into(),
+            )
+        })
+        .collect();
+    spec["genesis"] = serde_json::json!({ "raw": { "top": top, "childrenDefault": {} } });
+    Ok(serde_json::to_vec(&spec)?)
+}
+
+/// The genesis storage a runtime builds for `patch` (a genesis config in JSON, as the chain
+/// spec's `patch`), `:code` included.
+///
+/// `GenesisBuilder_build_state` fills every pallet from the JSON it is given and fails on a
+/// missing pallet (`missing field 'system'`), so the patch is merged into the runtime's default
+/// preset (`GenesisBuilder_get_preset(None)`), as Substrate's node does for a spec patch.
+///
+/// # Errors
+///
+/// [`SpecError::Genesis`] when the runtime does not load or either call fails.
+pub fn build_genesis(code: &[u8], patch: &serde_json::Value) -> Result<Storage, SpecError> {
+    let fail = |what: &str, e: &dyn core::fmt::Display| SpecError::Genesis(format!("{what}: {e}"));
+    let runtime = HostVmPrototype::new(executor::host::Config {
+        module: code,
+        heap_pages: executor::DEFAULT_HEAP_PAGES,
+        exec_hint: executor::vm::ExecHint::ValidateAndExecuteOnce,
+        allow_unresolved_imports: true,
+    })
+    .map_err(|e| fail("loading the runtime", &e))?;
+    let empty = State::new(Storage::new(), TrieEntryVersion::V1);
+
+    // `Option<PresetId>::None`: the default preset, answered as `Option<Vec<u8>>` (JSON).
+    let (runtime, preset) = empty.call(
+        runtime,
+        "GenesisBuilder_get_preset",
+        &[0],
+        executor::storage_diff::TrieDiff::empty(),
+        false,
+    );
+    let preset = preset
+        .map_err(|e| fail("GenesisBuilder_get_preset", &e))?
+        .output;
+    let json = match preset.split_first() {
+        Some((1, rest)) => crate::scale::take_compact(rest)
+            .and_then(|(len, json)| json.get(..usize::try_from(len).ok()?))
+            .ok_or_else(|| fail("GenesisBuilder_get_preset", &"malformed answer"))?
+            .to_vec(),
+        _ => return Err(fail("GenesisBuilder_get_preset", &"no default preset")),
+    };
+    let mut config: serde_json::Value =
+        serde_json::from_slice(&json).map_err(|e| fail("the default preset", &e))?;
+    merge_json(&mut config, patch);
+
+    // `build_state(json: Vec<u8>) -> Result<(), String>`.
+    let config = serde_json::to_vec(&config)?;
+    let mut param = crate::scale::compact(config.len());
+    param.extend_from_slice(&config);
+    let (_, built) = empty.call(
+        runtime,
+        "GenesisBuilder_build_state",
+        &param,
+        executor::storage_diff::TrieDiff::empty(),
+        false,
+    );
+    let built = built.map_err(|e| fail("GenesisBuilder_build_state", &e))?;
+    if built.output.first() != Some(&0) {
+        let reason = String::from_utf8_lossy(built.output.get(2..).unwrap_or_default());
+        return Err(fail("GenesisBuilder_build_state", &reason));
+    }
+    let mut storage: Storage = built
+        .diff
+        .diff_into_iter_unordered()
+        .filter_map(|(k, v, ())| Some((k, v?)))
+        .collect();
+    storage.insert(b":code".to_vec(), code.to_vec());
+    Ok(storage)
+}
+
+/// Merges `patch` into `base` as Substrate merges a genesis patch: objects key by key,
+/// anything else replaced.
+fn merge_json(base: &mut serde_json::Value, patch: &serde_json::Value) {
+    match (base, patch) {
+        (serde_json::Value::Object(b), serde_json::Value::Object(p)) => {
+            for (k, v) in p {
+                merge_json(b.entry(k.clone()).or_insert(serde_json::Value::Null), v);
+            }
+        }
+        (b, p) => *b = p.clone(),
+    }
 }
 
 /// The development spec: its JSON text and smoldot's parsed form.
@@ -86,13 +219,14 @@ impl core::fmt::Debug for DevSpec {
 }
 
 impl DevSpec {
-    /// raonet with `keys` as the only Aura and GRANDPA authority (set id 0) and as sudo.
+    /// subtensor's `aura-dev` chain (runtime spec_version 293, the real epoch) with `keys` as
+    /// the only Aura and GRANDPA authority (set id 0) and as sudo.
     ///
     /// # Errors
     ///
-    /// [`SpecError`] if the embedded spec is damaged or smoldot rejects the result.
-    pub fn raonet(keys: &DevKeys) -> Result<Self, SpecError> {
-        Self::patch(&raonet_json()?, keys)
+    /// [`SpecError`] if the embedded spec is damaged or its runtime fails to build genesis.
+    pub fn aura_dev(keys: &DevKeys) -> Result<Self, SpecError> {
+        Self::patch(&aura_dev_raw_json()?, keys)
     }
 
     /// Applies the development patch to any raw spec whose runtime keeps Aura, GRANDPA and
@@ -111,7 +245,7 @@ impl DevSpec {
         root.insert("chainType".into(), "Development".into());
         root.insert("protocolId".into(), DEV_CHAIN_ID.into());
         root.insert("bootNodes".into(), serde_json::Value::Array(Vec::new()));
-        // raonet's bad block is on raonet; keep the list honest for the new chain.
+        // The upstream chain's bad blocks are not this chain's.
         root.remove("badBlocks");
         let top = root
             .get_mut("genesis")

@@ -98,7 +98,7 @@ fn seeds_then_announces_the_boot_node_and_spec_before_blocks() {
         .unwrap()
         .parse()
         .unwrap();
-    // The tiny scenario registers one subnet beside raonet's two.
+    // The tiny scenario registers one subnet beside the genesis's two (root and netuid 1).
     assert_eq!(lines[2], "SubtensorModule.TotalNetworks = 3", "{stdout}");
     let boot_node = lines[3].strip_prefix("boot node: ").unwrap();
     assert!(

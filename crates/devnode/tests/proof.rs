@@ -22,7 +22,7 @@ use smoldot::trie::{self, Nibble, prefix_proof};
 
 fn chain() -> Chain {
     let keys = DevKeys::alice();
-    let spec = DevSpec::raonet(&keys).unwrap();
+    let spec = DevSpec::aura_dev(&keys).unwrap();
     Chain::new(&spec, keys).unwrap()
 }
 

@@ -40,7 +40,7 @@ fn u64_le(bytes: &[u8]) -> u64 {
 #[test]
 fn produced_chain_verifies_like_a_client_sees_it() {
     let keys = DevKeys::alice();
-    let spec = DevSpec::raonet(&keys).unwrap();
+    let spec = DevSpec::aura_dev(&keys).unwrap();
     let mut chain = Chain::new(&spec, keys.clone()).unwrap();
 
     // The client side, built from the spec only.
@@ -61,7 +61,7 @@ fn produced_chain_verifies_like_a_client_sees_it() {
             .iter()
             .map(|a| a.public_key)
             .collect(),
-        ChainInformationFinalityRef::Outsourced => panic!("raonet uses GRANDPA"),
+        ChainInformationFinalityRef::Outsourced => panic!("the devnet uses GRANDPA"),
     };
     assert_eq!(grandpa_authorities, vec![keys.grandpa_public()]);
     let mut tree = NonFinalizedTree::<()>::new(blocks_tree::Config {
@@ -172,7 +172,7 @@ fn produced_chain_verifies_like_a_client_sees_it() {
     }
     assert_eq!(chain.finalized_block().number, BLOCKS);
 
-    // A genesis value the runtime must keep: raonet's subnet count.
+    // A genesis value the runtime must keep: the genesis subnet count.
     let key = storage_value_key("SubtensorModule", "TotalNetworks");
     let at_genesis = spec
         .chain_spec()
@@ -182,14 +182,18 @@ fn produced_chain_verifies_like_a_client_sees_it() {
         .value(&key)
         .unwrap()
         .to_vec();
-    assert_eq!(u64_le(&at_genesis), 2, "raonet's genesis has two subnets");
+    assert_eq!(
+        u64_le(&at_genesis),
+        2,
+        "the genesis has the root network and one subnet"
+    );
     assert_eq!(chain.storage(&key), Some(&at_genesis[..]));
 }
 
 #[test]
 fn tampering_is_detected() {
     let keys = DevKeys::alice();
-    let spec = DevSpec::raonet(&keys).unwrap();
+    let spec = DevSpec::aura_dev(&keys).unwrap();
     let mut chain = Chain::new(&spec, keys).unwrap();
     let block = chain.produce_block(Duration::ZERO).unwrap().clone();
     let justification = chain.finalize(1).unwrap();
@@ -242,7 +246,7 @@ fn tampering_is_detected() {
 #[test]
 fn bad_transactions_are_dropped_not_fatal() {
     let keys = DevKeys::alice();
-    let spec = DevSpec::raonet(&keys).unwrap();
+    let spec = DevSpec::aura_dev(&keys).unwrap();
     let mut chain = Chain::new(&spec, keys).unwrap();
     chain.submit_transaction(vec![0x0c, 0xde, 0xad, 0xbe]);
     let block = chain.produce_block(Duration::ZERO).unwrap();

@@ -2,8 +2,9 @@
 //! chain storage held before an epoch, reproduces the `Incentive`, `Dividends` and `Consensus`
 //! vectors the runtime itself stored.
 //!
-//! raonet's runtime (spec_version 218, the devnode's default) cannot be used for this: it runs
-//! `epoch_mock`, which stores zeros (see `tests/scenario.rs`). Subtensor's testnet genesis,
+//! The devnet's own runtime (spec 293) is replayed through the `chain` crate's model in
+//! `crates/chain/tests/devnet.rs`; this test keeps the oldest real epoch covered. Subtensor's
+//! testnet genesis,
 //! `chainspecs/raw_spec_testfinney.json` (`specs/testfinney.json.gz` here, gzip -9), carries a
 //! spec_version 103 runtime from 2023 whose epoch is real Yuma. The chain is set up through
 //! sudo extrinsics that runtime offers (`sudo_add_network`, `sudo_register` with stake), and

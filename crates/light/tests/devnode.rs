@@ -45,7 +45,7 @@ struct Node {
 impl Node {
     fn start() -> (Node, Chain) {
         let keys = DevKeys::from_secret_uri("//Alice").unwrap();
-        let spec = DevSpec::raonet(&keys).unwrap();
+        let spec = DevSpec::aura_dev(&keys).unwrap();
         let chain = Chain::new(&spec, keys.clone()).unwrap();
         // A second copy of the genesis state to read the expected values from while the first
         // one serves.
@@ -179,7 +179,7 @@ fn syncs_from_devnode_and_reads_verified_storage() {
 
     let key = devnode::spec::storage_value_key("SubtensorModule", "TotalNetworks");
     let expected = reference.storage(&key).map(<[u8]>::to_vec);
-    assert!(expected.is_some(), "raonet genesis has TotalNetworks");
+    assert!(expected.is_some(), "the genesis has TotalNetworks");
     let read = native::block_on(chain.storage(&key)).unwrap();
     assert_eq!(read, expected);
 

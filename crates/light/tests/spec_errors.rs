@@ -1,7 +1,7 @@
 //! `add_chain` on bad chain specs: each mistake is its own `LightError`, never a panic or a
 //! hang; and a spec whose only boot node is unreachable is accepted and reports zero peers.
 //!
-//! The valid base spec is the devnode's (raonet genesis with development keys); nothing here
+//! The valid base spec is the devnode's (subtensor's aura-dev genesis with development keys); nothing here
 //! needs a running node.
 
 #![allow(clippy::unwrap_used)]
@@ -16,7 +16,7 @@ const PEER: &str = "12D3KooWEyoppNCUx8Yx66oV9fJnriXwCcXwDDUA2kj6vnc6iDEp";
 
 fn dev_spec() -> String {
     let keys = devnode::DevKeys::from_secret_uri("//Alice").unwrap();
-    devnode::DevSpec::raonet(&keys).unwrap().json().to_owned()
+    devnode::DevSpec::aura_dev(&keys).unwrap().json().to_owned()
 }
 
 fn with_boot_nodes(spec: &str, nodes: &[&str]) -> String {

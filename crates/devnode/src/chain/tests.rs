@@ -7,7 +7,7 @@ use super::*;
 
 fn chain() -> Chain {
     let keys = DevKeys::alice();
-    let spec = DevSpec::raonet(&keys).unwrap();
+    let spec = DevSpec::aura_dev(&keys).unwrap();
     Chain::new(&spec, keys).unwrap()
 }
 
@@ -72,7 +72,7 @@ fn finality_bookkeeping() {
 
 #[test]
 fn keys_must_be_the_genesis_authorities() {
-    let spec = DevSpec::raonet(&DevKeys::from_secret_uri("//Bob").unwrap()).unwrap();
+    let spec = DevSpec::aura_dev(&DevKeys::from_secret_uri("//Bob").unwrap()).unwrap();
     assert!(matches!(
         Chain::new(&spec, DevKeys::alice()),
         Err(ChainError::NotAuraAuthority(_))

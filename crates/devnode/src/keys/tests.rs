@@ -5,8 +5,8 @@
 
 use super::*;
 
-/// `subkey inspect //Alice` (sr25519) and `subkey inspect --scheme ed25519 //Alice`; raonet's
-/// genesis lists the same keys as its Aura and GRANDPA authorities.
+/// `subkey inspect //Alice` (sr25519) and `subkey inspect --scheme ed25519 //Alice`; subtensor's
+/// `aura-dev` genesis lists the same keys as its Aura and GRANDPA authorities.
 const ALICE_SR25519: &str = "d43593c715fdd31c61141abd04a99fd6822c8558854ccde39a5684e7a56da27d";
 const ALICE_ED25519: &str = "88dc3417d5058ec4b4503e0c12ea1a0a89be200fe98922423d4334014fa6b0ee";
 

@@ -15,13 +15,54 @@ fn default_scenario_parses() {
     assert_eq!(scenario.subnets.len(), 3);
     let first = &scenario.subnets[0];
     assert_eq!((first.tempo, first.neurons, first.validators), (10, 16, 4));
-    assert_eq!(first.validator_stakes[0], 4000 * RAO_PER_TAO);
-    assert_eq!(first.stake_on, StakeOn::Root);
+    assert_eq!(first.validator_stakes[0], 400 * RAO_PER_TAO);
+    assert_eq!(first.stake_on, StakeOn::Subnet);
     assert_eq!(
         first.weights,
         WeightPattern::NoisyQuality { noise_percent: 15 }
     );
-    assert_eq!(scenario.subnets[2].weights, WeightPattern::Random);
+    // One subnet per rule, and one whose registrations outnumber its slots.
+    assert!(!first.yuma3 && first.liquid_alpha.is_none());
+    assert_eq!((first.max_uids, first.extra_registrations), (16, 3));
+    assert!(scenario.subnets[1].yuma3 && scenario.subnets[1].liquid_alpha.is_none());
+    let third = &scenario.subnets[2];
+    assert!(third.yuma3);
+    assert_eq!(third.liquid_alpha, Some((45_875, 58_982)));
+    assert_eq!(third.stake_on, StakeOn::Root);
+    assert_eq!(third.weights, WeightPattern::Random);
+}
+
+#[test]
+fn rule_fields_are_checked() {
+    let subnet = |extra: &str| {
+        error_of(&format!(
+            r#"{{"subnets":[{{"tempo":5,"neurons":4,"validators":1,"validator_stake_tao":[10]{extra}}}]}}"#
+        ))
+    };
+    assert_eq!(
+        subnet(r#","yuma":"yuma2""#),
+        "scenario field `subnets[0].yuma`: expected \"yuma1\" or \"yuma3\""
+    );
+    assert_eq!(
+        subnet(r#","liquid_alpha":true"#),
+        "scenario field `subnets[0].liquid_alpha`: liquid alpha only acts on Yuma3 subnets: add \"yuma\": \"yuma3\""
+    );
+    assert_eq!(
+        subnet(r#","yuma":"yuma3","liquid_alpha":{"alpha_low":100,"alpha_high":200}"#),
+        "scenario field `subnets[0].liquid_alpha.alpha_low`: 100 is out of range 1638..=65535"
+    );
+    assert_eq!(
+        subnet(r#","max_uids":3"#),
+        "scenario field `subnets[0].max_uids`: 3 is out of range 4..=256"
+    );
+    assert_eq!(
+        subnet(r#","extra_registrations":1"#),
+        "scenario field `subnets[0].extra_registrations`: registrations prune only when the slots are full: set max_uids to neurons"
+    );
+    assert_eq!(
+        subnet(r#","max_uids":4,"extra_registrations":3"#),
+        "scenario field `subnets[0].extra_registrations`: 3 is out of range 0..=2"
+    );
 }
 
 #[test]
@@ -33,6 +74,12 @@ fn optional_fields_take_defaults() {
     assert_eq!(s.seed, 0);
     assert_eq!(s.funding, 100_000 * RAO_PER_TAO);
     assert_eq!(s.subnets[0].stake_on, StakeOn::Root);
+    assert!(!s.subnets[0].yuma3);
+    assert_eq!(s.subnets[0].liquid_alpha, None);
+    assert_eq!(
+        (s.subnets[0].max_uids, s.subnets[0].extra_registrations),
+        (256, 0)
+    );
     assert_eq!(
         s.subnets[0].weights,
         WeightPattern::NoisyQuality { noise_percent: 20 }
