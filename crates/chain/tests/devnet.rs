@@ -6,7 +6,7 @@
 use core::time::Duration;
 
 use chain::replay::{self, Verdict};
-use chain::{MetadataCache, Source, View};
+use chain::{MetadataCache, Source, View, model};
 use devnode::scenario::Scenario;
 use devnode::source::LocalSource;
 use devnode::{Chain, DevKeys, DevSpec};
@@ -86,5 +86,161 @@ fn every_devnet_subnet_replays_exactly() {
             assert_eq!(result.verdict, Verdict::Differs, "netuid {netuid}");
             assert!(result.mismatch_count > 0 && result.reason.is_some());
         }
+    });
+}
+
+#[test]
+fn the_model_reads_what_the_runtime_holds() {
+    let (mut chain, netuids) = seeded();
+    let source = LocalSource::new(&mut chain);
+    let cache = MetadataCache::default();
+    pollster::block_on(async {
+        let at = source.finalized().await.unwrap();
+        let view = View::open(&source, at, &cache).await.unwrap();
+
+        let overview = model::read_overview(&view).await.unwrap();
+        assert_eq!(overview.block, at);
+        assert_eq!(overview.block_time_ms, Some(1_000), "fast-runtime build");
+        assert_eq!(overview.total_networks, Some(2 + netuids.len() as u16));
+        // 1 TAO per block before the first halving, as the runtime stores it.
+        assert_eq!(overview.block_emission, Some(1_000_000_000));
+        let issuance = overview.total_issuance.unwrap();
+        assert!(issuance > 0);
+        let halving = overview.next_halving.unwrap();
+        assert_eq!(halving.number, 1);
+        assert_eq!(
+            halving.blocks,
+            (10_500_000_000_000_000 - issuance).div_ceil(1_000_000_000)
+        );
+        // The lock cost equals the runtime's own answer.
+        let api: u64 = view
+            .api(
+                "SubnetRegistrationRuntimeApi",
+                "get_network_registration_cost",
+                &[],
+            )
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(overview.lock_cost, Some(api));
+        assert!(
+            overview
+                .unavailable
+                .iter()
+                .any(|u| u == "SubtensorModule.SubnetLimit")
+        );
+
+        let subnets = model::read_subnets(&view).await.unwrap();
+        let ids: Vec<u16> = subnets.subnets.iter().map(|s| s.netuid).collect();
+        assert_eq!(ids[0], 0);
+        for netuid in &netuids {
+            assert!(ids.contains(netuid));
+        }
+        assert!(!subnets.prunes, "spec 293 has no subnet limit");
+        let shares: f64 = subnets
+            .subnets
+            .iter()
+            .filter_map(|s| s.emission_share)
+            .sum();
+        assert!((shares - 1.0).abs() < 1e-9, "{shares}");
+        for s in subnets
+            .subnets
+            .iter()
+            .filter(|s| netuids.contains(&s.netuid))
+        {
+            // The price equals the runtime's swap API (rao per alpha), to the rao.
+            let api: u64 = view
+                .api(
+                    "SwapRuntimeApi",
+                    "current_alpha_price",
+                    &s.netuid.to_le_bytes(),
+                )
+                .await
+                .unwrap()
+                .unwrap();
+            let price = s.price.unwrap();
+            assert!(
+                price.abs_diff(api) <= 1,
+                "netuid {}: {price} vs {api}",
+                s.netuid
+            );
+            assert!(s.first_emission.is_some() && s.tao_in.unwrap() > 0);
+            assert!(s.immune, "registered moments ago");
+            let next = s.next_epoch.unwrap();
+            assert!(next > at.number && next <= at.number + u64::from(s.tempo.unwrap()) + 1);
+        }
+
+        for (i, netuid) in netuids.iter().enumerate() {
+            let metagraph = model::read_metagraph(&view, *netuid).await.unwrap();
+            let record = replay::read_last_epoch(&view, *netuid, &cache)
+                .await
+                .unwrap();
+            let plan = &Scenario::default_scenario().subnets[i];
+            assert_eq!(metagraph.neurons.len(), usize::from(plan.neurons));
+            let incentive: Vec<u16> = metagraph.neurons.iter().map(|n| n.incentive).collect();
+            assert_eq!(incentive, record.stored.incentive);
+            for n in &metagraph.neurons[..usize::from(plan.validators)] {
+                assert!(n.validator_permit && n.coldkey.is_some());
+                assert!(n.stake_rank.unwrap() <= plan.validators);
+                assert!(n.alpha_dividends.is_some());
+            }
+            if plan.extra_registrations > 0 {
+                // The pruned slots hold the newest registrations; the next to go is a miner.
+                let newest = metagraph
+                    .neurons
+                    .iter()
+                    .map(|n| n.registered_at)
+                    .max()
+                    .unwrap();
+                let fresh = metagraph
+                    .neurons
+                    .iter()
+                    .filter(|n| n.registered_at == newest)
+                    .count();
+                assert_eq!(fresh, usize::from(plan.extra_registrations));
+                let next = metagraph.next_pruned.unwrap();
+                assert!(
+                    next >= plan.validators,
+                    "validator {next} next to be pruned"
+                );
+            }
+            let params = model::read_hyperparams(&view, *netuid).await.unwrap();
+            let tempo = params.iter().find(|p| p.name == "Tempo").unwrap();
+            assert_eq!(
+                tempo.value.as_deref(),
+                Some(plan.tempo.to_string().as_str())
+            );
+        }
+
+        // A validator's coldkey holds alpha on its subnet's pool.
+        let (coldkey, hotkey) = devnode::scenario::neuron_keys(0, 1).unwrap();
+        let account = model::read_account(&view, coldkey.account_id())
+            .await
+            .unwrap();
+        assert!(account.free.unwrap() > 0);
+        let position = account
+            .positions
+            .iter()
+            .find(|p| p.hotkey == hotkey.account_id() && p.netuid == netuids[0])
+            .unwrap();
+        assert!(position.alpha > 0 && position.tao_value.unwrap() > 0);
+        let total: u64 = view
+            .value(
+                "SubtensorModule",
+                "TotalHotkeyAlpha",
+                vec![
+                    hotkey.account_id().to_vec(),
+                    netuids[0].to_le_bytes().to_vec(),
+                ],
+            )
+            .await
+            .unwrap()
+            .unwrap();
+        // The coldkey is the hotkey's only staker, so its shares are the whole pool.
+        assert!(
+            position.alpha.abs_diff(total) <= 1,
+            "{} vs {total}",
+            position.alpha
+        );
     });
 }
