@@ -6,11 +6,9 @@ use std::path::{Path, PathBuf};
 
 use crate::Result;
 
-/// Folders holding the project's own Rust sources.
+/// Folders holding the project's own Rust sources (third-party code lives in `vendor/`, with
+/// its own conventions).
 const ROOTS: &[&str] = &["crates", "web", "tests"];
-/// Third-party sources kept in the tree, with their own conventions: smoldot 5.0.0 as published
-/// plus one patch (crates/smoldot/TAOSCOPE-PATCH.md).
-const VENDORED: &[&str] = &["crates/smoldot"];
 
 /// Lists Rust files whose first non-blank line is not a `//!` module doc.
 pub fn missing_headers(root: &Path) -> Vec<PathBuf> {
@@ -20,7 +18,6 @@ pub fn missing_headers(root: &Path) -> Vec<PathBuf> {
     }
     files
         .into_iter()
-        .filter(|f| !VENDORED.iter().any(|v| f.starts_with(root.join(v))))
         .filter(|f| {
             let text = std::fs::read_to_string(f).unwrap_or_default();
             !text
