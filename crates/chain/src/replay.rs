@@ -165,9 +165,16 @@ pub async fn read_last_epoch<S: Source>(
     }
     let epoch_block = source.block(last).await?;
     let input_block = source.block(last - 1).await?;
-    let before = View::open(source, input_block, cache).await?;
-    let after = View::open(source, epoch_block, cache).await?;
-    read_epoch(&before, &after, netuid).await
+    let blocks = [input_block, epoch_block];
+    source.hold(&blocks)?;
+    let read = async {
+        let before = View::open(source, input_block, cache).await?;
+        let after = View::open(source, epoch_block, cache).await?;
+        read_epoch(&before, &after, netuid).await
+    }
+    .await;
+    source.unhold(&blocks);
+    read
 }
 
 fn u16_key(netuid: u16) -> KeyParts {

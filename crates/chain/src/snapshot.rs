@@ -299,6 +299,14 @@ impl<S: Source> Source for Recorder<S> {
         self.inner.block(number).await
     }
 
+    fn hold(&self, blocks: &[BlockRef]) -> Result<(), SourceError> {
+        self.inner.hold(blocks)
+    }
+
+    fn unhold(&self, blocks: &[BlockRef]) {
+        self.inner.unhold(blocks);
+    }
+
     async fn storage(
         &self,
         at: &BlockRef,

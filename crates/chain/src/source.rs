@@ -68,6 +68,22 @@ pub trait Source {
     /// [`SourceError::BlockUnavailable`] when it cannot.
     async fn block(&self, number: u64) -> Result<BlockRef, SourceError>;
 
+    /// Keeps `blocks` readable until [`Source::unhold`] (a light client otherwise lets old
+    /// blocks go as new ones are finalized). Sources that keep what they have need nothing.
+    ///
+    /// # Errors
+    ///
+    /// [`SourceError::BlockUnavailable`] when one can no longer be read; none is held then.
+    fn hold(&self, blocks: &[BlockRef]) -> Result<(), SourceError> {
+        let _ = blocks;
+        Ok(())
+    }
+
+    /// Ends a [`Source::hold`].
+    fn unhold(&self, blocks: &[BlockRef]) {
+        let _ = blocks;
+    }
+
     /// The values at `keys` (in order; `None` where a key holds nothing).
     ///
     /// # Errors

@@ -24,7 +24,8 @@ use smoldot_light::{AddChainConfig, AddChainConfigJsonRpc, ChainId};
 
 use crate::error::{LightError, ReplyError};
 use crate::rpc::{
-    BlockHash, BlockRef, FollowEvent, Inclusion, Reply, Rpc, TransactionEvent, WatchId,
+    BlockHash, BlockRef, FollowEvent, Inclusion, MAX_ITEMS_PER_OPERATION, Reply, Rpc, StorageKind,
+    TransactionEvent, WatchId,
 };
 use crate::spec;
 
@@ -165,7 +166,9 @@ impl<P: PlatformRef> Chain<P> {
             .with_rpc(|rpc| rpc.request(method, params, tx))?;
         match self.shared.wait(method, rx).await? {
             Reply::Value(value) => Ok(value),
-            Reply::Storage(_) | Reply::Call(_) => Err(unexpected(method, "a plain result")),
+            Reply::Storage(_) | Reply::StorageItems(_) | Reply::Call(_) => {
+                Err(unexpected(method, "a plain result"))
+            }
         }
     }
 
@@ -200,7 +203,9 @@ impl<P: PlatformRef> Chain<P> {
         let reply = self.operation(METHOD, |rpc, tx| rpc.storage(key.to_vec(), tx));
         match reply.await? {
             Reply::Storage(value) => Ok(value),
-            Reply::Value(_) | Reply::Call(_) => Err(unexpected(METHOD, "a storage value")),
+            Reply::Value(_) | Reply::StorageItems(_) | Reply::Call(_) => {
+                Err(unexpected(METHOD, "a storage value"))
+            }
         }
     }
 
@@ -213,12 +218,118 @@ impl<P: PlatformRef> Chain<P> {
     ///
     /// As [`Chain::storage`]; [`LightError::Operation`] also when the runtime call fails.
     pub async fn call(&self, function: &str, params: &[u8]) -> Result<Vec<u8>, LightError> {
+        self.call_at(None, function, params).await
+    }
+
+    /// [`Chain::call`] at block `at`: one of the retained finalized blocks
+    /// ([`Chain::retained_block`]), or the latest finalized block for `None`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Chain::call`], and [`LightError::BlockNotPinned`] when `at` is no longer pinned.
+    pub async fn call_at(
+        &self,
+        at: Option<BlockHash>,
+        function: &str,
+        params: &[u8],
+    ) -> Result<Vec<u8>, LightError> {
         const METHOD: &str = "chainHead_v1_call";
-        let reply = self.operation(METHOD, |rpc, tx| rpc.call(function, params.to_vec(), tx));
+        let reply = self.operation(METHOD, |rpc, tx| {
+            rpc.call_at(at, function, params.to_vec(), tx);
+        });
         match reply.await? {
             Reply::Call(output) => Ok(output),
-            Reply::Value(_) | Reply::Storage(_) => Err(unexpected(METHOD, "a call output")),
+            Reply::Value(_) | Reply::Storage(_) | Reply::StorageItems(_) => {
+                Err(unexpected(METHOD, "a call output"))
+            }
         }
+    }
+
+    /// The values at `keys` at block `at` (see [`Chain::call_at`]), each checked against the
+    /// block's state root by smoldot, in the order asked; `None` where a key has no value.
+    /// Keys go in operations of [`MAX_ITEMS_PER_OPERATION`], two at a time.
+    ///
+    /// # Errors
+    ///
+    /// As [`Chain::call_at`].
+    pub async fn storage_at(
+        &self,
+        at: Option<BlockHash>,
+        keys: &[Vec<u8>],
+    ) -> Result<Vec<Option<Vec<u8>>>, LightError> {
+        let items: Vec<(Vec<u8>, StorageKind)> = keys
+            .iter()
+            .map(|k| (k.clone(), StorageKind::Value))
+            .collect();
+        let mut found: HashMap<Vec<u8>, Vec<u8>> = HashMap::with_capacity(keys.len());
+        let chunks: Vec<&[(Vec<u8>, StorageKind)]> =
+            items.chunks(MAX_ITEMS_PER_OPERATION).collect();
+        for pair in chunks.chunks(2) {
+            let replies = futures_util::future::join_all(
+                pair.iter()
+                    .map(|chunk| self.storage_items(at, chunk.to_vec())),
+            )
+            .await;
+            for reply in replies {
+                found.extend(reply?);
+            }
+        }
+        Ok(keys.iter().map(|k| found.remove(k)).collect())
+    }
+
+    /// Every entry under `prefix` at block `at` (see [`Chain::call_at`]), sorted by key; smoldot
+    /// walks the trie below the prefix with proofs from its peers.
+    ///
+    /// # Errors
+    ///
+    /// As [`Chain::call_at`].
+    pub async fn storage_prefix_at(
+        &self,
+        at: Option<BlockHash>,
+        prefix: &[u8],
+    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, LightError> {
+        let mut entries = self
+            .storage_items(at, vec![(prefix.to_vec(), StorageKind::DescendantsValues)])
+            .await?;
+        entries.sort();
+        Ok(entries)
+    }
+
+    async fn storage_items(
+        &self,
+        at: Option<BlockHash>,
+        items: Vec<(Vec<u8>, StorageKind)>,
+    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, LightError> {
+        const METHOD: &str = "chainHead_v1_storage";
+        let (tx, rx) = oneshot::channel();
+        self.shared.with_rpc(|rpc| {
+            rpc.retain_waiting(|tx| !tx.is_canceled());
+            rpc.storage_items(at, items, tx)
+        })?;
+        match self.shared.wait(METHOD, rx).await? {
+            Reply::StorageItems(entries) => Ok(entries),
+            Reply::Value(_) | Reply::Storage(_) | Reply::Call(_) => {
+                Err(unexpected(METHOD, "storage items"))
+            }
+        }
+    }
+
+    /// The finalized block `number` if it is still pinned for reads at it: one of the last
+    /// [`crate::RETAINED_FINALIZED`] finalized blocks.
+    pub fn retained_block(&self, number: u64) -> Option<BlockRef> {
+        lock(&self.shared.state).rpc.retained_block(number)
+    }
+
+    /// Keeps `block` pinned for reads until [`Chain::unhold`]; `false` if it is not pinned
+    /// now. Reads of several blocks in turn hold them first, so that the oldest does not leave
+    /// the retained window half-way.
+    pub fn hold(&self, block: BlockHash) -> bool {
+        self.shared.with_rpc(|rpc| rpc.hold(block))
+    }
+
+    /// Ends a [`Chain::hold`].
+    pub fn unhold(&self, block: BlockHash) {
+        self.shared.with_rpc(|rpc| rpc.unhold(block));
     }
 
     /// Starts a block operation with `start` and waits for its reply, first dropping queued

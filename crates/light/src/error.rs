@@ -80,6 +80,15 @@ pub enum LightError {
         /// The method that was refused.
         method: &'static str,
     },
+    /// A read asked for a block that is no longer pinned: older than the retained finalized
+    /// blocks, or from a follow subscription that has since restarted.
+    #[error("{method}: block 0x{} is no longer pinned for reads", hex::encode(.hash))]
+    BlockNotPinned {
+        /// The method that was asked.
+        method: &'static str,
+        /// The block.
+        hash: [u8; 32],
+    },
     /// The block became inaccessible (or the follow subscription stopped) too many times in a row.
     #[error("{method}: gave up after {attempts} attempts (block inaccessible or follow stopped)")]
     GaveUp {

@@ -37,7 +37,10 @@
 //! # #[cfg(not(feature = "native"))] fn main() {}
 //! ```
 //!
-//! Left out: transactions, runtime calls, parachains, and persisting the sync state.
+//! - [`LightSource`]: the chain as a `chain::Source`, so the dashboard's model reads verified
+//!   state at any retained finalized block.
+//!
+//! Left out: parachains, and persisting the sync state.
 
 #![deny(missing_docs, rustdoc::broken_intra_doc_links)]
 
@@ -53,6 +56,7 @@ compile_error!("feature `web` targets wasm32-unknown-unknown");
 mod client;
 mod error;
 pub mod rpc;
+mod source;
 mod spec;
 
 #[cfg(all(feature = "web", target_arch = "wasm32"))]
@@ -62,7 +66,11 @@ pub use client::{
     Chain, Client, DEFAULT_REQUEST_TIMEOUT, FollowStream, Heads, Health, TransactionWatch,
 };
 pub use error::{LightError, ReplyError};
-pub use rpc::{BlockHash, BlockRef, FollowEvent, Inclusion, Runtime, TransactionEvent, WatchId};
+pub use rpc::{
+    BlockHash, BlockRef, FollowEvent, Inclusion, MAX_ITEMS_PER_OPERATION, RETAINED_FINALIZED,
+    Runtime, StorageKind, TransactionEvent, WatchId,
+};
+pub use source::LightSource;
 
 #[cfg(all(feature = "web", target_arch = "wasm32"))]
 pub use browser::{BrowserPlatform, Delay, ReadWriteAccess, Stream, StreamError};

@@ -13,9 +13,10 @@
 //!
 //! The follow subscription is the spine: block numbers come from one header (the finalized
 //! block at initialization, checked against its hash) and then from parent links, so every
-//! number and hash reported was verified by smoldot. Blocks are unpinned as soon as they are
-//! finalized-and-superseded or pruned, except while an operation (a storage read or a runtime
-//! call) uses them. When smoldot sends `stop`, or when a follow event breaks the protocol, the
+//! number and hash reported was verified by smoldot. The last [`RETAINED_FINALIZED`] finalized
+//! blocks stay pinned, so reads can target a recent block (a subnet's epoch replay reads the
+//! block before the epoch and the epoch block); older ones and pruned forks are unpinned, except
+//! while an operation (a storage read or a runtime call) uses them. When smoldot sends `stop`, or when a follow event breaks the protocol, the
 //! machine follows again and re-issues the operations that were running; one the server
 //! refused (`limitReached`) is tried again at the next finalized block, a few times.
 //!
@@ -23,7 +24,7 @@
 //! `transactionWatch_v1` subscription whose events come out of [`Rpc::next_watch_event`].
 //!
 //! Left out: `chainHead_v1_body` (not needed by taoscope yet), child tries, and storage
-//! queries other than a single value.
+//! queries for hashes or closest-descendant Merkle values.
 //!
 //! # Usage
 //!
@@ -107,14 +108,41 @@ pub enum Reply {
     Value(Value),
     /// The value of a storage read: `None` if the key has no value.
     Storage(Option<Vec<u8>>),
+    /// The entries a multi-item storage query found, in the order smoldot reported them.
+    StorageItems(Vec<(Vec<u8>, Vec<u8>)>),
     /// The SCALE output of a runtime call.
     Call(Vec<u8>),
+}
+
+/// What a storage item of a query asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StorageKind {
+    /// The value at exactly this key.
+    Value,
+    /// Every key under this prefix, with its value.
+    DescendantsValues,
+}
+
+impl StorageKind {
+    fn json(self) -> &'static str {
+        match self {
+            StorageKind::Value => "value",
+            StorageKind::DescendantsValues => "descendantsValues",
+        }
+    }
 }
 
 /// How many times an operation is started before [`LightError::GaveUp`].
 const OPERATION_ATTEMPTS: u32 = 3;
 /// How many recently finalized blocks [`Rpc::finalized_block`] remembers after unpinning them.
 const FINALIZED_HISTORY: usize = 1024;
+/// How many of the latest finalized blocks stay pinned for reads at them. smoldot-light allows
+/// 32 pinned blocks per follow subscription, unfinalized ones included; 20 leaves room for a
+/// live chain's best branch and covers an epoch of tempo 18 (epoch block and the one before).
+pub const RETAINED_FINALIZED: usize = 20;
+/// Most items one `chainHead_v1_storage` operation takes: smoldot-light has 32 operation slots
+/// per subscription, one per item, so two such operations and a call can run side by side.
+pub const MAX_ITEMS_PER_OPERATION: usize = 15;
 /// How many retired follow subscription ids are remembered, to drop their late events.
 const RETIRED_SUBSCRIPTIONS: usize = 8;
 
@@ -173,8 +201,12 @@ enum Pending<T> {
 /// What an operation asks of a block.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Query {
-    /// The value under a key of the main trie.
-    Storage(Vec<u8>),
+    /// Values under keys (or prefixes) of the main trie; `single` when the caller asked for one
+    /// value and wants it back as [`Reply::Storage`].
+    Storage {
+        items: Vec<(Vec<u8>, StorageKind)>,
+        single: bool,
+    },
     /// A runtime API call, e.g. `Core_version`, with SCALE parameters.
     Call { function: String, params: Vec<u8> },
 }
@@ -182,7 +214,7 @@ enum Query {
 impl Query {
     fn method(&self) -> &'static str {
         match self {
-            Query::Storage(_) => STORAGE,
+            Query::Storage { .. } => STORAGE,
             Query::Call { .. } => CALL,
         }
     }
@@ -192,12 +224,14 @@ struct Operation<T> {
     query: Query,
     user: T,
     attempts: u32,
+    /// The block to run at; `None` for the latest finalized block when it starts.
+    at: Option<BlockHash>,
 }
 
 struct RunningOp<T> {
     read: Operation<T>,
     hash: BlockHash,
-    value: Option<Vec<u8>>,
+    items: Vec<(Vec<u8>, Vec<u8>)>,
 }
 
 enum Follow<T> {
@@ -217,12 +251,25 @@ struct Subscription<T> {
     finalized: Option<BlockRef>,
     best: Option<BlockRef>,
     runtime: Option<Runtime>,
+    /// Finalized blocks kept pinned for reads, oldest first (the latest finalized last).
+    retained: VecDeque<BlockRef>,
+    /// Finalized blocks that left `retained` while held or read: readable until released.
+    lingering: Vec<BlockRef>,
     /// Pinned blocks used by running operations, with a count.
     in_use: HashMap<BlockHash, u32>,
     /// Blocks to unpin once no operation uses them.
     unpin_later: HashSet<BlockHash>,
     /// Running operations by operation id.
     ops: HashMap<String, RunningOp<T>>,
+}
+
+impl<T> Subscription<T> {
+    /// Whether reads may start at `hash`: it is pinned, and either not due to be unpinned or
+    /// still in use (held, or read by a running operation).
+    fn readable(&self, hash: &BlockHash) -> bool {
+        self.numbers.contains_key(hash)
+            && (!self.unpin_later.contains(hash) || self.in_use.contains_key(hash))
+    }
 }
 
 enum Stage {
@@ -332,22 +379,93 @@ impl<T> Rpc<T> {
     /// Queues a read of `key` in the main trie at the current finalized block (the one known
     /// when the read starts; a read started before initialization waits for it).
     pub fn storage(&mut self, key: Vec<u8>, user: T) {
-        self.operate(Query::Storage(key), user);
+        let query = Query::Storage {
+            items: vec![(key, StorageKind::Value)],
+            single: true,
+        };
+        self.operate(query, user, None);
+    }
+
+    /// Queues one storage operation of several items (at most [`MAX_ITEMS_PER_OPERATION`]) at
+    /// block `at`, a pinned block (see [`Rpc::retained_block`]), or the current finalized block
+    /// for `None`. The entries found come back as [`Reply::StorageItems`]; a key with no value
+    /// is simply absent.
+    ///
+    /// # Errors
+    ///
+    /// [`LightError::BadRequest`] for no items or too many.
+    pub fn storage_items(
+        &mut self,
+        at: Option<BlockHash>,
+        items: Vec<(Vec<u8>, StorageKind)>,
+        user: T,
+    ) -> Result<(), LightError> {
+        if items.is_empty() || items.len() > MAX_ITEMS_PER_OPERATION {
+            return Err(LightError::BadRequest {
+                method: STORAGE.into(),
+                reason: "a storage operation takes 1 to MAX_ITEMS_PER_OPERATION items",
+            });
+        }
+        let query = Query::Storage {
+            items,
+            single: false,
+        };
+        self.operate(query, user, at);
+        Ok(())
     }
 
     /// Queues a runtime call, `function` (e.g. `Core_version`) with SCALE `params`, at the
     /// current finalized block; smoldot executes it against a call proof it checked, and the
     /// output comes back as [`Reply::Call`].
     pub fn call(&mut self, function: &str, params: Vec<u8>, user: T) {
-        let function = function.to_owned();
-        self.operate(Query::Call { function, params }, user);
+        self.call_at(None, function, params, user);
     }
 
-    fn operate(&mut self, query: Query, user: T) {
+    /// [`Rpc::call`] at block `at` (a pinned block), or the current finalized block for `None`.
+    pub fn call_at(&mut self, at: Option<BlockHash>, function: &str, params: Vec<u8>, user: T) {
+        let function = function.to_owned();
+        self.operate(Query::Call { function, params }, user, at);
+    }
+
+    /// The finalized block `number`, if it is still pinned for reads (one of the last
+    /// [`RETAINED_FINALIZED`] finalized blocks of the current follow subscription).
+    pub fn retained_block(&self, number: u64) -> Option<BlockRef> {
+        match &self.follow {
+            Follow::Active(sub) => sub
+                .retained
+                .iter()
+                .chain(&sub.lingering)
+                .find(|b| b.number == number)
+                .copied(),
+            _ => None,
+        }
+    }
+
+    /// Keeps block `hash` pinned until [`Rpc::unhold`], even once it leaves the retained
+    /// finalized blocks (so a caller reading several blocks in turn does not lose the first).
+    /// Returns `false` if the block is not pinned now.
+    pub fn hold(&mut self, hash: BlockHash) -> bool {
+        let Follow::Active(sub) = &mut self.follow else {
+            return false;
+        };
+        if !sub.readable(&hash) {
+            return false;
+        }
+        *sub.in_use.entry(hash).or_default() += 1;
+        true
+    }
+
+    /// Ends a [`Rpc::hold`]: the block is unpinned if nothing else keeps it.
+    pub fn unhold(&mut self, hash: BlockHash) {
+        self.release(hash);
+    }
+
+    fn operate(&mut self, query: Query, user: T, at: Option<BlockHash>) {
         self.waiting.push_back(Operation {
             query,
             user,
             attempts: 0,
+            at,
         });
         if matches!(self.follow, Follow::Idle) {
             self.start_follow();
@@ -612,6 +730,8 @@ impl<T> Rpc<T> {
             finalized: None,
             best: None,
             runtime: None,
+            retained: VecDeque::new(),
+            lingering: Vec::new(),
             in_use: HashMap::new(),
             unpin_later: HashSet::new(),
             ops: HashMap::new(),
@@ -673,6 +793,7 @@ impl<T> Rpc<T> {
         sub.numbers.insert(finalized, number);
         sub.finalized = Some(block);
         sub.best = Some(block);
+        sub.retained.push_back(block);
         let runtime = sub.runtime.clone();
         self.events.push_back(Ok(FollowEvent::Initialized {
             finalized: block,
@@ -701,7 +822,7 @@ impl<T> Rpc<T> {
         }
         let method = read.query.method();
         let started = match outcome {
-            Ok(value) => parse_started(&value, matches!(read.query, Query::Storage(_))),
+            Ok(value) => parse_started(&value, matches!(read.query, Query::Storage { .. })),
             Err(e) => {
                 self.release(hash);
                 self.done
@@ -717,7 +838,7 @@ impl<T> Rpc<T> {
                         RunningOp {
                             read,
                             hash,
-                            value: None,
+                            items: Vec::new(),
                         },
                     );
                 }
@@ -892,12 +1013,24 @@ impl<T> Rpc<T> {
                     })
                     .collect();
                 let block = newly[newly.len() - 1];
-                let previous = sub.finalized.replace(block);
-                // Everything finalized before `last`, the previous finalized block and the
-                // pruned forks will never be asked about again.
-                let mut unpin: Vec<BlockHash> = finalized[..finalized.len() - 1].to_vec();
-                unpin.extend(previous.map(|b| b.hash).filter(|h| *h != last));
-                unpin.extend(pruned);
+                sub.finalized = Some(block);
+                // The newly finalized blocks join the retained ones; the oldest beyond the
+                // limit and the pruned forks will never be asked about again.
+                for b in &newly {
+                    if !sub.retained.contains(b) {
+                        sub.retained.push_back(*b);
+                    }
+                }
+                let mut unpin: Vec<BlockHash> = pruned;
+                while sub.retained.len() > RETAINED_FINALIZED {
+                    if let Some(old) = sub.retained.pop_front() {
+                        if sub.in_use.contains_key(&old.hash) {
+                            sub.lingering.push(old);
+                        }
+                        unpin.push(old.hash);
+                    }
+                }
+                debug_assert!(!unpin.contains(&last));
                 let sub_id = sub.id.clone();
                 let mut now = Vec::new();
                 for hash in unpin {
@@ -924,12 +1057,22 @@ impl<T> Rpc<T> {
                 };
                 let mut unexpected = None;
                 for (key, value) in items {
-                    if running.read.query != Query::Storage(key.clone()) || running.value.is_some()
-                    {
+                    // Each item must answer what was asked: an asked key, once, or a key
+                    // under an asked prefix.
+                    let asked = match &running.read.query {
+                        Query::Storage { items: asked, .. } => {
+                            asked.iter().any(|(k, kind)| match kind {
+                                StorageKind::Value => *k == key,
+                                StorageKind::DescendantsValues => key.starts_with(k),
+                            })
+                        }
+                        Query::Call { .. } => false,
+                    };
+                    if !asked || running.items.iter().any(|(k, _)| *k == key) {
                         unexpected = Some(key);
                         break;
                     }
-                    running.value = Some(value);
+                    running.items.push((key, value));
                 }
                 if let Some(key) = unexpected {
                     self.protocol_error(FOLLOW_EVENT.into(), ReplyError::UnexpectedItem(key));
@@ -995,7 +1138,10 @@ impl<T> Rpc<T> {
         let method = finished.read.query.method();
         let reply = match (&finished.read.query, call_output) {
             (Query::Call { .. }, Some(output)) => Ok(Reply::Call(output)),
-            (Query::Storage(_), None) => Ok(Reply::Storage(finished.value)),
+            (Query::Storage { single: true, .. }, None) => Ok(Reply::Storage(
+                finished.items.into_iter().next().map(|(_, value)| value),
+            )),
+            (Query::Storage { single: false, .. }, None) => Ok(Reply::StorageItems(finished.items)),
             // smoldot forgets an operation once it reported its end, whatever the kind, so
             // the caller hears of it now rather than at its timeout.
             _ => Err(LightError::Reply {
@@ -1029,6 +1175,7 @@ impl<T> Rpc<T> {
             sub.in_use.remove(&hash);
             if sub.unpin_later.remove(&hash) {
                 sub.numbers.remove(&hash);
+                sub.lingering.retain(|b| b.hash != hash);
                 let sub_id = sub.id.clone();
                 self.unpin_json(&sub_id, json!(hex0x(&hash)));
             }
@@ -1059,7 +1206,8 @@ impl<T> Rpc<T> {
         self.pump_operations();
     }
 
-    /// Starts the waiting operations if the finalized block is known.
+    /// Starts the waiting operations if the finalized block is known. An operation for a
+    /// block that is no longer pinned fails with [`LightError::BlockNotPinned`].
     fn pump_operations(&mut self) {
         let Follow::Active(sub) = &mut self.follow else {
             return;
@@ -1069,29 +1217,41 @@ impl<T> Rpc<T> {
         };
         let sub_id = sub.id.clone();
         while let Some(read) = self.waiting.pop_front() {
-            if let Follow::Active(sub) = &mut self.follow {
-                *sub.in_use.entry(finalized.hash).or_default() += 1;
+            let Follow::Active(sub) = &mut self.follow else {
+                return;
+            };
+            let hash = read.at.unwrap_or(finalized.hash);
+            if !sub.readable(&hash) {
+                self.done.push_back((
+                    read.user,
+                    Err(LightError::BlockNotPinned {
+                        method: read.query.method(),
+                        hash,
+                    }),
+                ));
+                continue;
             }
+            *sub.in_use.entry(hash).or_default() += 1;
             let params = match &read.query {
-                Query::Storage(key) => json!([
+                Query::Storage { items, .. } => json!([
                     sub_id.clone(),
-                    hex0x(&finalized.hash),
-                    [{"key": hex0x(key), "type": "value"}],
+                    hex0x(&hash),
+                    items
+                        .iter()
+                        .map(|(key, kind)| json!({"key": hex0x(key), "type": kind.json()}))
+                        .collect::<Vec<_>>(),
                     null
                 ]),
-                Query::Call { function, params } => json!([
-                    sub_id.clone(),
-                    hex0x(&finalized.hash),
-                    function,
-                    hex0x(params)
-                ]),
+                Query::Call { function, params } => {
+                    json!([sub_id.clone(), hex0x(&hash), function, hex0x(params)])
+                }
             };
             self.send(
                 read.query.method(),
                 params,
                 Pending::Operation {
                     sub: sub_id.clone(),
-                    hash: finalized.hash,
+                    hash,
                     read,
                 },
             );

@@ -7,10 +7,14 @@
 //!
 //! The timeouts below are hang guards, not speed assertions.
 //!
-//! Run with `LIGHT_LOG=debug` to see both sides' logs. This test found three devnode bugs on
-//! its way to green (a panic on `NotificationsOutReset`, short responses lost to smoldot's
-//! data+FIN frames — see crates/smoldot/TAOSCOPE-PATCH.md — and refused pings that made the
-//! client redial and ban the node).
+//! And the dashboard's read path: the `chain` model (subnets, metagraphs) and every subnet's
+//! epoch replay through the light client's verified reads, equal to what the node's own state
+//! gives at the same block.
+//!
+//! Run with `LIGHT_LOG=debug` to see both sides' logs. These tests found four bugs on their way
+//! to green (a panic on `NotificationsOutReset`, short responses lost to smoldot's data+FIN
+//! frames, refused pings that made the client redial and ban the node, and smoldot-light's
+//! leaked storage operation slots — see vendor/README.md).
 
 #![allow(clippy::unwrap_used)]
 
@@ -44,9 +48,23 @@ struct Node {
 
 impl Node {
     fn start() -> (Node, Chain) {
+        Self::start_with(false)
+    }
+
+    /// With `seeded`, the default scenario is seeded (and finalized) before serving, and the
+    /// reference chain is a fresh genesis all the same (the seeded one is returned by `stop`).
+    fn start_with(seeded: bool) -> (Node, Chain) {
         let keys = DevKeys::from_secret_uri("//Alice").unwrap();
         let spec = DevSpec::aura_dev(&keys).unwrap();
-        let chain = Chain::new(&spec, keys.clone()).unwrap();
+        let mut chain = Chain::new(&spec, keys.clone()).unwrap();
+        let mut clock = CLOCK_START;
+        if seeded {
+            let report = devnode::scenario::Scenario::default_scenario()
+                .seed(&mut chain, CLOCK_START)
+                .unwrap();
+            chain.finalize(chain.best_block().number).unwrap();
+            clock = report.next_time;
+        }
         // A second copy of the genesis state to read the expected values from while the first
         // one serves.
         let reference = Chain::new(&spec, keys).unwrap();
@@ -63,7 +81,7 @@ impl Node {
             move || {
                 let config = ServeConfig {
                     block_interval: BLOCK_INTERVAL,
-                    clock: CLOCK_START,
+                    clock,
                     max_blocks: None,
                 };
                 let verbose = std::env::var_os("LIGHT_LOG").is_some();
@@ -284,4 +302,111 @@ fn submits_a_transfer_watches_it_finalize_and_reads_its_effect() {
     assert_eq!(served.storage(&bob_key).map(<[u8]>::to_vec), after);
     let block = served.block_by_hash(&inclusion.block).unwrap();
     assert_eq!(block.body.get(inclusion.index as usize), Some(&extrinsic));
+}
+
+/// Waits until the finalized block is at least `number`.
+fn finalized_at_least<P: smoldot_light::platform::PlatformRef>(
+    chain: &light::Chain<P>,
+    number: u64,
+) {
+    let mut events = chain.follow();
+    native::block_on(async {
+        let mut guard = std::pin::pin!(smol::Timer::after(GUARD));
+        while chain.heads().is_none_or(|h| h.finalized.number < number) {
+            let next = std::pin::pin!(events.next());
+            if let Either::Right(_) = select(next, guard.as_mut()).await {
+                panic!(
+                    "finalized {:?} after {GUARD:?}, waiting for #{number}",
+                    chain.heads()
+                );
+            }
+        }
+    });
+}
+
+#[test]
+fn the_dashboard_model_and_replays_read_verified_state() {
+    use chain::replay::{self, Verdict};
+    use chain::{MetadataCache, Source, View, model};
+
+    init_log();
+    let (node, _) = Node::start_with(true);
+    let client = Client::new(native::platform()).with_request_timeout(GUARD);
+    let chain = client.add_chain(&node.spec).unwrap();
+    let source = light::LightSource::new(chain.clone());
+    let first = native::block_on(source.finalized()).unwrap();
+    // Every subnet (tempo 15 at most) has run an epoch since the client started following, so
+    // its epoch block and the one before are among the retained finalized blocks.
+    finalized_at_least(&chain, first.number + 18);
+    let cache = MetadataCache::default();
+    let (at, subnets, metagraphs) = native::block_on(async {
+        let at = source.finalized().await.unwrap();
+        let view = View::open(&source, at, &cache).await.unwrap();
+        // The epoch blocks first, all held, before reading any: they leave the retained window
+        // as the chain moves on.
+        let netuids: Vec<u16> = model::netuids(&view)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|n| *n >= 2) // root and the genesis subnet run no scenario epochs
+            .collect();
+        let mut held = Vec::new();
+        for netuid in &netuids {
+            let last: u64 = view
+                .value(
+                    "SubtensorModule",
+                    "LastMechansimStepBlock",
+                    vec![netuid.to_le_bytes().to_vec()],
+                )
+                .await
+                .unwrap()
+                .unwrap();
+            let blocks = [
+                source.block(last - 1).await.unwrap(),
+                source.block(last).await.unwrap(),
+            ];
+            source.hold(&blocks).unwrap();
+            held.extend(blocks);
+        }
+        for netuid in &netuids {
+            let record = replay::read_last_epoch(&view, *netuid, &cache)
+                .await
+                .unwrap();
+            let result = replay::replay(&record);
+            assert_eq!(
+                result.verdict,
+                Verdict::Exact,
+                "netuid {netuid}: {result:?}"
+            );
+        }
+        source.unhold(&held);
+        let subnets = model::read_subnets(&view).await.unwrap();
+        let mut metagraphs = Vec::new();
+        for netuid in &netuids {
+            metagraphs.push(model::read_metagraph(&view, *netuid).await.unwrap());
+        }
+        (at, subnets, metagraphs)
+    });
+    assert_eq!(metagraphs.len(), 3);
+    assert!(
+        metagraphs
+            .iter()
+            .all(|m| m.provenance == chain::Provenance::LightClient)
+    );
+
+    // The node's own state at the same block gives the same values.
+    let mut served = node.stop();
+    let local = devnode::source::LocalSource::new(&mut served);
+    let cache = MetadataCache::default();
+    native::block_on(async {
+        let view = View::open(&local, at, &cache).await.unwrap();
+        let mut expected = model::read_subnets(&view).await.unwrap();
+        expected.provenance = subnets.provenance;
+        assert_eq!(subnets, expected);
+        for m in &metagraphs {
+            let mut expected = model::read_metagraph(&view, m.netuid).await.unwrap();
+            expected.provenance = m.provenance;
+            assert_eq!(*m, expected);
+        }
+    });
 }

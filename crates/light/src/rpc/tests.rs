@@ -23,6 +23,37 @@ fn h(byte: u8) -> BlockHash {
     [byte; 32]
 }
 
+/// The `i`-th block of a long run of finalized blocks (distinct from every `h`).
+fn run_hash(i: usize) -> BlockHash {
+    let mut hash = [0xee; 32];
+    hash[..8].copy_from_slice(&(i as u64).to_le_bytes());
+    hash
+}
+
+/// Finalizes `count` blocks one after the other on top of `parent`, hashed `run_hash(from..)`;
+/// returns the last one.
+fn finalize_run(
+    rpc: &mut Rpc<u32>,
+    sub: &str,
+    parent: BlockHash,
+    from: usize,
+    count: usize,
+) -> BlockHash {
+    let mut parent = parent;
+    for i in from..from + count {
+        let child = run_hash(i);
+        finalize_next_on(rpc, sub, parent, child);
+        parent = child;
+    }
+    parent
+}
+
+/// Whether one of the outgoing requests (all drained) unpins `hash`.
+fn unpins(rpc: &mut Rpc<u32>, hash: &BlockHash) -> bool {
+    core::iter::from_fn(|| rpc.next_outgoing())
+        .any(|text| text.contains("chainHead_v1_unpin") && text.contains(&hx(hash)))
+}
+
 fn hx(hash: &BlockHash) -> String {
     format!("0x{}", hex::encode(hash))
 }
@@ -140,14 +171,20 @@ fn follow_reports_numbers_from_header_and_parent_links() {
             FollowEvent::Finalized(b6),
         ]
     );
-    // The superseded finalized block is unpinned.
-    let (_, method, params) = out(&mut rpc);
-    assert_eq!(method, "chainHead_v1_unpin");
-    assert_eq!(params, json!(["sub1", [hx(&f)]]));
     assert_eq!(
         rpc.heads().map(|(fin, best, _)| (fin, best)),
         Some((b6, b6))
     );
+    // The superseded finalized block stays pinned for reads at it, among the retained ones,
+    // until it is the oldest beyond the limit.
+    assert!(!unpins(&mut rpc, &f));
+    assert_eq!(rpc.retained_block(5), Some(BlockRef { number: 5, hash: f }));
+    let last = finalize_run(&mut rpc, "sub1", h(6), 0, RETAINED_FINALIZED - 2);
+    assert!(!unpins(&mut rpc, &f), "still {RETAINED_FINALIZED} retained");
+    finalize_run(&mut rpc, "sub1", last, RETAINED_FINALIZED - 2, 1);
+    assert!(unpins(&mut rpc, &f));
+    assert_eq!(rpc.retained_block(5), None);
+    assert!(rpc.retained_block(6).is_some());
 }
 
 #[test]
@@ -376,12 +413,9 @@ fn a_running_call_pins_its_block_and_is_sent_again_after_stop() {
     );
     let (user, result) = rpc.next_done().unwrap();
     assert_eq!((user, result.unwrap()), (5, Reply::Call(vec![1, 0, 0, 0])));
-    // Done with g: finalizing past it unpins it.
-    finalize_next_on(&mut rpc, "sub2", g, h(10));
-    assert!(
-        core::iter::from_fn(|| rpc.next_outgoing())
-            .any(|text| text.contains("unpin") && text.contains(&hx(&g)))
-    );
+    // Done with g: once it leaves the retained blocks, it is unpinned.
+    finalize_run(&mut rpc, "sub2", g, 0, RETAINED_FINALIZED);
+    assert!(unpins(&mut rpc, &g));
 }
 
 fn finalize_next_on(rpc: &mut Rpc<u32>, sub: &str, parent: BlockHash, child: BlockHash) {
@@ -409,17 +443,10 @@ fn block_used_by_a_read_is_unpinned_only_after_it() {
         id,
         json!({"result": "started", "operationId": "op", "discardedItems": 0}),
     );
-    notify(
-        &mut rpc,
-        "sub1",
-        json!({"event": "newBlock", "blockHash": hx(&h(6)), "parentBlockHash": hx(&f), "newRuntime": null}),
-    );
-    notify(
-        &mut rpc,
-        "sub1",
-        json!({"event": "finalized", "finalizedBlockHashes": [hx(&h(6))], "prunedBlockHashes": []}),
-    );
-    assert!(rpc.next_outgoing().is_none(), "f is still read from");
+    // f leaves the retained blocks while the read runs: it stays pinned, and readable.
+    finalize_run(&mut rpc, "sub1", f, 0, RETAINED_FINALIZED);
+    assert!(!unpins(&mut rpc, &f), "f is still read from");
+    assert!(rpc.retained_block(5).is_some(), "readable while in use");
     notify(
         &mut rpc,
         "sub1",
@@ -428,6 +455,125 @@ fn block_used_by_a_read_is_unpinned_only_after_it() {
     let (_, method, params) = out(&mut rpc);
     assert_eq!(method, "chainHead_v1_unpin");
     assert_eq!(params, json!(["sub1", hx(&f)]));
+    assert_eq!(rpc.retained_block(5), None);
+}
+
+#[test]
+fn held_blocks_stay_readable_until_released() {
+    let (mut rpc, f) = initialized();
+    events(&mut rpc);
+    assert!(rpc.hold(f));
+    assert!(!rpc.hold(h(0x77)), "an unknown block cannot be held");
+    let last = finalize_run(&mut rpc, "sub1", f, 0, RETAINED_FINALIZED + 3);
+    assert!(!unpins(&mut rpc, &f));
+    // A read at the held block starts there.
+    rpc.storage_items(Some(f), vec![(vec![1], StorageKind::Value)], 1)
+        .unwrap();
+    let (id, params) = out_of(&mut rpc, "chainHead_v1_storage");
+    assert_eq!(params[1], json!(hx(&f)));
+    reply(
+        &mut rpc,
+        id,
+        json!({"result": "started", "operationId": "o", "discardedItems": 0}),
+    );
+    notify(
+        &mut rpc,
+        "sub1",
+        json!({"event": "operationStorageDone", "operationId": "o"}),
+    );
+    assert_eq!(
+        rpc.next_done().unwrap().1.unwrap(),
+        Reply::StorageItems(vec![])
+    );
+    rpc.unhold(f);
+    assert!(unpins(&mut rpc, &f));
+    // Now gone: a read there fails at once.
+    rpc.storage_items(Some(f), vec![(vec![1], StorageKind::Value)], 2)
+        .unwrap();
+    let (user, result) = rpc.next_done().unwrap();
+    assert_eq!(user, 2);
+    assert!(matches!(result, Err(LightError::BlockNotPinned { hash, .. }) if hash == f));
+    assert!(rpc.retained_block(5).is_none());
+    assert!(rpc.hold(last));
+}
+
+#[test]
+fn multi_item_reads_return_what_was_asked_and_nothing_else() {
+    let (mut rpc, f) = initialized();
+    events(&mut rpc);
+    rpc.storage_items(
+        None,
+        vec![
+            (vec![0xaa], StorageKind::Value),
+            (vec![0xbb], StorageKind::Value),
+            (vec![0xcc], StorageKind::DescendantsValues),
+        ],
+        3,
+    )
+    .unwrap();
+    let (id, params) = out_of(&mut rpc, "chainHead_v1_storage");
+    assert_eq!(
+        params,
+        json!(["sub1", hx(&f), [
+            {"key": "0xaa", "type": "value"},
+            {"key": "0xbb", "type": "value"},
+            {"key": "0xcc", "type": "descendantsValues"}
+        ], null])
+    );
+    reply(
+        &mut rpc,
+        id,
+        json!({"result": "started", "operationId": "m", "discardedItems": 0}),
+    );
+    notify(
+        &mut rpc,
+        "sub1",
+        json!({"event": "operationStorageItems", "operationId": "m",
+               "items": [{"key": "0xaa", "value": "0x01"}, {"key": "0xcc01", "value": "0x02"},
+                         {"key": "0xcc02", "value": "0x03"}]}),
+    );
+    notify(
+        &mut rpc,
+        "sub1",
+        json!({"event": "operationStorageDone", "operationId": "m"}),
+    );
+    assert_eq!(
+        rpc.next_done().unwrap().1.unwrap(),
+        Reply::StorageItems(vec![
+            (vec![0xaa], vec![1]),
+            (vec![0xcc, 1], vec![2]),
+            (vec![0xcc, 2], vec![3]),
+        ])
+    );
+    // A key nobody asked for, or one reported twice, is a protocol error.
+    rpc.storage_items(None, vec![(vec![0xaa], StorageKind::Value)], 4)
+        .unwrap();
+    let (id, _) = out_of(&mut rpc, "chainHead_v1_storage");
+    reply(
+        &mut rpc,
+        id,
+        json!({"result": "started", "operationId": "n", "discardedItems": 0}),
+    );
+    events(&mut rpc);
+    notify(
+        &mut rpc,
+        "sub1",
+        json!({"event": "operationStorageItems", "operationId": "n",
+               "items": [{"key": "0xab", "value": "0x01"}]}),
+    );
+    assert!(matches!(
+        events(&mut rpc).as_slice(),
+        [Err(LightError::Reply { source: ReplyError::UnexpectedItem(k), .. })] if *k == vec![0xab]
+    ));
+    // Too many or no items are refused before anything is sent.
+    let many = (0..=MAX_ITEMS_PER_OPERATION)
+        .map(|i| (vec![i as u8], StorageKind::Value))
+        .collect();
+    assert!(matches!(
+        rpc.storage_items(None, many, 5),
+        Err(LightError::BadRequest { .. })
+    ));
+    assert!(rpc.storage_items(None, vec![], 6).is_err());
 }
 
 #[test]
@@ -660,12 +806,9 @@ fn a_call_reported_as_storage_fails_the_call_and_releases_its_block() {
         result,
         Err(LightError::Reply { source: ReplyError::OutOfOrder(_), ref method }) if method == "chainHead_v1_call"
     ));
-    // Its block is free: finalizing past it unpins it.
-    finalize_next(&mut rpc, f, h(6));
-    assert!(
-        core::iter::from_fn(|| rpc.next_outgoing())
-            .any(|text| text.contains("unpin") && text.contains(&hx(&f)))
-    );
+    // Its block is free: once it leaves the retained blocks, it is unpinned.
+    finalize_run(&mut rpc, "sub1", f, 0, RETAINED_FINALIZED);
+    assert!(unpins(&mut rpc, &f));
     // A second end of the same operation is a protocol error.
     events(&mut rpc);
     notify(
