@@ -87,4 +87,10 @@ pub enum ChainError {
     /// An argument is out of range (an unknown netuid or uid).
     #[error("{0}")]
     NotFound(String),
+    /// The subnet exists but has not run an epoch yet, so there is nothing to replay.
+    #[error("netuid {netuid} has not run an epoch yet")]
+    NoEpochYet {
+        /// The subnet.
+        netuid: u16,
+    },
 }

@@ -78,8 +78,10 @@ pub struct Subnet {
     /// The alpha token's symbol (`TokenSymbol`).
     pub symbol: Option<String>,
     /// Owner coldkey.
+    #[serde(with = "crate::ss58::option_account")]
     pub owner_coldkey: Option<[u8; 32]>,
     /// Owner hotkey (uid 0 at registration).
+    #[serde(with = "crate::ss58::option_account")]
     pub owner_hotkey: Option<[u8; 32]>,
     /// Block the subnet was registered in.
     pub registered_at: Option<u64>,

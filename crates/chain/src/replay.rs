@@ -159,9 +159,7 @@ pub async fn read_last_epoch<S: Source>(
         .await?
         .unwrap_or(0);
     if last == 0 {
-        return Err(ChainError::NotFound(format!(
-            "netuid {netuid} has not run an epoch yet"
-        )));
+        return Err(ChainError::NoEpochYet { netuid });
     }
     let epoch_block = source.block(last).await?;
     let input_block = source.block(last - 1).await?;
@@ -175,6 +173,47 @@ pub async fn read_last_epoch<S: Source>(
     .await;
     source.unhold(&blocks);
     read
+}
+
+/// [`read_last_epoch`] at the source's latest finalized block, waiting for the subnet's next
+/// epoch when the last one can no longer be read (a light client keeps only recent blocks):
+/// `wait_until(b)` must return once block `b` is finalized. Tries `attempts` epochs at most.
+///
+/// # Errors
+///
+/// As [`read_last_epoch`], with the last attempt's error.
+pub async fn read_last_epoch_waiting<S, W, F>(
+    source: &S,
+    netuid: u16,
+    cache: &MetadataCache,
+    attempts: u32,
+    wait_until: W,
+) -> Result<EpochRecord, ChainError>
+where
+    S: Source,
+    W: Fn(u64) -> F,
+    F: core::future::Future<Output = ()>,
+{
+    let mut tries = 0;
+    loop {
+        let at = source.finalized().await?;
+        let view = View::open(source, at, cache).await?;
+        match read_last_epoch(&view, netuid, cache).await {
+            Err(ChainError::Source(crate::SourceError::BlockUnavailable { .. }))
+                if tries + 1 < attempts =>
+            {
+                tries += 1;
+                let tempo: u16 = view
+                    .value(SUBTENSOR, "Tempo", vec![key_u16(netuid)])
+                    .await?
+                    .unwrap_or(360);
+                let next =
+                    crate::model::next_epoch(netuid, tempo, at.number).unwrap_or(at.number + 1);
+                wait_until(next).await;
+            }
+            other => return other,
+        }
+    }
 }
 
 fn u16_key(netuid: u16) -> KeyParts {

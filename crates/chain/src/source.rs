@@ -118,3 +118,52 @@ pub trait Source {
         params: &[u8],
     ) -> Result<Vec<u8>, SourceError>;
 }
+
+/// A reference reads as what it points to (a [`crate::snapshot::Recorder`] can wrap a
+/// borrowed source).
+impl<S: Source> Source for &S {
+    fn provenance(&self) -> Provenance {
+        (**self).provenance()
+    }
+
+    async fn finalized(&self) -> Result<BlockRef, SourceError> {
+        (**self).finalized().await
+    }
+
+    async fn block(&self, number: u64) -> Result<BlockRef, SourceError> {
+        (**self).block(number).await
+    }
+
+    fn hold(&self, blocks: &[BlockRef]) -> Result<(), SourceError> {
+        (**self).hold(blocks)
+    }
+
+    fn unhold(&self, blocks: &[BlockRef]) {
+        (**self).unhold(blocks);
+    }
+
+    async fn storage(
+        &self,
+        at: &BlockRef,
+        keys: &[Vec<u8>],
+    ) -> Result<Vec<Option<Vec<u8>>>, SourceError> {
+        (**self).storage(at, keys).await
+    }
+
+    async fn storage_prefix(
+        &self,
+        at: &BlockRef,
+        prefix: &[u8],
+    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, SourceError> {
+        (**self).storage_prefix(at, prefix).await
+    }
+
+    async fn call(
+        &self,
+        at: &BlockRef,
+        function: &str,
+        params: &[u8],
+    ) -> Result<Vec<u8>, SourceError> {
+        (**self).call(at, function, params).await
+    }
+}

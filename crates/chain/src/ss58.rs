@@ -70,6 +70,59 @@ pub fn decode(address: &str) -> Result<[u8; 32], Ss58Error> {
     Ok(out)
 }
 
+/// Serde as an SS58 address: `#[serde(with = "ss58::account")]` on a `[u8; 32]`.
+pub mod account {
+    use serde::{Deserialize, Deserializer, Serializer, de::Error as _};
+
+    /// Writes the address.
+    pub fn serialize<S: Serializer>(a: &[u8; 32], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&super::encode(a))
+    }
+
+    /// Reads an address.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<[u8; 32], D::Error> {
+        super::decode(&String::deserialize(d)?).map_err(D::Error::custom)
+    }
+}
+
+/// Serde for `Option<[u8; 32]>` as an SS58 address or `null`.
+pub mod option_account {
+    use serde::{Deserialize, Deserializer, Serializer, de::Error as _};
+
+    /// Writes the address or `null`.
+    pub fn serialize<S: Serializer>(a: &Option<[u8; 32]>, s: S) -> Result<S::Ok, S::Error> {
+        match a {
+            Some(a) => s.serialize_str(&super::encode(a)),
+            None => s.serialize_none(),
+        }
+    }
+
+    /// Reads an address or `null`.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<[u8; 32]>, D::Error> {
+        Option::<String>::deserialize(d)?
+            .map(|t| super::decode(&t).map_err(D::Error::custom))
+            .transpose()
+    }
+}
+
+/// Serde for `Vec<[u8; 32]>` as a list of SS58 addresses.
+pub mod accounts {
+    use serde::{Deserialize, Deserializer, Serializer, de::Error as _};
+
+    /// Writes the addresses.
+    pub fn serialize<S: Serializer>(a: &[[u8; 32]], s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(a.iter().map(super::encode))
+    }
+
+    /// Reads addresses.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<[u8; 32]>, D::Error> {
+        Vec::<String>::deserialize(d)?
+            .iter()
+            .map(|t| super::decode(t).map_err(D::Error::custom))
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]

@@ -7,6 +7,9 @@
 //! `taoscope devnode ...` runs the local development chain with the same flags, output and
 //! exit statuses as the `devnode` binary: both are `devnode::cli`.
 //!
+//! `taoscope subnets|metagraph|replay|audit|snapshot` read a chain through the `chain` crate's
+//! model, verified by the native light client or from a snapshot ([`read`]).
+//!
 //! Argument parsing is by hand to keep the binary's dependencies to the engines, the devnode
 //! and JSON.
 
@@ -14,11 +17,17 @@ use std::process::ExitCode;
 
 use yuma::Engine;
 
-const USAGE: &str = "usage: taoscope yuma|devnode ...
+mod read;
+mod table;
+
+const USAGE: &str = "usage: taoscope yuma|devnode|subnets|metagraph|replay|audit|snapshot ...
 
   taoscope yuma ...     Yuma consensus epochs on a JSON case (below)
   taoscope devnode ...  a local Bittensor development chain that light clients sync from
                         (`taoscope devnode --help` lists its flags)
+  taoscope subnets|metagraph|replay|audit|snapshot ...
+                        read a chain through the light client or a snapshot
+                        (`taoscope subnets --help` lists their flags)
 
 usage: taoscope yuma --input CASE.json [--engine fixed|f32|gpu] [--epochs N]
 
@@ -134,6 +143,26 @@ fn main() -> ExitCode {
         Some("yuma") => yuma(&args[1..]),
         Some("devnode") => {
             return devnode::cli::main_with_args("taoscope devnode", args.into_iter().skip(1));
+        }
+        Some(command @ ("subnets" | "metagraph" | "replay" | "audit" | "snapshot")) => {
+            if args.iter().any(|a| a == "--help" || a == "-h") {
+                println!("{}", read::USAGE);
+                return ExitCode::SUCCESS;
+            }
+            return match read::run(command, &args[1..]) {
+                Ok(text) => {
+                    println!("{}", text.trim_end());
+                    ExitCode::SUCCESS
+                }
+                Err(read::Failure::Usage(msg)) => {
+                    eprintln!("taoscope {command}: {msg}");
+                    ExitCode::from(2)
+                }
+                Err(read::Failure::Source(msg)) => {
+                    eprintln!("taoscope {command}: {msg}");
+                    ExitCode::from(1)
+                }
+            };
         }
         Some("--help" | "-h" | "help") | None => {
             println!("{USAGE}");

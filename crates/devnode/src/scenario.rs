@@ -10,8 +10,9 @@
 //! drives a [`Chain`] block by block, one Aura slot per block:
 //!
 //! 1. `//Alice` (the sudo key) funds every coldkey and validator hotkey
-//!    (`Balances.force_set_balance`), lifts the subnet registration rate limit and, when a
-//!    subnet stakes on root, enables staking there (`sudo_set_subtoken_enabled(0)`);
+//!    (`Balances.force_set_balance`), lifts the subnet registration rate limit, sets the tempo
+//!    of the genesis's own subnets (`genesis_subnet_tempo`) and, when a subnet stakes on root,
+//!    enables staking there (`sudo_set_subtoken_enabled(0)`);
 //! 2. each subnet's owner coldkey calls `SubtensorModule.register_network` with its hotkey,
 //!    which becomes uid 0 (registering locks at least 1,000 TAO, doubling per registration);
 //! 3. `//Alice` sets the subnet's knobs through `AdminUtils` (tempo, registration limits,
@@ -201,6 +202,9 @@ pub struct Scenario {
     pub funding: u64,
     /// The subnets, in registration order.
     pub subnets: Vec<SubnetPlan>,
+    /// Tempo for the subnets the genesis already has (netuid 1 on the devnet: tempo 100), so
+    /// that their epochs come as often as the scenario's; `None` leaves them as they are.
+    pub genesis_subnet_tempo: Option<u16>,
 }
 
 /// What [`Scenario::seed`] did.
@@ -264,7 +268,20 @@ impl Scenario {
     pub fn parse(json: &str) -> Result<Scenario, ScenarioError> {
         let root: Json = serde_json::from_str(json)?;
         let obj = object(&root, "")?;
-        known_fields(obj, "", &["seed", "funding_tao", "subnets"])?;
+        known_fields(
+            obj,
+            "",
+            &["seed", "funding_tao", "subnets", "genesis_subnet_tempo"],
+        )?;
+        let genesis_subnet_tempo = match optional_u64(obj, "", "genesis_subnet_tempo")? {
+            None => None,
+            Some(_) => Some(required_range(
+                obj,
+                "",
+                "genesis_subnet_tempo",
+                1..=u64::from(u16::MAX),
+            )?),
+        };
         let seed = optional_u64(obj, "", "seed")?.unwrap_or(0);
         let funding_tao = optional_u64(obj, "", "funding_tao")?.unwrap_or(100_000);
         let funding = tao_to_rao(funding_tao, "funding_tao")?;
@@ -285,6 +302,7 @@ impl Scenario {
             seed,
             funding,
             subnets,
+            genesis_subnet_tempo,
         })
     }
 
@@ -346,6 +364,16 @@ impl Scenario {
             vec![Value::Uint(0)],
             &alice,
         )?];
+        if let Some(tempo) = self.genesis_subnet_tempo {
+            for netuid in run.existing_subnets(chain)? {
+                jobs.push(run.sudo(
+                    "AdminUtils",
+                    "sudo_set_tempo",
+                    vec![Value::Uint(netuid.into()), Value::Uint(tempo.into())],
+                    &alice,
+                )?);
+            }
+        }
         if self.subnets.iter().any(|p| p.stake_on == StakeOn::Root) {
             jobs.push(run.sudo(
                 "AdminUtils",
@@ -794,6 +822,22 @@ impl Run {
             }
         }
         Ok(chain.best_block().number)
+    }
+
+    /// The subnets (netuids above 0) the chain has before seeding.
+    fn existing_subnets(&self, chain: &Chain) -> Result<Vec<u16>, ScenarioError> {
+        let mut out = Vec::new();
+        for netuid in 1..=u16::from(u8::MAX) {
+            let key = self.tx.storage_key(
+                "SubtensorModule",
+                "NetworksAdded",
+                &[Value::Uint(netuid.into())],
+            )?;
+            if chain.storage(&key) == Some(&[1][..]) {
+                out.push(netuid);
+            }
+        }
+        Ok(out)
     }
 
     /// The netuid whose owner hotkey is `owner_hotkey`.

@@ -100,7 +100,8 @@ fn default_scenario_seeds_subnets_stakes_and_weights() {
         .iter()
         .filter(|p| p.liquid_alpha.is_some())
         .count();
-    let expected = 1 + usize::from(on_root) // network rate limit, staking on root
+    let genesis_tempo = usize::from(scenario.genesis_subnet_tempo.is_some()); // netuid 1
+    let expected = 1 + usize::from(on_root) + genesis_tempo // rate limit, root staking, tempo
         + neurons + extra + validators // funding: coldkeys, validator hotkeys
         + subnets // register_network
         + 10 * subnets + liquid // subnet knobs, the owners' liquid-alpha bounds

@@ -26,6 +26,20 @@ impl<P: PlatformRef> LightSource<P> {
     pub fn chain(&self) -> &Chain<P> {
         &self.chain
     }
+
+    /// Returns once block `number` (or a later one) is finalized, or when the chain is removed.
+    pub async fn wait_finalized(&self, number: u64) {
+        let mut events = self.chain.follow();
+        while self
+            .chain
+            .heads()
+            .is_none_or(|h| h.finalized.number < number)
+        {
+            if events.next().await.is_none() {
+                return;
+            }
+        }
+    }
 }
 
 fn failed(e: LightError) -> SourceError {

@@ -19,6 +19,7 @@ use crate::view::{View, key_account, key_u16};
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Position {
     /// The hotkey staked on.
+    #[serde(with = "crate::ss58::account")]
     pub hotkey: [u8; 32],
     /// The subnet.
     pub netuid: u16,
@@ -34,6 +35,7 @@ pub struct Position {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Account {
     /// The coldkey.
+    #[serde(with = "crate::ss58::account")]
     pub coldkey: [u8; 32],
     /// The block read.
     pub block: BlockRef,
@@ -42,6 +44,7 @@ pub struct Account {
     /// Free balance (rao).
     pub free: Option<u64>,
     /// Hotkeys the coldkey owns.
+    #[serde(with = "crate::ss58::accounts")]
     pub owned_hotkeys: Vec<[u8; 32]>,
     /// Stake positions, by subnet then hotkey.
     pub positions: Vec<Position>,

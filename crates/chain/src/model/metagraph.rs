@@ -30,8 +30,10 @@ pub struct Neuron {
     /// Its position.
     pub uid: u16,
     /// Its hotkey.
+    #[serde(with = "crate::ss58::account")]
     pub hotkey: [u8; 32],
     /// The coldkey owning the hotkey (`Owner`).
+    #[serde(with = "crate::ss58::option_account")]
     pub coldkey: Option<[u8; 32]>,
     /// Alpha staked on the hotkey in this subnet (rao of alpha).
     pub stake: u64,
@@ -93,6 +95,7 @@ pub struct Metagraph {
     /// Blocks between epochs.
     pub tempo: Option<u16>,
     /// The subnet owner's hotkey.
+    #[serde(with = "crate::ss58::option_account")]
     pub owner_hotkey: Option<[u8; 32]>,
     /// The uid the next registration replaces, as the runtime picks it: the lowest pruning
     /// score outside immunity (ties to the earliest registration), never the owner.

@@ -13,6 +13,7 @@ fn error_of(json: &str) -> String {
 fn default_scenario_parses() {
     let scenario = Scenario::default_scenario();
     assert_eq!(scenario.subnets.len(), 3);
+    assert_eq!(scenario.genesis_subnet_tempo, Some(12));
     let first = &scenario.subnets[0];
     assert_eq!((first.tempo, first.neurons, first.validators), (10, 16, 4));
     assert_eq!(first.validator_stakes[0], 400 * RAO_PER_TAO);
@@ -96,7 +97,7 @@ fn malformed_files_name_the_field() {
     assert_eq!(error_of("{}"), "scenario field `subnets`: missing");
     assert_eq!(
         error_of(r#"{"subnets":[],"sead":1}"#),
-        "scenario field `sead`: unknown field (expected one of: seed, funding_tao, subnets)"
+        "scenario field `sead`: unknown field (expected one of: seed, funding_tao, subnets, genesis_subnet_tempo)"
     );
     let subnet = |body: &str| {
         error_of(&format!(

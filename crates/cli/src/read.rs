@@ -1,0 +1,582 @@
+//! The commands that read a chain: `subnets`, `metagraph`, `replay`, `audit`, `snapshot`.
+//!
+//! Each reads through the `chain` crate's model from one of two sources: the native light
+//! client following a chain spec (`--chain SPEC.json`: every value verified by smoldot), or a
+//! snapshot file recorded earlier (`--snapshot FILE`: labelled as such, nothing re-verified).
+//! Bad arguments exit 2 with the usage; a source that cannot answer (a spec smoldot refuses, no
+//! peer within the timeout, a netuid that does not exist) exits 1 saying why.
+//!
+//! `--json` prints one JSON value (accounts as SS58 addresses, amounts in rao, u16 outputs as
+//! stored plus their float views); without it, a table for people.
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use chain::model::{self, Metagraph, Subnets};
+use chain::replay::{self, Replay};
+use chain::snapshot::{Recorder, Snapshot};
+use chain::{MetadataCache, Source, View, ss58};
+use serde_json::{Value, json};
+
+use crate::table::Table;
+
+/// How a command failed: a refusal of its arguments (exit 2) or of its source (exit 1).
+pub enum Failure {
+    /// Bad arguments.
+    Usage(String),
+    /// The source or the chain could not answer.
+    Source(String),
+}
+
+impl From<chain::ChainError> for Failure {
+    fn from(e: chain::ChainError) -> Self {
+        Failure::Source(e.to_string())
+    }
+}
+
+impl From<chain::SourceError> for Failure {
+    fn from(e: chain::SourceError) -> Self {
+        Failure::Source(e.to_string())
+    }
+}
+
+/// Where to read from.
+enum Origin {
+    Chain(PathBuf),
+    Snapshot(PathBuf),
+}
+
+/// The arguments every reading command shares.
+struct ReadArgs {
+    from: Origin,
+    json: bool,
+    timeout: Duration,
+    netuid: Option<u16>,
+    out: Option<PathBuf>,
+}
+
+pub const USAGE: &str =
+    "usage: taoscope subnets|metagraph|replay|audit (--chain SPEC.json | --snapshot FILE) [options]
+       taoscope snapshot --chain SPEC.json --out FILE [--timeout SECS]
+
+  subnets              every subnet: neurons, tempo, price, emission share, pruning order
+  metagraph --netuid N every uid of a subnet: keys, stake, permit, consensus, incentive, dividends
+  replay --netuid N    the subnet's last epoch recomputed with the chain's fixed point, compared
+                       with what the chain stored: exact, differs (which uids and fields), or
+                       unsupported (the rule the engine lacks)
+  audit                replay for every subnet
+  snapshot             record what the commands above read (at one finalized block) into FILE;
+                       the dashboard and --snapshot read it back, labelled as a snapshot
+
+  --chain SPEC.json    follow the chain with the light client (values verified by smoldot)
+  --snapshot FILE      read a snapshot instead (nothing re-verified)
+  --json               one JSON value instead of a table
+  --timeout SECS       give up after SECS (default 180): syncing, and waiting for an epoch a
+                       replay needs (a light client keeps only the last 20 finalized blocks)";
+
+fn parse(args: &[String], needs_netuid: bool, snapshot_cmd: bool) -> Result<ReadArgs, Failure> {
+    let usage = |m: String| Failure::Usage(format!("{m}\n\n{USAGE}"));
+    let mut chain = None;
+    let mut snapshot = None;
+    let mut json = false;
+    let mut timeout = Duration::from_secs(180);
+    let mut netuid = None;
+    let mut out = None;
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        let mut value = |flag: &str| {
+            it.next()
+                .cloned()
+                .ok_or_else(|| usage(format!("{flag} needs a value")))
+        };
+        match arg.as_str() {
+            "--chain" => chain = Some(PathBuf::from(value("--chain")?)),
+            "--snapshot" if !snapshot_cmd => snapshot = Some(PathBuf::from(value("--snapshot")?)),
+            "--json" if !snapshot_cmd => json = true,
+            "--out" if snapshot_cmd => out = Some(PathBuf::from(value("--out")?)),
+            "--timeout" => {
+                let v = value("--timeout")?;
+                timeout = match v.parse::<u64>() {
+                    Ok(s) if (1..=86_400).contains(&s) => Duration::from_secs(s),
+                    _ => {
+                        return Err(usage(format!(
+                            "--timeout: expected seconds 1..=86400, got {v:?}"
+                        )));
+                    }
+                };
+            }
+            "--netuid" if needs_netuid => {
+                let v = value("--netuid")?;
+                netuid = Some(v.parse::<u16>().map_err(|_| {
+                    usage(format!(
+                        "--netuid: expected a subnet id 0..=65535, got {v:?}"
+                    ))
+                })?);
+            }
+            other => return Err(usage(format!("unknown argument {other:?}"))),
+        }
+    }
+    let from = match (chain, snapshot) {
+        (Some(c), None) => Origin::Chain(c),
+        (None, Some(s)) => Origin::Snapshot(s),
+        (Some(_), Some(_)) => {
+            return Err(usage("--chain and --snapshot exclude each other".into()));
+        }
+        (None, None) => {
+            return Err(usage(
+                "--chain SPEC.json or --snapshot FILE is required".into(),
+            ));
+        }
+    };
+    if needs_netuid && netuid.is_none() {
+        return Err(usage("--netuid is required".into()));
+    }
+    if snapshot_cmd && out.is_none() {
+        return Err(usage("--out FILE is required".into()));
+    }
+    Ok(ReadArgs {
+        from,
+        json,
+        timeout,
+        netuid,
+        out,
+    })
+}
+
+/// Runs `work` with a deadline.
+fn with_timeout<T>(
+    timeout: Duration,
+    work: impl Future<Output = Result<T, Failure>>,
+) -> Result<T, Failure> {
+    light::native::block_on(async {
+        let work = std::pin::pin!(work);
+        let timer = std::pin::pin!(smol::Timer::after(timeout));
+        match futures_util::future::select(work, timer).await {
+            futures_util::future::Either::Left((result, _)) => result,
+            futures_util::future::Either::Right(_) => Err(Failure::Source(format!(
+                "no answer within {} s (is the node up? see --timeout)",
+                timeout.as_secs()
+            ))),
+        }
+    })
+}
+
+/// A light client following the chain of `spec`.
+fn light_source(
+    spec: &PathBuf,
+) -> Result<light::LightSource<light::native::NativePlatform>, Failure> {
+    let text = std::fs::read_to_string(spec)
+        .map_err(|e| Failure::Usage(format!("--chain {}: {e}", spec.display())))?;
+    let client = light::Client::new(light::native::platform());
+    let chain = client
+        .add_chain(&text)
+        .map_err(|e| Failure::Source(format!("--chain {}: {e}", spec.display())))?;
+    Ok(light::LightSource::new(chain))
+}
+
+fn snapshot_source(path: &PathBuf) -> Result<Snapshot, Failure> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Failure::Usage(format!("--snapshot {}: {e}", path.display())))?;
+    Snapshot::from_json(&text)
+        .map_err(|e| Failure::Source(format!("--snapshot {}: {e}", path.display())))
+}
+
+/// Runs one reading command, dispatching on the source.
+pub fn run(command: &str, args: &[String]) -> Result<String, Failure> {
+    let args = parse(
+        args,
+        matches!(command, "metagraph" | "replay"),
+        command == "snapshot",
+    )?;
+    match &args.from {
+        Origin::Snapshot(path) => {
+            let source = snapshot_source(path)?;
+            with_timeout(
+                args.timeout,
+                command_on(&source, command, &args, &|_| async {}),
+            )
+        }
+        Origin::Chain(spec) => {
+            let source = light_source(spec)?;
+            let wait = |n: u64| {
+                let source = &source;
+                async move { source.wait_finalized(n).await }
+            };
+            if command == "snapshot" {
+                with_timeout(args.timeout, snapshot(&source, &args, &wait))
+            } else {
+                with_timeout(args.timeout, command_on(&source, command, &args, &wait))
+            }
+        }
+    }
+}
+
+async fn command_on<S: Source, W, F>(
+    source: &S,
+    command: &str,
+    args: &ReadArgs,
+    wait: &W,
+) -> Result<String, Failure>
+where
+    W: Fn(u64) -> F,
+    F: Future<Output = ()>,
+{
+    let cache = MetadataCache::default();
+    let at = source.finalized().await?;
+    let view = View::open(source, at, &cache).await?;
+    let netuid = args.netuid.unwrap_or(0);
+    Ok(match command {
+        "subnets" => {
+            let subnets = model::read_subnets(&view).await?;
+            if args.json {
+                subnets_json(&subnets).to_string()
+            } else {
+                subnets_table(&subnets)
+            }
+        }
+        "metagraph" => {
+            let m = model::read_metagraph(&view, netuid)
+                .await
+                .map_err(not_found)?;
+            if args.json {
+                metagraph_json(&m).to_string()
+            } else {
+                metagraph_table(&m)
+            }
+        }
+        "replay" => {
+            if !model::subnet_exists(&view, netuid).await? || netuid == 0 {
+                return Err(Failure::Source(format!(
+                    "netuid {netuid} is not a subnet with epochs"
+                )));
+            }
+            let r = replay_one(source, netuid, &cache, wait).await?;
+            if args.json {
+                replay_json(&r).to_string()
+            } else {
+                replay_table(&[r])
+            }
+        }
+        "audit" => {
+            let mut all = Vec::new();
+            let mut waiting = Vec::new();
+            for netuid in model::netuids(&view).await? {
+                if netuid == 0 {
+                    continue;
+                }
+                match replay_one(source, netuid, &cache, wait).await {
+                    Ok(r) => all.push(r),
+                    Err(Failure::Source(_)) if is_fresh(&view, netuid).await => {
+                        waiting.push(netuid)
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            for netuid in &waiting {
+                eprintln!("taoscope: netuid {netuid} has not run an epoch yet: nothing to replay");
+            }
+            if args.json {
+                Value::Array(all.iter().map(replay_json).collect()).to_string()
+            } else {
+                let mut text = replay_table(&all);
+                for netuid in &waiting {
+                    text.push_str(&format!("netuid {netuid}: no epoch yet\n"));
+                }
+                text
+            }
+        }
+        other => return Err(Failure::Usage(format!("unknown command {other:?}"))),
+    })
+}
+
+/// Whether `netuid` has not run an epoch yet (`LastMechansimStepBlock` is 0).
+async fn is_fresh<S: Source>(view: &View<'_, S>, netuid: u16) -> bool {
+    matches!(
+        view.value::<u64>(
+            "SubtensorModule",
+            "LastMechansimStepBlock",
+            vec![netuid.to_le_bytes().to_vec()]
+        )
+        .await,
+        Ok(None | Some(0))
+    )
+}
+
+fn not_found(e: chain::ChainError) -> Failure {
+    Failure::Source(e.to_string())
+}
+
+async fn replay_one<S: Source, W, F>(
+    source: &S,
+    netuid: u16,
+    cache: &MetadataCache,
+    wait: &W,
+) -> Result<Replay, Failure>
+where
+    W: Fn(u64) -> F,
+    F: Future<Output = ()>,
+{
+    let record = replay::read_last_epoch_waiting(source, netuid, cache, 3, |b| {
+        eprintln!("taoscope: netuid {netuid}: waiting for its next epoch (block #{b}) to read it");
+        wait(b)
+    })
+    .await?;
+    Ok(replay::replay(&record))
+}
+
+/// `taoscope snapshot`: everything the dashboard reads, recorded at one finalized block at
+/// which every subnet's last epoch is still readable.
+async fn snapshot<W, F>(
+    source: &light::LightSource<light::native::NativePlatform>,
+    args: &ReadArgs,
+    wait: &W,
+) -> Result<String, Failure>
+where
+    W: Fn(u64) -> F,
+    F: Future<Output = ()>,
+{
+    let chain = source.chain();
+    let name = chain
+        .request("chainSpec_v1_chainName", json!([]))
+        .await
+        .map_err(|e| Failure::Source(e.to_string()))?;
+    let genesis = chain
+        .request("chainSpec_v1_genesisHash", json!([]))
+        .await
+        .map_err(|e| Failure::Source(e.to_string()))?;
+    let genesis: [u8; 32] = genesis
+        .as_str()
+        .and_then(|g| chain::hexser::parse(g).ok())
+        .and_then(|g| g.try_into().ok())
+        .ok_or_else(|| Failure::Source(format!("genesis hash {genesis} is not 32 bytes of hex")))?;
+    for attempt in 0..4 {
+        let recorder = Recorder::new(source);
+        let cache = MetadataCache::default();
+        let at = recorder.finalized().await?;
+        let view = View::open(&recorder, at, &cache).await?;
+        let mut missing = None;
+        let ids = model::netuids(&view).await?;
+        for netuid in ids.iter().filter(|n| **n != 0) {
+            match replay::read_last_epoch(&view, *netuid, &cache).await {
+                Ok(_) | Err(chain::ChainError::NoEpochYet { .. }) => {}
+                Err(chain::ChainError::Source(chain::SourceError::BlockUnavailable { .. })) => {
+                    missing = Some(*netuid);
+                    break;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        if let Some(netuid) = missing {
+            // The light client keeps recent blocks only: wait until every epoch is recent.
+            let tempo = model::read_subnets(&view)
+                .await?
+                .subnets
+                .iter()
+                .filter_map(|s| s.tempo)
+                .max()
+                .unwrap_or(360);
+            eprintln!(
+                "taoscope: netuid {netuid}'s last epoch is older than the light client keeps; \
+                 waiting {} blocks (attempt {})",
+                u64::from(tempo) + 2,
+                attempt + 1
+            );
+            wait(at.number + u64::from(tempo) + 2).await;
+            continue;
+        }
+        model::read_overview(&view).await?;
+        let subnets = model::read_subnets(&view).await?;
+        for netuid in &ids {
+            model::read_metagraph(&view, *netuid).await?;
+            model::read_hyperparams(&view, *netuid).await?;
+        }
+        for owner in subnets.subnets.iter().filter_map(|s| s.owner_coldkey) {
+            model::read_account(&view, owner).await?;
+        }
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .ok();
+        let snapshot = recorder.snapshot(name.as_str().unwrap_or("chain"), genesis, at, now);
+        let out = args.out.clone().unwrap_or_default();
+        let text = snapshot.to_json();
+        std::fs::write(&out, &text)
+            .map_err(|e| Failure::Usage(format!("--out {}: {e}", out.display())))?;
+        return Ok(format!(
+            "snapshot of {} at #{} ({} blocks, {} bytes) written to {}",
+            snapshot.chain,
+            at.number,
+            snapshot.blocks.len(),
+            text.len(),
+            out.display()
+        ));
+    }
+    Err(Failure::Source(
+        "could not find a block at which every subnet's last epoch was readable".into(),
+    ))
+}
+
+fn prop(v: u16) -> f64 {
+    f64::from(v) / 65_535.0
+}
+
+fn tao(rao: u64) -> String {
+    format!("{:.4}", rao as f64 / 1e9)
+}
+
+fn subnets_json(s: &Subnets) -> Value {
+    let mut v = serde_json::to_value(&s.subnets).unwrap_or_default();
+    if let Value::Array(rows) = &mut v {
+        for row in rows {
+            // Price as TAO per alpha beside the rao figure.
+            let price = row["price"].as_u64().map(|p| p as f64 / 1e9);
+            row["price_tao"] = price.into();
+        }
+    }
+    v
+}
+
+fn subnets_table(s: &Subnets) -> String {
+    let mut t = Table::new(&[
+        "netuid",
+        "name",
+        "neurons",
+        "tempo",
+        "price τ/α",
+        "emission",
+        "TAO in",
+        "rule",
+    ]);
+    for n in &s.subnets {
+        t.row(vec![
+            n.netuid.to_string(),
+            n.name.clone().or(n.symbol.clone()).unwrap_or_default(),
+            match (n.neurons, n.max_neurons) {
+                (Some(a), Some(b)) => format!("{a}/{b}"),
+                _ => "—".into(),
+            },
+            n.tempo.map_or("—".into(), |t| t.to_string()),
+            n.price
+                .map_or("—".into(), |p| format!("{:.6}", p as f64 / 1e9)),
+            n.emission_share
+                .map_or("—".into(), |e| format!("{:.2}%", e * 100.0)),
+            n.tao_in.map_or("—".into(), tao),
+            match (n.yuma3, n.liquid_alpha) {
+                (Some(true), Some(true)) => "yuma3+liquid".into(),
+                (Some(true), _) => "yuma3".into(),
+                (Some(false), _) => "yuma1".into(),
+                _ => "—".into(),
+            },
+        ]);
+    }
+    let pruning = if s.prunes {
+        format!("next to be pruned: {:?}", s.pruning_order)
+    } else {
+        "this runtime does not prune subnets".into()
+    };
+    format!(
+        "{} subnets at block #{} ({}); {pruning}\n{}",
+        s.subnets.len(),
+        s.block.number,
+        s.provenance.id(),
+        t.render()
+    )
+}
+
+fn metagraph_json(m: &Metagraph) -> Value {
+    let mut v = serde_json::to_value(m).unwrap_or_default();
+    v["block"] = m.block.number.into();
+    v["block_hash"] = chain::hexser::to_hex(&m.block.hash).into();
+    if let Value::Array(neurons) = &mut v["neurons"] {
+        for (row, n) in neurons.iter_mut().zip(&m.neurons) {
+            for (name, value) in [
+                ("consensus", n.consensus),
+                ("incentive", n.incentive),
+                ("dividends", n.dividends),
+                ("validator_trust", n.validator_trust),
+            ] {
+                row[format!("{name}_u16")] = value.into();
+                row[name] = prop(value).into();
+            }
+        }
+    }
+    v
+}
+
+fn metagraph_table(m: &Metagraph) -> String {
+    let mut t = Table::new(&[
+        "uid",
+        "hotkey",
+        "stake α",
+        "permit",
+        "consensus",
+        "incentive",
+        "dividends",
+        "vtrust",
+        "emission α",
+    ]);
+    for n in &m.neurons {
+        let hotkey = ss58::encode(&n.hotkey);
+        t.row(vec![
+            n.uid.to_string(),
+            format!("{}…", &hotkey[..10]),
+            tao(n.stake),
+            if n.validator_permit {
+                "✓".into()
+            } else {
+                String::new()
+            },
+            format!("{:.4}", prop(n.consensus)),
+            format!("{:.4}", prop(n.incentive)),
+            format!("{:.4}", prop(n.dividends)),
+            format!("{:.4}", prop(n.validator_trust)),
+            tao(n.emission),
+        ]);
+    }
+    format!(
+        "netuid {} at block #{} ({}): {} uids\n{}",
+        m.netuid,
+        m.block.number,
+        m.provenance.id(),
+        m.neurons.len(),
+        t.render()
+    )
+}
+
+fn replay_json(r: &Replay) -> Value {
+    serde_json::to_value(r).unwrap_or_default()
+}
+
+fn replay_table(all: &[Replay]) -> String {
+    let mut t = Table::new(&[
+        "netuid",
+        "epoch block",
+        "spec",
+        "rule",
+        "verdict",
+        "mismatches",
+        "reason",
+    ]);
+    for r in all {
+        t.row(vec![
+            r.netuid.to_string(),
+            r.block.to_string(),
+            r.spec_version.to_string(),
+            r.rule.clone(),
+            format!("{:?}", r.verdict).to_lowercase(),
+            r.mismatch_count.to_string(),
+            r.reason.clone().unwrap_or_default(),
+        ]);
+    }
+    let mut text = t.render();
+    for r in all {
+        for m in r.mismatches.iter().take(10) {
+            text.push_str(&format!(
+                "  netuid {} uid {} {}: chain {} vs replay {}\n",
+                r.netuid, m.uid, m.field, m.stored, m.computed
+            ));
+        }
+    }
+    text
+}

@@ -1,0 +1,286 @@
+//! The reading commands end to end: `taoscope devnode` serves the seeded devnet, and
+//! `subnets`, `metagraph`, `replay`, `audit` and `snapshot` read it through the native light
+//! client; a snapshot is read back with `--snapshot`. Checked against what the scenario put on
+//! chain (its subnets, sizes and keys), and every replay must come out exact. Then bad input:
+//! each refused with its exit status and a message naming the problem.
+
+#![allow(clippy::unwrap_used)]
+
+use std::io::{BufRead as _, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_taoscope");
+
+/// A `taoscope devnode` child serving the default scenario, killed on drop.
+struct Devnode {
+    child: Child,
+    spec: PathBuf,
+    _dir: TempDir,
+}
+
+struct TempDir(PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn temp_dir(name: &str) -> TempDir {
+    let dir = std::env::temp_dir().join(format!("taoscope-read-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    TempDir(dir)
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+impl Devnode {
+    fn start() -> Devnode {
+        let dir = temp_dir("node");
+        let spec = dir.0.join("devnet.json");
+        let mut child = Command::new(BIN)
+            .args(["devnode", "--port", &free_port().to_string(), "--spec-out"])
+            .arg(&spec)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        // The spec line comes after the seeding, before the first block line.
+        let stdout = child.stdout.take().unwrap();
+        let mut lines = BufReader::new(stdout).lines();
+        loop {
+            let line = lines.next().unwrap().unwrap();
+            if line.starts_with("spec: ") {
+                break;
+            }
+        }
+        // Keep draining the node's output so it never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        Devnode {
+            child,
+            spec,
+            _dir: dir,
+        }
+    }
+}
+
+impl Drop for Devnode {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn run(args: &[&str], spec: &Path) -> (Option<i32>, String, String) {
+    let out = Command::new(BIN)
+        .args(args)
+        .arg("--chain")
+        .arg(spec)
+        .args(["--timeout", "240"])
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+fn json_of(args: &[&str], spec: &Path) -> Value {
+    let (code, stdout, stderr) = run(args, spec);
+    assert_eq!(code, Some(0), "{args:?}: {stderr}");
+    serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{args:?}: {e}: {stdout}"))
+}
+
+#[test]
+fn reading_commands_follow_the_devnet_and_replay_exactly() {
+    let node = Devnode::start();
+    let scenario = devnode::scenario::Scenario::default_scenario();
+
+    let subnets = json_of(&["subnets", "--json"], &node.spec);
+    let rows = subnets.as_array().unwrap();
+    // Root, the genesis subnet, and the scenario's.
+    assert_eq!(rows.len(), 2 + scenario.subnets.len());
+    for (i, plan) in scenario.subnets.iter().enumerate() {
+        let row = &rows[2 + i];
+        assert_eq!(row["netuid"], 2 + i as u64);
+        assert_eq!(row["neurons"], plan.neurons);
+        assert_eq!(row["tempo"], plan.tempo);
+        assert!(row["price"].as_u64().unwrap() > 0);
+        assert!(row["emission_share"].as_f64().unwrap() > 0.0);
+        assert!(row.get("name").is_some());
+    }
+
+    let metagraph = json_of(&["metagraph", "--netuid", "3", "--json"], &node.spec);
+    assert_eq!(metagraph["netuid"], 3);
+    assert!(metagraph["block"].as_u64().unwrap() > 0);
+    let neurons = metagraph["neurons"].as_array().unwrap();
+    assert_eq!(neurons.len(), usize::from(scenario.subnets[1].neurons));
+    for (uid, n) in neurons.iter().enumerate() {
+        let (coldkey, hotkey) = devnode::scenario::neuron_keys(1, uid as u16).unwrap();
+        assert_eq!(n["uid"], uid as u64);
+        assert_eq!(n["hotkey"], chain::ss58::encode(&hotkey.account_id()));
+        assert_eq!(n["coldkey"], chain::ss58::encode(&coldkey.account_id()));
+        for field in [
+            "stake",
+            "validator_permit",
+            "consensus",
+            "incentive",
+            "dividends",
+            "validator_trust",
+            "emission",
+        ] {
+            assert!(n.get(field).is_some(), "{field} missing: {n}");
+        }
+    }
+    let validators = usize::from(scenario.subnets[1].validators);
+    assert!(
+        neurons[..validators]
+            .iter()
+            .all(|n| n["validator_permit"] == true)
+    );
+    assert!(
+        neurons[validators..]
+            .iter()
+            .any(|n| n["incentive"].as_f64().unwrap() > 0.0)
+    );
+
+    let replay = json_of(&["replay", "--netuid", "4", "--json"], &node.spec);
+    assert_eq!(replay["netuid"], 4);
+    assert_eq!(replay["verdict"], "exact", "{replay}");
+    assert_eq!(replay["spec_version"], 293);
+    assert_eq!(replay["rule"], "july-2025");
+    assert_eq!(replay["mismatches"], Value::Array(vec![]));
+
+    let audit = json_of(&["audit", "--json"], &node.spec);
+    let verdicts: Vec<(u64, &str)> = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["netuid"].as_u64().unwrap(),
+                r["verdict"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        verdicts,
+        vec![(1, "exact"), (2, "exact"), (3, "exact"), (4, "exact")]
+    );
+
+    // A subnet that does not exist: exit 1, named.
+    let (code, _, stderr) = run(&["metagraph", "--netuid", "9"], &node.spec);
+    assert_eq!(code, Some(1));
+    assert!(stderr.contains("netuid 9 does not exist"), "{stderr}");
+
+    // Human tables name the same things.
+    let (code, table, _) = run(&["subnets"], &node.spec);
+    assert_eq!(code, Some(0));
+    assert!(
+        table.contains("light-client") && table.contains("yuma3+liquid"),
+        "{table}"
+    );
+
+    // A snapshot, read back without the node.
+    let dir = temp_dir("snapshot");
+    let file = dir.0.join("snapshot.json");
+    let out = Command::new(BIN)
+        .args(["snapshot", "--chain"])
+        .arg(&node.spec)
+        .arg("--out")
+        .arg(&file)
+        .args(["--timeout", "240"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    drop(node);
+    let from_snapshot = |args: &[&str]| -> Value {
+        let out = Command::new(BIN)
+            .args(args)
+            .arg("--snapshot")
+            .arg(&file)
+            .arg("--json")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let audit = from_snapshot(&["audit"]);
+    assert!(
+        audit
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["verdict"] == "exact"),
+        "{audit}"
+    );
+    let metagraph = from_snapshot(&["metagraph", "--netuid", "2"]);
+    assert_eq!(metagraph["provenance"], "snapshot");
+    assert_eq!(metagraph["neurons"].as_array().unwrap().len(), 16);
+}
+
+#[test]
+fn bad_input_is_refused_with_a_reason() {
+    let dir = temp_dir("bad");
+    let code = |args: &[&str]| {
+        let out = Command::new(BIN).args(args).output().unwrap();
+        (out.status.code(), String::from_utf8(out.stderr).unwrap())
+    };
+    // Arguments: exit 2 with the usage.
+    let (c, e) = code(&["subnets"]);
+    assert_eq!(c, Some(2));
+    assert!(
+        e.contains("--chain SPEC.json or --snapshot FILE is required"),
+        "{e}"
+    );
+    let (c, e) = code(&["metagraph", "--snapshot", "x.json"]);
+    assert_eq!(c, Some(2));
+    assert!(e.contains("--netuid is required"), "{e}");
+    let (c, e) = code(&["replay", "--netuid", "-1", "--snapshot", "x"]);
+    assert_eq!(c, Some(2));
+    assert!(e.contains("--netuid: expected a subnet id"), "{e}");
+    let (c, e) = code(&["snapshot", "--chain", "x.json"]);
+    assert_eq!(c, Some(2));
+    assert!(e.contains("--out FILE is required"), "{e}");
+
+    // Sources: exit 1 saying what is wrong with them.
+    let bad_snapshot = dir.0.join("bad.json");
+    std::fs::write(
+        &bad_snapshot,
+        r#"{"format":"taoscope-snapshot/1","chain":"x"}"#,
+    )
+    .unwrap();
+    let (c, e) = code(&["subnets", "--snapshot", bad_snapshot.to_str().unwrap()]);
+    assert_eq!(c, Some(1));
+    assert!(e.contains("not a taoscope snapshot"), "{e}");
+    std::fs::write(&bad_snapshot, "{").unwrap();
+    let (c, e) = code(&["audit", "--snapshot", bad_snapshot.to_str().unwrap()]);
+    assert_eq!(c, Some(1));
+    assert!(e.contains("not a taoscope snapshot"), "{e}");
+    let bad_spec = dir.0.join("spec.json");
+    std::fs::write(&bad_spec, r#"{"name":"truncated"#).unwrap();
+    let (c, e) = code(&["subnets", "--chain", bad_spec.to_str().unwrap()]);
+    assert_eq!(c, Some(1));
+    assert!(e.contains("chain spec"), "{e}");
+    let (c, e) = code(&["subnets", "--chain", "/nonexistent/spec.json"]);
+    assert_eq!(c, Some(2));
+    assert!(e.contains("/nonexistent/spec.json"), "{e}");
+}
