@@ -227,6 +227,18 @@ pub async fn next_tick() {
     let _ = JsFuture::from(promise).await;
 }
 
+/// Resolves after `ms` milliseconds (at once where there is no window).
+pub async fn sleep_ms(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(w) = web_sys::window() {
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        } else {
+            let _ = resolve.call0(&wasm_bindgen::JsValue::NULL);
+        }
+    });
+    let _ = JsFuture::from(promise).await;
+}
+
 /// Outputs of a batch and how long the engine took.
 #[derive(Clone, Debug)]
 pub struct Timed {

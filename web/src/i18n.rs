@@ -7,6 +7,9 @@
 
 use leptos::prelude::*;
 
+mod dash;
+pub use dash::{DASH_EN, DASH_JA, DashText};
+
 /// Where the choice is kept between visits.
 const STORAGE_KEY: &str = "taoscope.lang";
 
@@ -57,6 +60,14 @@ impl Lang {
             Lang::Ja => &JA,
         }
     }
+
+    /// The dashboard's text table of this language.
+    pub fn dash(self) -> &'static DashText {
+        match self {
+            Lang::En => &DASH_EN,
+            Lang::Ja => &DASH_JA,
+        }
+    }
 }
 
 /// The language signal shared through context.
@@ -93,6 +104,11 @@ impl I18n {
         self.lang.get().text()
     }
 
+    /// The current dashboard text table (tracked).
+    pub fn d(self) -> &'static DashText {
+        self.lang.get().dash()
+    }
+
     /// Switches language and remembers the choice.
     pub fn set(self, lang: Lang) {
         self.lang.set(lang);
@@ -113,11 +129,17 @@ fn local_storage() -> Option<web_sys::Storage> {
 }
 
 fn initial_lang() -> Lang {
-    let from_query = window()
-        .location()
-        .search()
-        .ok()
-        .and_then(|search| query_param(&search, "lang"))
+    let location = window().location();
+    let search = location.search().unwrap_or_default();
+    // Path-style links move their query into the hash (see `route`): look in both.
+    let hash = location.hash().unwrap_or_default();
+    let in_hash = hash
+        .split_once('?')
+        .map(|(_, q)| q.to_owned())
+        .unwrap_or_default();
+    let from_query = [search.as_str(), in_hash.as_str()]
+        .iter()
+        .find_map(|q| query_param(q, "lang"))
         .and_then(|code| Lang::from_code(&code));
     if let Some(lang) = from_query {
         if let Some(storage) = local_storage() {

@@ -1,28 +1,33 @@
 //! The taoscope web app: a Leptos client-side app that Trunk builds into static files.
 //!
-//! Everything the page shows is computed in the page: the consensus lab runs `yuma`'s bit-exact
-//! fixed-point epoch in WebAssembly on example subnets bundled under `cases/`, and batches of
-//! `f32` epochs (sweeps, stress runs) on WebGPU through `yuma-gpu`, or on the CPU when the
-//! browser has no adapter ([`engine`] picks and says which). This file holds
-//! the root component, the layout every page shares (header, navigation, language switch,
-//! footer with the engine badge) and the app-wide context; each route is one file under
-//! `routes/`. There is no server side: no SSR, no hydration, no API, so the `dist/` folder can
-//! be served by any static host, at its root or under a sub-path (`trunk build --public-url`).
+//! Everything the page shows is computed in the page. The dashboard (overview, subnets,
+//! metagraphs, accounts, the audit) runs the `chain` crate's model here, on state the light
+//! client in a Web Worker verified ([`dash`]), or on a recorded snapshot; every figure carries
+//! the block and source it was read from. Replays run `yuma`'s bit-exact fixed-point epoch in
+//! WebAssembly; batches of `f32` epochs (the audit's rankings, the lab's sweeps) run on WebGPU
+//! through `yuma-gpu`, or on the CPU when the browser has no adapter ([`engine`] picks and says
+//! which). This file holds the root component, the layout every page shares (header,
+//! navigation, language switch, footer with the engine badges) and the app-wide context; each
+//! page is one file under `routes/`, addressed by a hash route ([`route`] says why). There is no
+//! server side: no SSR, no hydration, no API, so the `dist/` folder can be served by any static
+//! host, at its root or under a sub-path (`trunk build --public-url`).
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 use leptos::prelude::*;
-use leptos_router::components::{A, Route, Router, Routes};
-use leptos_router::path;
 
 pub mod api;
 pub mod bench;
 pub mod chart;
+pub mod dash;
 pub mod engine;
 pub mod i18n;
 pub mod light;
+pub mod route;
 pub mod routes;
+pub mod ui;
 
 use i18n::{I18n, Lang, use_i18n};
+use route::{Route, RouterCtx};
 
 /// Which engine computed the exact figures on the page (the ranking table), for the badge in
 /// the footer and the lab. Batches of `f32` epochs have their own engine and badge
@@ -91,44 +96,61 @@ pub fn App() -> impl IntoView {
     bench::install();
     let base = document_base_path();
     provide_context(base.clone());
-    view! {
-        <Router base=base.0>
-            <Layout>
-                <Routes fallback=NotFound>
-                    <Route path=path!("/") view=routes::home::Home />
-                    <Route path=path!("/lab") view=routes::lab::Lab />
-                    <Route path=path!("/chain") view=routes::chain::Chain />
-                </Routes>
-            </Layout>
-        </Router>
-    }
+    let router = RouterCtx::provide(&base.0);
+    dash::Dash::provide();
+    let page = move || match router.route() {
+        Route::Home => view! { <routes::overview::Overview /> }.into_any(),
+        Route::Subnets => view! { <routes::subnets::SubnetsPage /> }.into_any(),
+        Route::Subnet(n) => view! { <routes::subnet::SubnetPage netuid=n /> }.into_any(),
+        Route::Neuron(n, u) => view! { <routes::neuron::NeuronPage netuid=n uid=u /> }.into_any(),
+        Route::Account(a) => view! { <routes::account::AccountPage address=a /> }.into_any(),
+        Route::Audit => view! { <routes::audit::AuditPage /> }.into_any(),
+        Route::Lab => view! { <routes::lab::Lab /> }.into_any(),
+        Route::Chain => view! { <routes::chain::Chain /> }.into_any(),
+        Route::NotFound(path) => view! { <NotFound path=path /> }.into_any(),
+    };
+    view! { <Layout>{page}</Layout> }
 }
 
 /// Header, navigation, language switch and footer around the current route.
 #[component]
 fn Layout(children: Children) -> impl IntoView {
     let i18n = use_i18n();
-    let base = expect_context::<BasePath>();
+    let router = route::use_router();
+    let section = move || router.route().section();
+    let entry = move |route: Route, label: fn(&i18n::Text, &i18n::DashText) -> &'static str| {
+        let id = route.section();
+        view! {
+            <a
+                href=route.href()
+                aria-current=move || (section() == id).then_some("page")
+                data-nav=id
+            >
+                {move || label(i18n.t(), i18n.d())}
+            </a>
+        }
+    };
     view! {
         <div class="app">
+            <a class="skip" href="#main">{move || i18n.d().skip_to_content}</a>
             <header class="site-header">
                 <div class="header-inner">
-                    <a class="brand" href=base.href("/")>
+                    <a class="brand" href=Route::Home.href()>
                         <span class="brand-mark" aria-hidden="true">"τ"</span>
                         <span class="brand-name">"taoscope"</span>
                     </a>
                     <span class="tagline">{move || i18n.t().tagline}</span>
-                    <nav class="site-nav">
-                        <A href=base.href("/") exact=true>
-                            {move || i18n.t().nav_home}
-                        </A>
-                        <A href=base.href("/lab")>{move || i18n.t().nav_lab}</A>
-                        <A href=base.href("/chain")>{move || i18n.t().nav_chain}</A>
+                    <nav class="site-nav" aria-label=move || i18n.d().nav_label>
+                        {entry(Route::Home, |t, _| t.nav_home)}
+                        {entry(Route::Subnets, |_, d| d.nav_subnets)}
+                        {entry(Route::Audit, |_, d| d.nav_audit)}
+                        {entry(Route::Lab, |t, _| t.nav_lab)}
+                        {entry(Route::Chain, |t, _| t.nav_chain)}
                     </nav>
                     <LangSwitch />
                 </div>
             </header>
-            <main class="site-main">{children()}</main>
+            <main class="site-main" id="main" tabindex="-1">{children()}</main>
             <footer class="site-footer">
                 <p>
                     {move || i18n.t().footer_engine} " " <EngineBadge /> " "
@@ -178,17 +200,16 @@ pub fn EngineBadge() -> impl IntoView {
     }
 }
 
-/// Shown for paths no route matches.
+/// Shown for addresses no page matches.
 #[component]
-fn NotFound() -> impl IntoView {
+fn NotFound(path: String) -> impl IntoView {
     let i18n = use_i18n();
-    let base = expect_context::<BasePath>();
     view! {
-        <section class="page narrow">
+        <section class="page narrow" data-page="not-found">
             <h1>"404"</h1>
-            <p>{move || i18n.t().not_found}</p>
+            <p>{move || i18n.t().not_found} " " <code>{path.clone()}</code></p>
             <p>
-                <a href=base.href("/")>{move || i18n.t().nav_home}</a>
+                <a href=Route::Home.href()>{move || i18n.t().nav_home}</a>
             </p>
         </section>
     }

@@ -6,6 +6,11 @@
 //! marks it disconnected but keeps the last verified heads and values on screen, with the time
 //! since the last block, so nothing already shown disappears while smoldot reconnects.
 //!
+//! The page also asks the worker for verified reads ([`ToWorker`]: storage at a block, entries
+//! under a prefix, runtime calls, which blocks are still readable); each request carries an id
+//! and gets one [`FromWorker::Reply`]. That is all the page's `chain::Source` needs: the
+//! dashboard's model runs in the page, the worker only proves what it reads.
+//!
 //! Left out: several chains at once and finney (its spec needs the checkpoint work described
 //! in shared/bittensor-facts.md); the worker host takes any spec, the page loads the devnet's.
 
@@ -79,6 +84,179 @@ pub enum FromWorker {
         /// Whether the client stopped.
         fatal: bool,
     },
+    /// The answer to request `id` ([`ToWorker`]): its result, or why it failed.
+    Reply {
+        /// The request's id.
+        id: u64,
+        /// The result (shape per request), or the error in words.
+        result: Result<Value, String>,
+        /// Whether the error is a block the client no longer keeps.
+        unavailable: bool,
+    },
+}
+
+/// A read the page asks of the worker; the answer is a [`FromWorker::Reply`] with the same id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ToWorker {
+    /// Values at keys at a block: reply `{"values": ["0x…" | null, …]}`.
+    Storage {
+        /// Request id.
+        id: u64,
+        /// Block hash.
+        block: [u8; 32],
+        /// Keys.
+        keys: Vec<Vec<u8>>,
+    },
+    /// Entries under a prefix: reply `{"entries": [["0xkey", "0xvalue"], …]}`.
+    Prefix {
+        /// Request id.
+        id: u64,
+        /// Block hash.
+        block: [u8; 32],
+        /// The prefix.
+        prefix: Vec<u8>,
+    },
+    /// A runtime call: reply `{"output": "0x…"}`.
+    Call {
+        /// Request id.
+        id: u64,
+        /// Block hash.
+        block: [u8; 32],
+        /// Entry point (`Core_version`).
+        function: String,
+        /// SCALE parameters.
+        params: Vec<u8>,
+    },
+    /// The finalized block at a height, if still readable: reply `{"number": n, "hash": "0x…"}`.
+    Block {
+        /// Request id.
+        id: u64,
+        /// Height.
+        number: u64,
+    },
+    /// Keep blocks readable until released (no reply).
+    Hold {
+        /// Block hashes.
+        blocks: Vec<[u8; 32]>,
+    },
+    /// Release held blocks (no reply).
+    Unhold {
+        /// Block hashes.
+        blocks: Vec<[u8; 32]>,
+    },
+}
+
+fn hex_list(items: &[Vec<u8>]) -> Value {
+    items
+        .iter()
+        .map(|k| Value::from(format!("0x{}", hex_lower(k))))
+        .collect()
+}
+
+fn hash_list(items: &[[u8; 32]]) -> Value {
+    items
+        .iter()
+        .map(|k| Value::from(format!("0x{}", hex_lower(k))))
+        .collect()
+}
+
+impl ToWorker {
+    /// The message as JSON text for `postMessage`.
+    pub fn encode(&self) -> String {
+        let h = |b: &[u8]| format!("0x{}", hex_lower(b));
+        let value = match self {
+            ToWorker::Storage { id, block, keys } => {
+                json!({"type": "storage", "id": id, "block": h(block), "keys": hex_list(keys)})
+            }
+            ToWorker::Prefix { id, block, prefix } => {
+                json!({"type": "prefix", "id": id, "block": h(block), "prefix": h(prefix)})
+            }
+            ToWorker::Call {
+                id,
+                block,
+                function,
+                params,
+            } => json!({"type": "call", "id": id, "block": h(block), "function": function,
+                        "params": h(params)}),
+            ToWorker::Block { id, number } => json!({"type": "block", "id": id, "number": number}),
+            ToWorker::Hold { blocks } => json!({"type": "hold", "blocks": hash_list(blocks)}),
+            ToWorker::Unhold { blocks } => json!({"type": "unhold", "blocks": hash_list(blocks)}),
+        };
+        value.to_string()
+    }
+
+    /// Reads a request (in the worker); `None` for text that is not one (such as `start`).
+    ///
+    /// # Errors
+    ///
+    /// [`MessageError`] naming the field of a malformed request.
+    pub fn decode(value: &Value) -> Result<Option<Self>, MessageError> {
+        let kind = value["type"].as_str().unwrap_or_default().to_owned();
+        let bad = |field| MessageError::Field {
+            kind: kind.clone(),
+            field,
+        };
+        let id = || value["id"].as_u64().ok_or_else(|| bad("id"));
+        let bytes = |field: &'static str| {
+            value[field]
+                .as_str()
+                .and_then(from_hex)
+                .ok_or_else(|| bad(field))
+        };
+        let hash = |field: &'static str| {
+            bytes(field).and_then(|b| <[u8; 32]>::try_from(b).map_err(|_| bad(field)))
+        };
+        let hashes = |field: &'static str| -> Result<Vec<[u8; 32]>, MessageError> {
+            value[field]
+                .as_array()
+                .ok_or_else(|| bad(field))?
+                .iter()
+                .map(|v| {
+                    v.as_str()
+                        .and_then(from_hex)
+                        .and_then(|b| <[u8; 32]>::try_from(b).ok())
+                        .ok_or_else(|| bad(field))
+                })
+                .collect()
+        };
+        Ok(Some(match kind.as_str() {
+            "storage" => ToWorker::Storage {
+                id: id()?,
+                block: hash("block")?,
+                keys: value["keys"]
+                    .as_array()
+                    .ok_or_else(|| bad("keys"))?
+                    .iter()
+                    .map(|k| k.as_str().and_then(from_hex).ok_or_else(|| bad("keys")))
+                    .collect::<Result<_, _>>()?,
+            },
+            "prefix" => ToWorker::Prefix {
+                id: id()?,
+                block: hash("block")?,
+                prefix: bytes("prefix")?,
+            },
+            "call" => ToWorker::Call {
+                id: id()?,
+                block: hash("block")?,
+                function: value["function"]
+                    .as_str()
+                    .ok_or_else(|| bad("function"))?
+                    .to_owned(),
+                params: bytes("params")?,
+            },
+            "block" => ToWorker::Block {
+                id: id()?,
+                number: value["number"].as_u64().ok_or_else(|| bad("number"))?,
+            },
+            "hold" => ToWorker::Hold {
+                blocks: hashes("blocks")?,
+            },
+            "unhold" => ToWorker::Unhold {
+                blocks: hashes("blocks")?,
+            },
+            _ => return Ok(None),
+        }))
+    }
 }
 
 /// Why a worker message could not be read.
@@ -143,6 +321,16 @@ impl FromWorker {
             FromWorker::Error { message, fatal } => {
                 json!({ "type": "error", "message": message, "fatal": fatal })
             }
+            FromWorker::Reply {
+                id,
+                result,
+                unavailable,
+            } => match result {
+                Ok(value) => json!({ "type": "reply", "id": id, "ok": value }),
+                Err(e) => {
+                    json!({ "type": "reply", "id": id, "error": e, "unavailable": unavailable })
+                }
+            },
         };
         value.to_string()
     }
@@ -207,6 +395,15 @@ impl FromWorker {
             "error" => FromWorker::Error {
                 message: string("message")?,
                 fatal: value["fatal"].as_bool().ok_or_else(|| bad("fatal"))?,
+            },
+            "reply" => FromWorker::Reply {
+                id: value["id"].as_u64().ok_or_else(|| bad("id"))?,
+                result: match (value.get("ok"), value.get("error")) {
+                    (Some(ok), None) => Ok(ok.clone()),
+                    (None, Some(Value::String(e))) => Err(e.clone()),
+                    _ => return Err(bad("ok")),
+                },
+                unavailable: value["unavailable"].as_bool().unwrap_or(false),
             },
             _ => return Err(MessageError::Kind(kind)),
         })
@@ -320,6 +517,8 @@ impl SyncState {
                     self.phase = Phase::Failed;
                 }
             }
+            // Replies go to the request that asked, not into the panel.
+            FromWorker::Reply { .. } => {}
         }
     }
 }
@@ -382,10 +581,63 @@ mod tests {
                 message: "bad spec".into(),
                 fatal: true,
             },
+            FromWorker::Reply {
+                id: 9,
+                result: Ok(json!({"values": ["0x01", null]})),
+                unavailable: false,
+            },
+            FromWorker::Reply {
+                id: 10,
+                result: Err("block #5 is no longer pinned".into()),
+                unavailable: true,
+            },
         ];
         for m in messages {
             assert_eq!(FromWorker::decode(&m.encode()).unwrap(), m);
         }
+    }
+
+    #[test]
+    fn requests_round_trip_and_malformed_ones_name_the_field() {
+        let requests = [
+            ToWorker::Storage {
+                id: 1,
+                block: [3; 32],
+                keys: vec![vec![1, 2], vec![]],
+            },
+            ToWorker::Prefix {
+                id: 2,
+                block: [4; 32],
+                prefix: vec![0xaa],
+            },
+            ToWorker::Call {
+                id: 3,
+                block: [5; 32],
+                function: "Core_version".into(),
+                params: vec![],
+            },
+            ToWorker::Block { id: 4, number: 77 },
+            ToWorker::Hold {
+                blocks: vec![[6; 32]],
+            },
+            ToWorker::Unhold {
+                blocks: vec![[6; 32], [7; 32]],
+            },
+        ];
+        for r in requests {
+            let value: Value = serde_json::from_str(&r.encode()).unwrap();
+            assert_eq!(ToWorker::decode(&value).unwrap(), Some(r));
+        }
+        let start = json!({"type": "start", "spec": "{}"});
+        assert_eq!(ToWorker::decode(&start).unwrap(), None);
+        let bad = json!({"type": "storage", "id": 1, "block": "0x12", "keys": []});
+        assert_eq!(
+            ToWorker::decode(&bad),
+            Err(MessageError::Field {
+                kind: "storage".into(),
+                field: "block"
+            })
+        );
     }
 
     #[test]

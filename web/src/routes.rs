@@ -1,5 +1,11 @@
-//! The app's pages, one file each; the route table itself is in the root component ([`crate::App`]).
+//! The app's pages, one file each; which address shows which page is [`crate::route`], and the
+//! root component renders it ([`crate::App`]).
 
+pub mod account;
+pub mod audit;
 pub mod chain;
-pub mod home;
 pub mod lab;
+pub mod neuron;
+pub mod overview;
+pub mod subnet;
+pub mod subnets;

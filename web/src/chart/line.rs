@@ -120,6 +120,9 @@ pub fn LineChart(
     /// The x axis' name.
     #[prop(into)]
     x_label: Signal<String>,
+    /// Labels for the five x ticks (at 0, ¼, ½, ¾, 1) instead of the proportions.
+    #[prop(optional, into)]
+    x_labels: Option<Signal<Vec<String>>>,
 ) -> impl IntoView {
     let geometry = Memo::new(move |_| points.with(|p| line_layout(p, marker.get())));
     view! {
@@ -140,10 +143,14 @@ pub fn LineChart(
                         .read()
                         .x_ticks
                         .iter()
-                        .map(|t| {
+                        .enumerate()
+                        .map(|(i, t)| {
+                            let label = x_labels
+                                .and_then(|l| l.with(|l| l.get(i).cloned()))
+                                .unwrap_or_else(|| t.label.clone());
                             view! {
                                 <text x=t.at y=HEIGHT - 16.0 text-anchor="middle">
-                                    {t.label.clone()}
+                                    {label}
                                 </text>
                             }
                         })

@@ -1,16 +1,36 @@
-//! The page's side of the light client: starts the worker, hands it the chain spec, and folds
-//! its messages into a [`SyncState`] signal. A worker that fails to load or posts garbage
-//! becomes an error on screen, never a silently frozen panel.
+//! The page's side of the light client: starts the worker, hands it the chain spec, folds its
+//! messages into a [`SyncState`] signal, and sends it read requests ([`LightCtx::request`]),
+//! matching each reply to its request by id. A worker that fails to load or posts garbage
+//! becomes an error on screen, never a silently frozen panel, and fails the requests waiting.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
 use std::rc::Rc;
 
+use futures_channel::oneshot;
 use leptos::prelude::*;
+use serde_json::Value;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
-use super::{FromWorker, SyncState};
+use super::{FromWorker, SyncState, ToWorker};
 use crate::engine::now_ms;
+
+/// A request's answer: the result, or the error and whether it is a block no longer kept.
+pub type Answer = Result<Value, (String, bool)>;
+
+/// Requests sent to the worker and not yet answered.
+#[derive(Default)]
+struct Pending {
+    next_id: Cell<u64>,
+    waiting: RefCell<HashMap<u64, oneshot::Sender<Answer>>>,
+}
+
+/// The worker and its waiting requests: browser objects, kept in the page's thread.
+struct Link {
+    worker: Option<web_sys::Worker>,
+    pending: Rc<Pending>,
+}
 
 /// The running worker and the state it feeds; shared through context so the panel survives
 /// route changes without restarting the client.
@@ -18,6 +38,9 @@ use crate::engine::now_ms;
 pub struct LightCtx {
     /// What the panel shows.
     pub state: RwSignal<SyncState>,
+    /// Requests in flight, for the progress indicator.
+    pub in_flight: RwSignal<u32>,
+    link: StoredValue<Link, LocalStorage>,
 }
 
 fn fail(state: RwSignal<SyncState>, message: String) {
@@ -58,17 +81,48 @@ fn send_spec(
 }
 
 impl LightCtx {
+    /// Sends a read to the worker and waits for its reply.
+    pub async fn request(&self, make: impl FnOnce(u64) -> ToWorker) -> Answer {
+        let (worker, pending) = self
+            .link
+            .with_value(|l| (l.worker.clone(), l.pending.clone()));
+        let Some(worker) = worker else {
+            return Err(("the light-client worker did not start".into(), false));
+        };
+        let id = pending.next_id.get() + 1;
+        pending.next_id.set(id);
+        let (tx, rx) = oneshot::channel();
+        pending.waiting.borrow_mut().insert(id, tx);
+        if let Err(e) = worker.post_message(&JsValue::from_str(&make(id).encode())) {
+            pending.waiting.borrow_mut().remove(&id);
+            return Err((format!("cannot reach the worker: {e:?}"), false));
+        }
+        self.in_flight.update(|n| *n += 1);
+        let answer = rx
+            .await
+            .unwrap_or_else(|_| Err(("the light-client worker stopped".into(), false)));
+        self.in_flight.update(|n| *n = n.saturating_sub(1));
+        answer
+    }
+
+    /// Sends a message that has no reply (holds).
+    pub fn tell(&self, message: &ToWorker) {
+        self.link.with_value(|l| {
+            if let Some(worker) = &l.worker {
+                // A lost hold only makes a later read fail as unavailable, which it reports.
+                let _ = worker.post_message(&JsValue::from_str(&message.encode()));
+            }
+        });
+    }
+
     /// Starts the worker at `worker_url` with the chain spec fetched from `spec_url`, once per
     /// page load; later calls return the running one.
     pub fn start(worker_url: &str, spec_url: &str) -> Self {
         if let Some(ctx) = use_context::<LightCtx>() {
             return ctx;
         }
-        let ctx = LightCtx {
-            state: RwSignal::new(SyncState::default()),
-        };
-        provide_context(ctx);
-        let state = ctx.state;
+        let state = RwSignal::new(SyncState::default());
+        let pending = Rc::new(Pending::default());
         let worker = match web_sys::Worker::new(worker_url) {
             Ok(w) => w,
             Err(e) => {
@@ -76,20 +130,47 @@ impl LightCtx {
                     state,
                     format!("cannot start the light-client worker: {e:?}"),
                 );
+                let ctx = LightCtx {
+                    state,
+                    in_flight: RwSignal::new(0),
+                    link: StoredValue::new_local(Link {
+                        worker: None,
+                        pending,
+                    }),
+                };
+                provide_context(ctx);
                 return ctx;
             }
         };
+        let ctx = LightCtx {
+            state,
+            in_flight: RwSignal::new(0),
+            link: StoredValue::new_local(Link {
+                worker: Some(worker.clone()),
+                pending: pending.clone(),
+            }),
+        };
+        provide_context(ctx);
         // The spec goes out once both the worker is ready and the spec is fetched, whichever
         // comes last.
         let handshake = Rc::new(RefCell::new(Handshake::default()));
         let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new({
-            let (worker, handshake) = (worker.clone(), handshake.clone());
+            let (worker, handshake, pending) = (worker.clone(), handshake.clone(), pending.clone());
             move |event: web_sys::MessageEvent| {
                 let text = event.data().as_string().unwrap_or_default();
                 match FromWorker::decode(&text) {
                     Ok(FromWorker::Ready) => {
                         handshake.borrow_mut().ready = true;
                         send_spec(&worker, &handshake, state);
+                    }
+                    Ok(FromWorker::Reply {
+                        id,
+                        result,
+                        unavailable,
+                    }) => {
+                        if let Some(tx) = pending.waiting.borrow_mut().remove(&id) {
+                            let _ = tx.send(result.map_err(|e| (e, unavailable)));
+                        }
                     }
                     Ok(message) => state.update(|s| s.apply(message, now_ms())),
                     Err(e) => state.update(|s| s.error = Some(e.to_string())),
@@ -98,11 +179,16 @@ impl LightCtx {
         });
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         on_message.forget();
-        let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |_event: web_sys::Event| {
-            fail(
-                state,
-                "the light-client worker crashed or failed to load".into(),
-            );
+        let on_error = Closure::<dyn FnMut(web_sys::Event)>::new({
+            let pending = pending.clone();
+            move |_event: web_sys::Event| {
+                fail(
+                    state,
+                    "the light-client worker crashed or failed to load".into(),
+                );
+                // Nobody will answer what is waiting.
+                pending.waiting.borrow_mut().clear();
+            }
         });
         worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
         on_error.forget();

@@ -3,21 +3,22 @@
 //! came from. Everything here was verified in the page's worker by smoldot-light; the badge says
 //! so, and later sources (an RPC fallback) will carry their own badge.
 //!
-//! `?spec=PATH` loads another chain spec (same origin); the default is the devnet's.
+//! `?spec=PATH` loads another chain spec (same origin); the default is the devnet's. The page
+//! also picks the dashboard's source: the light client, or a snapshot file (loaded from disk
+//! here, or named with `?snapshot=FILE`), whose badge then says "snapshot" on every figure.
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_query_map;
 
-use crate::BasePath;
+use crate::dash::{DashState, Origin, use_dash};
 use crate::engine::now_ms;
 use crate::i18n::use_i18n;
-use crate::light::{DEFAULT_SPEC_PATH, Head, Phase, SyncState};
+use crate::light::{Head, Phase, SyncState};
 
 /// The sync panel page.
 #[component]
 pub fn Chain() -> impl IntoView {
     let i18n = use_i18n();
-    let state = start_client();
+    let state = client_state();
     let tick = RwSignal::new(0.0f64);
     // Re-render "seconds since the last block" once a second.
     if let Ok(handle) = set_interval_with_handle(
@@ -123,6 +124,58 @@ pub fn Chain() -> impl IntoView {
             </table>
             <p class="muted">{move || i18n.t().chain_note}</p>
         </section>
+        <SourcePicker />
+    }
+}
+
+/// Where the dashboard reads from, and a way to load a snapshot file instead.
+#[component]
+fn SourcePicker() -> impl IntoView {
+    let i18n = use_i18n();
+    let dash = use_dash();
+    let current = {
+        move || match dash.state.get() {
+            DashState::Ready(Origin::LightClient) => i18n.d().source_is_light.to_string(),
+            DashState::Ready(Origin::Snapshot { file, .. }) => {
+                format!("{} {file}", i18n.d().source_is_snapshot)
+            }
+            DashState::Loading => i18n.d().source_loading.to_string(),
+            DashState::Failed(e) => format!("{} {e}", i18n.d().source_failed),
+        }
+    };
+    let on_file = {
+        move |ev: leptos::ev::Event| {
+            use wasm_bindgen::JsCast;
+            let Some(input) = ev
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+            else {
+                return;
+            };
+            let Some(file) = input.files().and_then(|f| f.get(0)) else {
+                return;
+            };
+            let name = file.name();
+            leptos::task::spawn_local(async move {
+                match wasm_bindgen_futures::JsFuture::from(file.text()).await {
+                    Ok(text) => {
+                        dash.use_snapshot_text(&text.as_string().unwrap_or_default(), &name)
+                    }
+                    Err(e) => dash.state.set(DashState::Failed(format!("{name}: {e:?}"))),
+                }
+            });
+        }
+    };
+    view! {
+        <section class="page narrow panel" data-panel="source">
+            <h2>{move || i18n.d().source_title}</h2>
+            <p data-source-state="">{current}</p>
+            <p class="muted">{move || i18n.d().source_help}</p>
+            <label class="file">
+                <span>{move || i18n.d().source_load_snapshot}</span>
+                <input type="file" accept=".json,application/json" on:change=on_file data-snapshot-input="" />
+            </label>
+        </section>
     }
 }
 
@@ -147,23 +200,14 @@ fn phase_label(phase: Phase, t: &crate::i18n::Text) -> &'static str {
     }
 }
 
-/// The running client's state: the worker in the browser; natively (unit tests) an idle one.
-fn start_client() -> RwSignal<SyncState> {
-    let query = use_query_map();
-    let spec = query
-        .with_untracked(|q| q.get("spec"))
-        .filter(|s| !s.contains("://") && !s.starts_with("//"))
-        .unwrap_or_else(|| DEFAULT_SPEC_PATH.to_owned());
-    let base = expect_context::<BasePath>();
-    let spec_url = base.href(&format!("/{}", spec.trim_start_matches('/')));
+/// The light client's state when it is the dashboard's source; an idle one otherwise (a
+/// snapshot, or natively in unit tests).
+fn client_state() -> RwSignal<SyncState> {
+    let dash = use_dash();
     #[cfg(target_arch = "wasm32")]
-    {
-        let worker_url = base.href("/light_worker_loader.js");
-        crate::light::host::LightCtx::start(&worker_url, &spec_url).state
+    if let Some(ctx) = dash.light() {
+        return ctx.state;
     }
-    #[cfg(not(target_arch = "wasm32"))]
-    {
-        let _ = spec_url;
-        RwSignal::new(SyncState::default())
-    }
+    let _ = dash;
+    RwSignal::new(SyncState::default())
 }

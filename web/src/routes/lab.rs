@@ -8,6 +8,10 @@
 //! The case in memory is only replaced by one that loaded and parsed, so a failed fetch or a bad
 //! file shows an error panel above figures that stay as they were. One epoch only: multi-epoch
 //! replays (bonds carried over) come with a later issue.
+//!
+//! `#/lab?netuid=N` opens a real subnet's last epoch instead: the inputs its replay read from the
+//! chain (through the dashboard's source), with the runtime's own rules, added to the list as
+//! "netuid N at block B".
 
 mod stress;
 mod sweep;
@@ -16,7 +20,6 @@ pub use sweep::kappa_points;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::hooks::use_query_map;
 use yuma::{EpochInput, EpochOutput, EpochParams, LiquidAlpha, YumaVersion};
 
 use crate::EngineBadge;
@@ -337,7 +340,9 @@ fn ParamControls(
 #[component]
 pub fn Lab() -> impl IntoView {
     let i18n = use_i18n();
-    let query = use_query_map();
+    let router = crate::route::use_router();
+    let wanted_case = untrack(|| router.query("case"));
+    let live_netuid = untrack(|| router.query("netuid")).and_then(|n| n.parse::<u16>().ok());
     let index = RwSignal::new(Vec::<CaseEntry>::new());
     let selected = RwSignal::new(None::<String>);
     let loaded = RwSignal::new(None::<Loaded>);
@@ -349,12 +354,13 @@ pub fn Lab() -> impl IntoView {
     spawn_local(async move {
         match api::load_index().await {
             Ok(list) => {
-                let wanted = query.with_untracked(|q| q.get("case"));
-                let first = wanted
+                let first = wanted_case
                     .filter(|w| list.iter().any(|c| &c.id == w))
                     .or_else(|| list.first().map(|c| c.id.clone()));
-                index.try_set(list);
-                selected.try_set(first);
+                index.update(|l| l.extend(list));
+                if live_netuid.is_none() {
+                    selected.try_set(first);
+                }
             }
             Err(e) => {
                 error.try_set(Some(e));
@@ -363,8 +369,59 @@ pub fn Lab() -> impl IntoView {
         }
     });
 
+    if let Some(netuid) = live_netuid {
+        let dash = crate::dash::use_dash();
+        spawn_local(async move {
+            let result = crate::routes::subnet::read_record(&dash, netuid).await;
+            loading.try_set(false);
+            let record = match result {
+                Ok(r) => r,
+                Err(e) => {
+                    error.try_set(Some(LoadError::Fetch {
+                        url: format!("netuid {netuid}"),
+                        message: e,
+                    }));
+                    return;
+                }
+            };
+            match yuma::case::from_value(&record.case) {
+                Ok(case) => {
+                    let name = format!("netuid {netuid} @ #{}", record.epoch_block.number);
+                    let entry = CaseEntry {
+                        id: format!("live-{netuid}"),
+                        file: String::new(),
+                        name_en: name.clone(),
+                        name_ja: name,
+                        summary_en: case.description.clone().unwrap_or_default(),
+                        summary_ja: case.description.clone().unwrap_or_default(),
+                    };
+                    index.update(|l| l.insert(0, entry.clone()));
+                    let case_params = case.input.params().clone();
+                    loaded.try_set(Some(Loaded {
+                        entry: entry.clone(),
+                        description: case.description,
+                        input: case.input,
+                        case_params,
+                        serial: u64::MAX - u64::from(netuid),
+                    }));
+                    selected.try_set(Some(entry.id));
+                }
+                Err(e) => {
+                    error.try_set(Some(LoadError::Case {
+                        url: format!("netuid {netuid}"),
+                        source: e,
+                    }));
+                }
+            }
+        });
+    }
+
     Effect::new(move |_| {
         let Some(id) = selected.get() else { return };
+        // A live subnet's case is loaded above, not fetched.
+        if id.starts_with("live-") {
+            return;
+        }
         let Some(entry) = index.with_untracked(|l| l.iter().find(|c| c.id == id).cloned()) else {
             return;
         };

@@ -328,3 +328,25 @@ async fn read_axons<S: Source>(
         })
         .collect()
 }
+
+/// The weights uid `uid` set and the bonds it holds, as stored (`(target uid, u16)` pairs).
+///
+/// # Errors
+///
+/// [`ChainError`] when the source fails or a value does not decode.
+pub async fn read_rows<S: Source>(
+    view: &View<'_, S>,
+    netuid: u16,
+    uid: u16,
+) -> Result<(Vec<(u16, u16)>, Vec<(u16, u16)>), ChainError> {
+    let key = vec![key_u16(netuid), key_u16(uid)];
+    let weights = view
+        .value(SUBTENSOR, "Weights", key.clone())
+        .await?
+        .unwrap_or_default();
+    let bonds = view
+        .value(SUBTENSOR, "Bonds", key)
+        .await?
+        .unwrap_or_default();
+    Ok((weights, bonds))
+}
