@@ -1,5 +1,6 @@
 //! Plain-text tables for the reading commands: columns sized to their widest cell (counted in
-//! characters, so `τ` and `✓` line up), two spaces apart, numbers right-aligned.
+//! characters, so `τ` and `✓` line up), two spaces apart, numbers right-aligned under a
+//! right-aligned title.
 
 /// A table being built row by row.
 pub struct Table {
@@ -41,7 +42,14 @@ impl Table {
                 && c.chars()
                     .all(|ch| ch.is_ascii_digit() || matches!(ch, '.' | '%' | '/' | '-'))
         };
-        let line = |cells: &[String]| {
+        // A column whose cells are all numbers is right-aligned, its title included.
+        let right: Vec<bool> = (0..columns)
+            .map(|i| {
+                let mut cells = self.rows.iter().filter_map(|r| r.get(i)).peekable();
+                cells.peek().is_some() && cells.all(|c| c.is_empty() || numeric(c))
+            })
+            .collect();
+        let line = |cells: &[String], header: bool| {
             let mut out = String::new();
             for (i, w) in widths.iter().enumerate() {
                 let cell = cells.get(i).map_or("", String::as_str);
@@ -49,7 +57,7 @@ impl Table {
                 if i > 0 {
                     out.push_str("  ");
                 }
-                if numeric(cell) {
+                if numeric(cell) || (header && right[i]) {
                     out.push_str(&pad);
                     out.push_str(cell);
                 } else {
@@ -61,9 +69,9 @@ impl Table {
             }
             out.trim_end().to_owned() + "\n"
         };
-        let mut out = line(&self.header);
+        let mut out = line(&self.header, true);
         for r in &self.rows {
-            out.push_str(&line(r));
+            out.push_str(&line(r, false));
         }
         out
     }
@@ -80,7 +88,7 @@ mod tests {
         t.row(vec!["10".into(), "β".into(), "12.25".into()]);
         assert_eq!(
             t.render(),
-            "uid  name      τ\n  1  alpha   0.5\n 10  β     12.25\n"
+            "uid  name       τ\n  1  alpha    0.5\n 10  β      12.25\n"
         );
     }
 }
