@@ -292,6 +292,9 @@ pub struct Dash {
     cache: StoredValue<MetadataCache, LocalStorage>,
     /// Epoch records read by replays, by netuid: the lab opens them.
     pub records: RwSignal<std::collections::HashMap<u16, chain::replay::EpochRecord>>,
+    /// The app root's owner. The source starts from whichever page is opened first; its
+    /// signals must outlive that page, so they are created under the root, not the page.
+    root: StoredValue<Owner, LocalStorage>,
 }
 
 impl Dash {
@@ -302,6 +305,7 @@ impl Dash {
             state: RwSignal::new(DashState::Loading),
             cache: StoredValue::new_local(MetadataCache::default()),
             records: RwSignal::new(std::collections::HashMap::new()),
+            root: StoredValue::new_local(Owner::current().unwrap_or_else(Owner::new)),
         };
         provide_context(dash);
         dash
@@ -362,7 +366,10 @@ impl Dash {
             let spec = file_param("spec").unwrap_or_else(|| crate::light::DEFAULT_SPEC_PATH.into());
             let spec_url = base.href(&format!("/{}", spec.trim_start_matches('/')));
             let worker_url = base.href("/light_worker_loader.js");
-            let ctx = crate::light::host::LightCtx::start(&worker_url, &spec_url);
+            let ctx = self
+                .root
+                .get_value()
+                .with(|| crate::light::host::LightCtx::start(&worker_url, &spec_url));
             self.source.set(Some(Rc::new(PageSource::Worker(ctx))));
             self.state.set(DashState::Ready(Origin::LightClient));
         }

@@ -98,7 +98,9 @@ pub fn App() -> impl IntoView {
     provide_context(base.clone());
     let router = RouterCtx::provide(&base.0);
     dash::Dash::provide();
-    let page = move || match router.route() {
+    // Memoized: a query change (sorting, filtering) keeps the page; only a new route remounts.
+    let route = Memo::new(move |_| router.route());
+    let page = move || match route.get() {
         Route::Home => view! { <routes::overview::Overview /> }.into_any(),
         Route::Subnets => view! { <routes::subnets::SubnetsPage /> }.into_any(),
         Route::Subnet(n) => view! { <routes::subnet::SubnetPage netuid=n /> }.into_any(),
@@ -132,7 +134,23 @@ fn Layout(children: Children) -> impl IntoView {
     };
     view! {
         <div class="app">
-            <a class="skip" href="#main">{move || i18n.d().skip_to_content}</a>
+            // Not a `#main` link: the hash is the route here, so the skip link moves focus
+            // itself instead of navigating.
+            <a
+                class="skip"
+                href="#main"
+                on:click=|ev: leptos::ev::MouseEvent| {
+                    ev.prevent_default();
+                    if let Some(main) = document()
+                        .get_element_by_id("main")
+                        .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok())
+                    {
+                        let _ = main.focus();
+                    }
+                }
+            >
+                {move || i18n.d().skip_to_content}
+            </a>
             <header class="site-header">
                 <div class="header-inner">
                     <a class="brand" href=Route::Home.href()>

@@ -77,9 +77,14 @@ impl Route {
         }
     }
 
-    /// The href of a link to it (`#/subnet/3`).
-    pub fn href(&self) -> String {
+    /// Its hash (`#/subnet/3`).
+    pub fn hash(&self) -> String {
         format!("#{}", self.path())
+    }
+
+    /// The href of a link to it: its hash after the page's own `?query` (see [`link`]).
+    pub fn href(&self) -> String {
+        link(&self.hash())
     }
 
     /// Which navigation entry it belongs under.
@@ -208,6 +213,19 @@ pub fn legacy_redirect(base: &str, pathname: &str, search: &str) -> Option<Strin
     })
 }
 
+thread_local! {
+    /// The page's `?query` before the hash (`?snapshot=FILE`, `?spec=FILE`), set once at start.
+    static SEARCH: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+}
+
+/// An href for `hash` that stays in this document. Trunk puts `<base href>` in the page (so the
+/// app works under a sub-path), and a bare `#/x` resolves against the base, not the page: it
+/// would drop the page's `?query` and reload the app without its chosen source. Keeping the
+/// query makes every link a same-document hash change.
+pub fn link(hash: &str) -> String {
+    SEARCH.with(|s| format!("{}{hash}", s.borrow()))
+}
+
 /// The location signal, shared through context.
 #[derive(Clone, Copy)]
 pub struct RouterCtx {
@@ -222,9 +240,12 @@ impl RouterCtx {
         let pathname = location.pathname().unwrap_or_default();
         let search = location.search().unwrap_or_default();
         let mut hash = location.hash().unwrap_or_default();
+        let mut kept = search.clone();
         if hash.is_empty()
             && let Some(moved) = legacy_redirect(base, &pathname, &search)
         {
+            // The query moves into the hash with the path.
+            kept.clear();
             hash = moved;
             let url = format!("{base}/{hash}");
             if let Ok(history) = window().history() {
@@ -233,6 +254,7 @@ impl RouterCtx {
                     history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
             }
         }
+        SEARCH.with(|s| *s.borrow_mut() = kept);
         let ctx = RouterCtx {
             location: RwSignal::new(Location::from_hash(&hash)),
         };
@@ -274,9 +296,9 @@ impl RouterCtx {
             }
         }
         location.query.sort();
-        let hash = location.to_hash();
+        let url = link(&location.to_hash());
         if let Ok(history) = window().history() {
-            let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&hash));
+            let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
         }
         self.location.set(location);
     }

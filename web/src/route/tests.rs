@@ -16,7 +16,7 @@ fn every_route_round_trips_through_its_href() {
         Route::Chain,
     ];
     for route in routes {
-        assert_eq!(Location::from_hash(&route.href()).route, route);
+        assert_eq!(Location::from_hash(&route.hash()).route, route);
     }
     assert_eq!(Route::parse(""), Route::Home);
     assert_eq!(

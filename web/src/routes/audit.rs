@@ -155,7 +155,7 @@ pub fn AuditPage() -> impl IntoView {
                         </td>
                         <td>
                             {r.record.is_some().then(|| view! {
-                                <a href=format!("#/lab?netuid={}", r.netuid)>{move || i18n.d().open_in_lab}</a>
+                                <a href=crate::route::link(&format!("#/lab?netuid={}", r.netuid))>{move || i18n.d().open_in_lab}</a>
                             })}
                         </td>
                     </tr>

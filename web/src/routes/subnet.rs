@@ -267,6 +267,7 @@ fn SubnetBody(data: SubnetData) -> impl IntoView {
         <h1>{title} " " <span class="muted symbol">{s.symbol.clone()}</span></h1>
         <p class="provenance-line"><Provenance block=block provenance=m.provenance /></p>
         {facts}
+        <section data-panel="metagraph">
         <h2 id="metagraph">{move || i18n.d().metagraph_title}</h2>
         <div class="role-filter" role="group" aria-label=move || i18n.d().role_label>
             {roles
@@ -294,6 +295,7 @@ fn SubnetBody(data: SubnetData) -> impl IntoView {
             row_ids=|r: &NeuronRow| (None, Some(r.n.uid))
             export_name=Signal::derive(move || format!("metagraph-{netuid}-{}", block.number))
         />
+        </section>
         <div class="two-col">
             <Permits metagraph=m.clone() />
             <EmissionSplit metagraph=m.clone() overview=data.overview.clone() />
@@ -591,7 +593,7 @@ pub fn ReplayView(record: EpochRecord, replay: Replay) -> impl IntoView {
                 }
             })}
         <p>
-            <a class="button" href=format!("#/lab?netuid={netuid}") data-open-lab=netuid>
+            <a class="button" href=crate::route::link(&format!("#/lab?netuid={netuid}")) data-open-lab=netuid>
                 {move || i18n.d().open_in_lab}
             </a>
         </p>
