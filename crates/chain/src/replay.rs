@@ -133,18 +133,18 @@ pub struct Replay {
     pub ranking: Vec<u16>,
 }
 
-/// Reads a subnet's most recent epoch as of the view's block.
+/// The blocks a subnet's most recent epoch (as of the view's block) is read at: the block
+/// before it (the epoch's inputs) and the block that ran it (its outputs). A caller reading
+/// many subnets can [`Source::hold`] them all first, so none ages out while the others are read.
 ///
 /// # Errors
 ///
-/// [`ChainError`] when the source cannot read the epoch's blocks (a light client keeps only
-/// recent ones; a snapshot only what it recorded), the subnet does not exist, or storage does
-/// not decode.
-pub async fn read_last_epoch<S: Source>(
+/// [`ChainError::NotFound`] for a netuid that is not a subnet with epochs (root included),
+/// [`ChainError::NoEpochYet`], or the source's error for blocks it cannot name.
+pub async fn last_epoch_blocks<S: Source>(
     view: &View<'_, S>,
     netuid: u16,
-    cache: &MetadataCache,
-) -> Result<EpochRecord, ChainError> {
+) -> Result<[BlockRef; 2], ChainError> {
     let source = view.source();
     let exists: Option<bool> = view
         .value(SUBTENSOR, "NetworksAdded", vec![key_u16(netuid)])
@@ -163,7 +163,24 @@ pub async fn read_last_epoch<S: Source>(
     }
     let epoch_block = source.block(last).await?;
     let input_block = source.block(last - 1).await?;
-    let blocks = [input_block, epoch_block];
+    Ok([input_block, epoch_block])
+}
+
+/// Reads a subnet's most recent epoch as of the view's block.
+///
+/// # Errors
+///
+/// [`ChainError`] when the source cannot read the epoch's blocks (a light client keeps only
+/// recent ones; a snapshot only what it recorded), the subnet does not exist, or storage does
+/// not decode.
+pub async fn read_last_epoch<S: Source>(
+    view: &View<'_, S>,
+    netuid: u16,
+    cache: &MetadataCache,
+) -> Result<EpochRecord, ChainError> {
+    let source = view.source();
+    let blocks = last_epoch_blocks(view, netuid).await?;
+    let [input_block, epoch_block] = blocks;
     source.hold(&blocks)?;
     let read = async {
         let before = View::open(source, input_block, cache).await?;

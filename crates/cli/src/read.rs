@@ -354,28 +354,13 @@ where
         let recorder = Recorder::new(source);
         let cache = MetadataCache::default();
         let at = recorder.finalized().await?;
-        let view = View::open(&recorder, at, &cache).await?;
-        let mut missing = None;
-        let ids = model::netuids(&view).await?;
-        for netuid in ids.iter().filter(|n| **n != 0) {
-            match replay::read_last_epoch(&view, *netuid, &cache).await {
-                Ok(_) | Err(chain::ChainError::NoEpochYet { .. }) => {}
-                Err(chain::ChainError::Source(chain::SourceError::BlockUnavailable { .. })) => {
-                    missing = Some(*netuid);
-                    break;
-                }
-                Err(e) => return Err(e.into()),
-            }
-        }
-        if let Some(netuid) = missing {
-            // The light client keeps recent blocks only: wait until every epoch is recent.
-            let tempo = model::read_subnets(&view)
-                .await?
-                .subnets
-                .iter()
-                .filter_map(|s| s.tempo)
-                .max()
-                .unwrap_or(360);
+        // Keep `at` readable for the whole recording: at a block a second, reading every
+        // metagraph through the light client can outlast the finalized blocks it keeps pinned.
+        recorder.hold(&[at])?;
+        let recorded = record_at(&recorder, at, &cache).await;
+        recorder.unhold(&[at]);
+        if let Some((netuid, tempo)) = recorded? {
+            // The light client keeps recent blocks only: wait for this subnet's next epoch.
             eprintln!(
                 "taoscope: netuid {netuid}'s last epoch is older than the light client keeps; \
                  waiting {} blocks (attempt {})",
@@ -384,15 +369,6 @@ where
             );
             wait(at.number + u64::from(tempo) + 2).await;
             continue;
-        }
-        model::read_overview(&view).await?;
-        let subnets = model::read_subnets(&view).await?;
-        for netuid in &ids {
-            model::read_metagraph(&view, *netuid).await?;
-            model::read_hyperparams(&view, *netuid).await?;
-        }
-        for owner in subnets.subnets.iter().filter_map(|s| s.owner_coldkey) {
-            model::read_account(&view, owner).await?;
         }
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -415,6 +391,68 @@ where
     Err(Failure::Source(
         "could not find a block at which every subnet's last epoch was readable".into(),
     ))
+}
+
+/// Reads everything the dashboard shows at `at` through `recorder`. `Some((netuid, tempo))`
+/// when a subnet's last epoch is no longer readable (its tempo says how long to wait).
+async fn record_at<S: chain::Source>(
+    recorder: &Recorder<S>,
+    at: chain::BlockRef,
+    cache: &MetadataCache,
+) -> Result<Option<(u16, u16)>, Failure> {
+    let view = View::open(recorder, at, cache).await?;
+    let ids = model::netuids(&view).await?;
+    let tempo_of = async |netuid: u16| -> Result<u16, Failure> {
+        Ok(model::read_subnets(&view)
+            .await?
+            .subnets
+            .iter()
+            .find(|s| s.netuid == netuid)
+            .and_then(|s| s.tempo)
+            .unwrap_or(360))
+    };
+    // Hold every subnet's epoch blocks before reading any: read one after another, the first
+    // subnets' epochs could age out of the light client's window while the last are read.
+    let mut held = Vec::new();
+    let mut stale = None;
+    for netuid in ids.iter().copied().filter(|n| *n != 0) {
+        match replay::last_epoch_blocks(&view, netuid).await {
+            Ok(blocks) if recorder.hold(&blocks).is_ok() => held.extend(blocks),
+            Err(chain::ChainError::NoEpochYet { .. }) => {}
+            Ok(_) | Err(chain::ChainError::Source(chain::SourceError::BlockUnavailable { .. })) => {
+                stale = Some(netuid);
+                break;
+            }
+            Err(e) => {
+                recorder.unhold(&held);
+                return Err(e.into());
+            }
+        }
+    }
+    let read = async {
+        if let Some(netuid) = stale {
+            return Ok(Some((netuid, tempo_of(netuid).await?)));
+        }
+        for netuid in ids.iter().copied().filter(|n| *n != 0) {
+            match replay::read_last_epoch(&view, netuid, cache).await {
+                Ok(_) | Err(chain::ChainError::NoEpochYet { .. }) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        model::read_overview(&view).await?;
+        let subnets = model::read_subnets(&view).await?;
+        for netuid in &ids {
+            model::read_metagraph(&view, *netuid).await?;
+            model::read_hyperparams(&view, *netuid).await?;
+        }
+        for owner in subnets.subnets.iter().filter_map(|s| s.owner_coldkey) {
+            model::read_account(&view, owner).await?;
+        }
+        Ok(None)
+    }
+    .await;
+    recorder.unhold(&held);
+    read
 }
 
 fn prop(v: u16) -> f64 {
