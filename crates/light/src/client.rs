@@ -247,7 +247,8 @@ impl<P: PlatformRef> Chain<P> {
 
     /// The values at `keys` at block `at` (see [`Chain::call_at`]), each checked against the
     /// block's state root by smoldot, in the order asked; `None` where a key has no value.
-    /// Keys go in operations of [`MAX_ITEMS_PER_OPERATION`], two at a time.
+    /// Keys go in operations of [`MAX_ITEMS_PER_OPERATION`], all queued at once: the machine
+    /// starts them as smoldot-light's operation slots free up, so the slots stay full.
     ///
     /// # Errors
     ///
@@ -262,17 +263,14 @@ impl<P: PlatformRef> Chain<P> {
             .map(|k| (k.clone(), StorageKind::Value))
             .collect();
         let mut found: HashMap<Vec<u8>, Vec<u8>> = HashMap::with_capacity(keys.len());
-        let chunks: Vec<&[(Vec<u8>, StorageKind)]> =
-            items.chunks(MAX_ITEMS_PER_OPERATION).collect();
-        for pair in chunks.chunks(2) {
-            let replies = futures_util::future::join_all(
-                pair.iter()
-                    .map(|chunk| self.storage_items(at, chunk.to_vec())),
-            )
-            .await;
-            for reply in replies {
-                found.extend(reply?);
-            }
+        let replies = futures_util::future::join_all(
+            items
+                .chunks(MAX_ITEMS_PER_OPERATION)
+                .map(|chunk| self.storage_items(at, chunk.to_vec())),
+        )
+        .await;
+        for reply in replies {
+            found.extend(reply?);
         }
         Ok(keys.iter().map(|k| found.remove(k)).collect())
     }

@@ -17,8 +17,10 @@
 //! blocks stay pinned, so reads can target a recent block (a subnet's epoch replay reads the
 //! block before the epoch and the epoch block); older ones and pruned forks are unpinned, except
 //! while an operation (a storage read or a runtime call) uses them. When smoldot sends `stop`, or when a follow event breaks the protocol, the
-//! machine follows again and re-issues the operations that were running; one the server
-//! refused (`limitReached`) is tried again at the next finalized block, a few times.
+//! machine follows again and re-issues the operations that were running. Operations start only
+//! while smoldot-light's operation slots have room (the rest wait, first come first started);
+//! one the server refused anyway (`limitReached`) is tried again at the next finalized block, a
+//! few times.
 //!
 //! Transactions ride beside the follow subscription: [`Rpc::submit_and_watch`] starts a
 //! `transactionWatch_v1` subscription whose events come out of [`Rpc::next_watch_event`].
@@ -132,6 +134,11 @@ impl StorageKind {
     }
 }
 
+/// smoldot-light's operation slots per follow subscription (one per storage item, one per
+/// call). Operations wait here rather than being sent beyond it: a refused one is only tried
+/// again at the next finalized block, and a page reading a metagraph while replaying an epoch
+/// asks for far more at once than the slots hold.
+const OPERATION_SLOTS: usize = 32;
 /// How many times an operation is started before [`LightError::GaveUp`].
 const OPERATION_ATTEMPTS: u32 = 3;
 /// How many recently finalized blocks [`Rpc::finalized_block`] remembers after unpinning them.
@@ -216,6 +223,15 @@ impl Query {
         match self {
             Query::Storage { .. } => STORAGE,
             Query::Call { .. } => CALL,
+        }
+    }
+
+    /// The operation slots smoldot-light takes for this operation: one per storage item, one
+    /// per call.
+    fn slots(&self) -> usize {
+        match self {
+            Query::Storage { items, .. } => items.len(),
+            Query::Call { .. } => 1,
         }
     }
 }
@@ -578,10 +594,16 @@ impl<T> Rpc<T> {
     /// concerned); the machine never panics on input.
     pub fn inject(&mut self, text: &str) {
         match parse_message(text) {
-            Ok(Message::Reply { id, outcome }) => self.on_reply(id, outcome),
+            Ok(Message::Reply { id, outcome }) => {
+                self.on_reply(id, outcome);
+                // A refused or failed start frees slots for the operations waiting.
+                self.pump_operations();
+            }
             Ok(Message::Notification { method, params }) => {
                 if method == FOLLOW_EVENT {
                     self.on_follow_notification(params);
+                    // An operation that ended frees its slots.
+                    self.pump_operations();
                 } else if method == WATCH_EVENT {
                     self.on_watch_notification(params);
                 } else {
@@ -1216,7 +1238,14 @@ impl<T> Rpc<T> {
             return;
         };
         let sub_id = sub.id.clone();
+        let mut in_use = self.slots_in_use();
         while let Some(read) = self.waiting.pop_front() {
+            // First come, first started; one operation always may start, whatever its size.
+            let slots = read.query.slots();
+            if in_use > 0 && in_use + slots > OPERATION_SLOTS {
+                self.waiting.push_front(read);
+                return;
+            }
             let Follow::Active(sub) = &mut self.follow else {
                 return;
             };
@@ -1232,6 +1261,7 @@ impl<T> Rpc<T> {
                 continue;
             }
             *sub.in_use.entry(hash).or_default() += 1;
+            in_use += slots;
             let params = match &read.query {
                 Query::Storage { items, .. } => json!([
                     sub_id.clone(),
@@ -1256,6 +1286,23 @@ impl<T> Rpc<T> {
                 },
             );
         }
+    }
+
+    /// Operation slots taken by operations sent and not yet started, and by running ones.
+    fn slots_in_use(&self) -> usize {
+        let starting: usize = self
+            .pending
+            .values()
+            .map(|p| match p {
+                Pending::Operation { read, .. } => read.query.slots(),
+                _ => 0,
+            })
+            .sum();
+        let running: usize = match &self.follow {
+            Follow::Active(sub) => sub.ops.values().map(|op| op.read.query.slots()).sum(),
+            _ => 0,
+        };
+        starting + running
     }
 
     /// smoldot sent `stop`: follow again and restart the operations that were running.
@@ -1644,8 +1691,8 @@ fn parse_started(value: &Value, with_items: bool) -> Result<Option<String>, Repl
             if !with_items {
                 return Ok(Some(op));
             }
-            // One item was asked for; a started operation that discarded it would never
-            // report it.
+            // A started operation that discarded some items would never report them: the whole
+            // operation is tried again, like a refused one.
             match object.get("discardedItems").and_then(Value::as_u64) {
                 Some(0) => Ok(Some(op)),
                 Some(_) => Ok(None),

@@ -978,3 +978,53 @@ fn finalized_blocks_are_remembered_after_unpinning_and_across_subscriptions() {
     notify(&mut rpc, "sub1", json!({"event": "stop"}));
     assert_eq!(rpc.finalized_block(&h(7)).map(|b| b.number), Some(7));
 }
+
+#[test]
+fn operations_wait_for_free_slots_instead_of_being_refused() {
+    let (mut rpc, _) = initialized();
+    events(&mut rpc);
+    // Three operations of 15 items need 45 slots; smoldot-light has 32 per subscription.
+    let items = |tag: u8| {
+        (0..15u8)
+            .map(|i| (vec![tag, i], StorageKind::Value))
+            .collect()
+    };
+    for user in 1..=3u32 {
+        rpc.storage_items(None, items(user as u8), user).unwrap();
+    }
+    let sent = |rpc: &mut Rpc<u32>| {
+        core::iter::from_fn(|| rpc.next_outgoing())
+            .filter_map(|text| {
+                let v: Value = serde_json::from_str(&text).unwrap();
+                (v["method"] == "chainHead_v1_storage").then(|| v["id"].as_u64().unwrap())
+            })
+            .collect::<Vec<_>>()
+    };
+    let first = sent(&mut rpc);
+    assert_eq!(
+        first.len(),
+        2,
+        "two operations (30 slots) fit, the third waits"
+    );
+    for (id, op) in first.iter().zip(["a", "b"]) {
+        reply(
+            &mut rpc,
+            *id,
+            json!({"result": "started", "operationId": op, "discardedItems": 0}),
+        );
+    }
+    assert!(sent(&mut rpc).is_empty(), "still no room while both run");
+    notify(
+        &mut rpc,
+        "sub1",
+        json!({"event": "operationStorageDone", "operationId": "a"}),
+    );
+    let (user, result) = rpc.next_done().unwrap();
+    assert_eq!(user, 1);
+    assert!(matches!(result, Ok(Reply::StorageItems(ref found)) if found.is_empty()));
+    assert_eq!(
+        sent(&mut rpc).len(),
+        1,
+        "the third starts once the first ended"
+    );
+}
