@@ -305,7 +305,7 @@ impl Dash {
             state: RwSignal::new(DashState::Loading),
             cache: StoredValue::new_local(MetadataCache::default()),
             records: RwSignal::new(std::collections::HashMap::new()),
-            root: StoredValue::new_local(Owner::current().unwrap_or_else(Owner::new)),
+            root: StoredValue::new_local(Owner::current().unwrap_or_default()),
         };
         provide_context(dash);
         dash
@@ -375,7 +375,7 @@ impl Dash {
         }
         #[cfg(not(target_arch = "wasm32"))]
         {
-            let _ = base;
+            let _ = (base, self.root);
             self.state.set(DashState::Failed(
                 "no light client outside the browser".into(),
             ));
@@ -448,6 +448,49 @@ pub fn use_dash() -> Dash {
     let dash = expect_context::<Dash>();
     dash.start();
     dash
+}
+
+/// A live page's data that survives a failed refresh: `shown` gives the last good read in place
+/// of a later error (a first read that fails is still the error), and `stale` the error of the
+/// refresh that failed while older numbers stay on screen. Losing a table because one refresh
+/// met a busy light client would throw away verified data for nothing.
+pub fn keep_last<T: Clone + 'static>(
+    data: LocalResource<Result<T, String>>,
+) -> (
+    impl Fn() -> Option<Result<T, String>> + Copy,
+    impl Fn() -> Option<String> + Copy,
+) {
+    let last = StoredValue::new_local(None::<T>);
+    let shown = move || match data.get() {
+        Some(Ok(t)) => {
+            last.set_value(Some(t.clone()));
+            Some(Ok(t))
+        }
+        Some(Err(e)) if !e.is_empty() => Some(last.get_value().ok_or(e)),
+        other => other,
+    };
+    let stale = move || match data.get() {
+        Some(Err(e)) if !e.is_empty() && last.with_value(Option::is_some) => Some(e),
+        _ => None,
+    };
+    (shown, stale)
+}
+
+/// Above a page's numbers when its latest refresh failed: says so, and why.
+#[component]
+pub fn StaleNote(stale: impl Fn() -> Option<String> + Send + Sync + 'static) -> impl IntoView {
+    let i18n = crate::i18n::use_i18n();
+    move || {
+        stale().map(|e| {
+            view! {
+                <p class="stale" role="status">
+                    {i18n.d().refresh_failed}
+                    " "
+                    <code>{e}</code>
+                </p>
+            }
+        })
+    }
 }
 
 /// A tick that changes every [`REFRESH_BLOCKS`] finalized blocks (tracked): live pages key

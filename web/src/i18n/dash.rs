@@ -230,6 +230,8 @@ pub struct DashText {
     pub replay_lead: &'static str,
     /// Progress: replay.
     pub reading_replay: &'static str,
+    /// Above a page whose refresh failed: the numbers below are from the last good read.
+    pub refresh_failed: &'static str,
     /// "Compared:".
     pub compared: &'static str,
     /// Open in the lab.
@@ -377,6 +379,7 @@ pub static DASH_EN: DashText = DashText {
     replay_title: "Replay of the last epoch",
     replay_lead: "The epoch's inputs as the chain held them the block before it ran, recomputed with yuma::fixed and compared with what the chain stored in the epoch block.",
     reading_replay: "Reading the last epoch's inputs and outputs…",
+    refresh_failed: "Refreshing failed; what follows is the last good read.",
     compared: "Compared:",
     open_in_lab: "Open this epoch in the lab",
     account_title: "Account",
@@ -508,6 +511,7 @@ pub static DASH_JA: DashText = DashText {
     replay_title: "直近のエポックのリプレイ",
     replay_lead: "エポック実行の 1 ブロック前にチェーンが保持していた入力を yuma::fixed で再計算し、エポックのブロックでチェーンが保存した値と比較します。",
     reading_replay: "直近のエポックの入力と出力を読み込んでいます…",
+    refresh_failed: "更新に失敗しました。以下は最後に正しく読み込めた内容です。",
     compared: "比較した項目:",
     open_in_lab: "このエポックをラボで開く",
     account_title: "アカウント",

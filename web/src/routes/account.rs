@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use chain::model::{self, Account, Position};
 use chain::ss58;
 
-use crate::dash::{refresh_tick, use_dash};
+use crate::dash::{StaleNote, keep_last, refresh_tick, use_dash};
 use crate::i18n::use_i18n;
 use crate::route::Route;
 use crate::ui::{
@@ -93,7 +93,8 @@ pub fn AccountPage(address: String) -> impl IntoView {
             }
         }
     });
-    let body = move || match data.get() {
+    let (shown, stale) = keep_last(data);
+    let body = move || match shown() {
         None => view! { <Reading what=i18n.d().reading_account.to_string() /> }.into_any(),
         Some(Err(e)) if e.is_empty() => ().into_any(),
         Some(Err(e)) => view! { <ErrorBox message=e /> }.into_any(),
@@ -104,6 +105,7 @@ pub fn AccountPage(address: String) -> impl IntoView {
             <h1>{move || i18n.d().account_title}</h1>
             <p><code class="address">{address.clone()}</code></p>
             <SourceState />
+            <StaleNote stale=stale />
             {body}
         </section>
     }

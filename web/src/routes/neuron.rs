@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use chain::model::{self, Metagraph, Neuron};
 use chain::ss58;
 
-use crate::dash::{refresh_tick, use_dash};
+use crate::dash::{StaleNote, keep_last, refresh_tick, use_dash};
 use crate::i18n::use_i18n;
 use crate::route::Route;
 use crate::ui::{ErrorBox, Provenance, Reading, SourceState, int, prop, tao};
@@ -39,7 +39,8 @@ pub fn NeuronPage(netuid: u16, uid: u16) -> impl IntoView {
             }
         }
     });
-    let body = move || match data.get() {
+    let (shown, stale) = keep_last(data);
+    let body = move || match shown() {
         None => view! { <Reading what=i18n.d().reading_subnet(netuid) /> }.into_any(),
         Some(Err(e)) if e.is_empty() => ().into_any(),
         Some(Err(e)) => view! { <ErrorBox message=e /> }.into_any(),
@@ -57,6 +58,7 @@ pub fn NeuronPage(netuid: u16, uid: u16) -> impl IntoView {
                 {uid}
             </p>
             <SourceState />
+            <StaleNote stale=stale />
             {body}
         </section>
     }

@@ -8,7 +8,7 @@ use chain::model::{self, Overview};
 use chain::tokenomics;
 
 use crate::chart::line::LineChart;
-use crate::dash::{refresh_tick, use_dash};
+use crate::dash::{StaleNote, keep_last, refresh_tick, use_dash};
 use crate::i18n::use_i18n;
 use crate::route::Route;
 use crate::ui::{ErrorBox, Provenance, Reading, SourceState, duration, int, percent, tao};
@@ -58,7 +58,8 @@ pub fn Overview() -> impl IntoView {
             }
         }
     });
-    let body = move || match data.get() {
+    let (shown, stale) = keep_last(data);
+    let body = move || match shown() {
         None => view! { <Reading what=i18n.d().reading_overview.to_string() /> }.into_any(),
         Some(Err(e)) if e.is_empty() => ().into_any(),
         Some(Err(e)) => view! { <ErrorBox message=e /> }.into_any(),
@@ -71,6 +72,7 @@ pub fn Overview() -> impl IntoView {
         </section>
         <section class="page">
             <SourceState />
+            <StaleNote stale=stale />
             {body}
         </section>
         <section class="page cards">

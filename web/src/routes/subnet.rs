@@ -9,7 +9,7 @@ use chain::model::{self, Hyperparam, Metagraph, Neuron, Overview, Subnet};
 use chain::replay::{self, EpochRecord, Replay, Verdict};
 use chain::ss58;
 
-use crate::dash::{Dash, PageSource, refresh_tick, use_dash};
+use crate::dash::{Dash, PageSource, StaleNote, keep_last, refresh_tick, use_dash};
 use crate::i18n::use_i18n;
 use crate::route::{Route, use_router};
 use crate::ui::{
@@ -203,7 +203,8 @@ pub fn SubnetPage(netuid: u16) -> impl IntoView {
             }
         }
     });
-    let body = move || match data.get() {
+    let (shown, stale) = keep_last(data);
+    let body = move || match shown() {
         None => view! { <Reading what=i18n.d().reading_subnet(netuid) /> }.into_any(),
         Some(Err(e)) if e.is_empty() => ().into_any(),
         Some(Err(e)) => view! { <ErrorBox message=e /> }.into_any(),
@@ -217,6 +218,7 @@ pub fn SubnetPage(netuid: u16) -> impl IntoView {
                 {netuid}
             </p>
             <SourceState />
+            <StaleNote stale=stale />
             {body}
             {(netuid != 0).then(|| view! { <ReplayPanel netuid=netuid /> })}
         </section>

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use chain::model::{self, Overview, Subnet, Subnets};
 
 use crate::chart::line::LineChart;
-use crate::dash::{refresh_tick, use_dash};
+use crate::dash::{StaleNote, keep_last, refresh_tick, use_dash};
 use crate::i18n::use_i18n;
 use crate::route::Route;
 use crate::ui::{
@@ -191,7 +191,8 @@ pub fn SubnetsPage() -> impl IntoView {
             }
         }
     });
-    let body = move || match data.get() {
+    let (shown, stale) = keep_last(data);
+    let body = move || match shown() {
         None => view! { <Reading what=i18n.d().reading_subnets.to_string() /> }.into_any(),
         Some(Err(e)) if e.is_empty() => ().into_any(),
         Some(Err(e)) => view! { <ErrorBox message=e /> }.into_any(),
@@ -204,6 +205,7 @@ pub fn SubnetsPage() -> impl IntoView {
             <h1>{move || i18n.d().subnets_title}</h1>
             <p class="lead">{move || i18n.d().subnets_lead}</p>
             <SourceState />
+            <StaleNote stale=stale />
             {body}
         </section>
     }
