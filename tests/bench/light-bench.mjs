@@ -174,7 +174,7 @@ const { child, bootNode } = await startNode(specPath).catch(
 );
 const server = await serveDist({ '/chainspecs/devnet.json': specPath });
 const browser = await chromium.launch({ executablePath: CHROMIUM, args: BASE_ARGS });
-const url = `http://127.0.0.1:${server.address().port}/chain`;
+const url = `http://127.0.0.1:${server.address().port}/#/chain`;
 const runs = [];
 let failed = false;
 try {

@@ -8,66 +8,12 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { BASE_ARGS, BIN, CHROMIUM, OUTPUT, ROOT, startFixture } from './serve.mjs';
+import { BASE_ARGS, CHROMIUM, GUARD_MS, OUTPUT, ROOT, freePort, startDevnode, startFixture, stopDevnode } from './serve.mjs';
 
 const SCENARIO = path.join(ROOT, 'tests', 'scenarios', 'tiny.json');
-/** Hang guard for anything that waits on the chain. */
-const GUARD_MS = 120_000;
-
-/** A free TCP port on 127.0.0.1 (the devnode must come back on the same one after a restart,
- * since the spec names it). */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** Starts `taoscope devnode` and resolves once it printed its spec line, with the process and
- * the `SubtensorModule.TotalNetworks` value it reported. */
-function startDevnode(port, specPath) {
-  const child = spawn(
-    BIN,
-    ['devnode', '--port', String(port), '--spec-out', specPath, '--scenario', SCENARIO, '--interval-ms', '1000'],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let out = '';
-  let err = '';
-  child.stderr.on('data', (d) => (err += d));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`devnode silent after ${GUARD_MS} ms:\n${out}\n${err}`)), GUARD_MS);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`devnode exited with ${code}:\n${out}\n${err}`));
-    });
-    child.stdout.on('data', (d) => {
-      out += d;
-      const total = /SubtensorModule\.TotalNetworks = (\d+)/.exec(out);
-      if (/^spec: /m.test(out) && total) {
-        clearTimeout(timer);
-        child.removeAllListeners('exit');
-        resolve({ child, totalNetworks: Number(total[1]) });
-      }
-    });
-  });
-}
-
-function stopDevnode(child) {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGKILL');
-  });
-}
 
 /** The panel's figures. */
 async function panel(page) {
@@ -113,7 +59,7 @@ describe('chain page: light client against a local devnode', () => {
     fixture = await startFixture('taoscope-chain-', routes);
     port = await freePort();
     routes['/chainspecs/devnet.json'] = path.join(fixture.tmp, 'devnet.json');
-    node = await startDevnode(port, routes['/chainspecs/devnet.json']);
+    node = await startDevnode(port, routes['/chainspecs/devnet.json'], SCENARIO);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: BASE_ARGS });
   });
 
@@ -127,7 +73,7 @@ describe('chain page: light client against a local devnode', () => {
     const page = await browser.newPage();
     const errors = [];
     page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(`${fixture.base}/chain`);
+    await page.goto(`${fixture.base}/#/chain`);
 
     const synced = await waitPanel(page, 'finalized #3 and TotalNetworks', (s) => s.finalized >= 3 && s.total !== null);
     assert.equal(synced.total, node.totalNetworks, 'TotalNetworks read through a proof equals the devnode');
@@ -146,7 +92,7 @@ describe('chain page: light client against a local devnode', () => {
     await page.screenshot({ path: path.join(OUTPUT, 'chain-disconnected.png'), fullPage: true });
 
     // Same port, same flags: the devnode rebuilds the same chain, and the page follows again.
-    node = await startDevnode(port, routes['/chainspecs/devnet.json']);
+    node = await startDevnode(port, routes['/chainspecs/devnet.json'], SCENARIO);
     const back = await waitPanel(
       page,
       'recovered and past the old finalized block',
@@ -168,13 +114,13 @@ describe('chain page: light client against a local devnode', () => {
       fs.writeFileSync(file, body);
       routes[`/chainspecs/${name}`] = file;
       const page = await browser.newPage();
-      await page.goto(`${fixture.base}/chain?spec=chainspecs/${name}`);
+      await page.goto(`${fixture.base}/#/chain?spec=chainspecs/${name}`);
       const state = await waitPanel(page, `${name} refused`, (s) => s.phase === 'failed', 60_000);
       assert.match(state.error, /chain spec/i, `${name}: ${state.error}`);
       await page.close();
     }
     const page = await browser.newPage();
-    await page.goto(`${fixture.base}/chain?spec=chainspecs/missing.json`);
+    await page.goto(`${fixture.base}/#/chain?spec=chainspecs/missing.json`);
     const missing = await waitPanel(page, 'missing spec refused', (s) => s.phase === 'failed', 60_000);
     assert.match(missing.error, /missing\.json/);
     await page.close();
@@ -198,7 +144,7 @@ describe('chain page: light client against a local devnode', () => {
       const page = await browser.newPage();
       const errors = [];
       page.on('pageerror', (e) => errors.push(e.message));
-      await page.goto(`${fixture.base}/chain?spec=chainspecs/${name}`);
+      await page.goto(`${fixture.base}/#/chain?spec=chainspecs/${name}`);
       // The worker starts, says which chain, and waits for a peer.
       await waitPanel(page, `${name}: started`, (s) => s.phase === 'connecting' && s.peers === 0, 30_000);
       await page.waitForTimeout(5000);

@@ -121,7 +121,7 @@ describe('with WebGPU (--enable-unsafe-webgpu)', () => {
 
   test('the badge names the adapter; the sweep equals the CLI f32 engine within 1e-5', async (t) => {
     const page = await newPage(browser);
-    await page.goto(`${base}/lab?case=subnet-256`);
+    await page.goto(`${base}/#/lab?case=subnet-256`);
     const badge = await page.waitForSelector('.site-footer .batch-badge[data-engine="gpu"]');
     const label = (await badge.textContent()).trim();
     assert.match(label, /^GPU · WebGPU · \S.+/, 'the badge names the backend and an adapter');
@@ -161,7 +161,7 @@ describe('with WebGPU (--enable-unsafe-webgpu)', () => {
 
   test('sliders: the table equals the CLI fixed engine, the sweep the CLI f32 engine', async () => {
     const page = await newPage(browser);
-    await page.goto(`${base}/lab?case=yuma3-liquid-alpha`);
+    await page.goto(`${base}/#/lab?case=yuma3-liquid-alpha`);
     await waitForSweep(page, 'yuma3-liquid-alpha', 'gpu', 256);
     assert.equal(await page.isChecked('#yuma3'), true, 'the case is Yuma3');
     assert.equal(await page.isChecked('#liquid-alpha'), true, 'with liquid alpha');
@@ -204,7 +204,7 @@ describe('with WebGPU (--enable-unsafe-webgpu)', () => {
 
   test('the stress panel runs 128 subnets in one batch and shows the time', async (t) => {
     const page = await newPage(browser);
-    await page.goto(`${base}/lab?case=small-honest`);
+    await page.goto(`${base}/#/lab?case=small-honest`);
     await waitForSweep(page, 'small-honest', 'gpu', 256);
     await page.click('#stress-toggle');
     await page.waitForSelector('#stress[data-ms][data-engine="gpu"]', { state: 'attached', timeout: 120_000 });
@@ -214,7 +214,7 @@ describe('with WebGPU (--enable-unsafe-webgpu)', () => {
     assert.ok(total > 100 && total <= 128 + 1e-3, `incentive sums to about 1 per subnet (${total})`);
     const ms = Number(await page.getAttribute('#stress', 'data-ms'));
     t.diagnostic(`128 × 256-uid subnets on the GPU: ${ms.toFixed(1)} ms`);
-    await page.goto(`${base}/lab?case=subnet-256`);
+    await page.goto(`${base}/#/lab?case=subnet-256`);
     await waitForSweep(page, 'subnet-256', 'gpu', 256);
     await page.click('#stress-toggle');
     await page.waitForSelector('#stress[data-ms]', { state: 'attached', timeout: 120_000 });
@@ -234,7 +234,7 @@ describe('without WebGPU', () => {
 
   test('the badge says CPU f32 with a reason and the sweep still renders', async (t) => {
     const page = await newPage(browser);
-    await page.goto(`${base}/lab?case=outlier-clipping`);
+    await page.goto(`${base}/#/lab?case=outlier-clipping`);
     const badge = await page.waitForSelector('.site-footer .batch-badge[data-engine="f32"]');
     assert.match(await badge.textContent(), /^CPU · f32 — no WebGPU adapter: \S.+/);
     assert.match(await page.textContent('#sweep .batch-badge'), /no WebGPU adapter/, 'said next to the sweep too');

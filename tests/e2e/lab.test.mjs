@@ -124,7 +124,7 @@ describe('consensus lab', () => {
 
   test('every bundled case: the page equals the CLI, uid by uid', async (t) => {
     const page = await newPage();
-    await page.goto(`${base}/lab`);
+    await page.goto(`${base}/#/lab`);
     assert.ok(index.length >= 4, 'at least four bundled cases');
     for (const entry of index) {
       await page.selectOption('#case-select', entry.id);
@@ -142,7 +142,7 @@ describe('consensus lab', () => {
 
   test('moving kappa reruns the epoch; the page equals the CLI at the new kappa', async (t) => {
     const page = await newPage();
-    await page.goto(`${base}/lab?case=subnet-256`);
+    await page.goto(`${base}/#/lab?case=subnet-256`);
     await waitForResults(page, 'subnet-256', 32767, 256);
     const before = await readRows(page);
 
@@ -192,7 +192,7 @@ describe('consensus lab', () => {
 
   test('?lang=ja shows Japanese, the choice is remembered, the switch goes back', async () => {
     const page = await newPage();
-    await page.goto(`${base}/lab?lang=ja&case=yuma3-liquid-alpha`);
+    await page.goto(`${base}/#/lab?lang=ja&case=yuma3-liquid-alpha`);
     await waitForResults(page, 'yuma3-liquid-alpha', undefined, 12);
     assert.equal(await page.getAttribute('html', 'lang'), 'ja');
     assert.equal((await page.textContent('h1')).trim(), 'コンセンサス・ラボ');
@@ -201,7 +201,7 @@ describe('consensus lab', () => {
     assert.match(await page.textContent('#case-select'), /Yuma3 \+ リキッドアルファ/);
     await page.screenshot({ path: path.join(OUTPUT, 'lab-ja.png'), fullPage: true });
 
-    await page.goto(`${base}/lab`);
+    await page.goto(`${base}/#/lab`);
     await page.waitForSelector('#results[data-case]', { state: 'attached' });
     assert.equal((await page.textContent('h1')).trim(), 'コンセンサス・ラボ', 'kept in localStorage');
 
@@ -230,7 +230,7 @@ describe('consensus lab', () => {
     await page.route('**/cases/outlier-clipping.json', (route) =>
       route.fulfill({ status: 404, contentType: 'text/plain', body: 'not found' }),
     );
-    await page.goto(`${base}/lab?case=small-honest`);
+    await page.goto(`${base}/#/lab?case=small-honest`);
     await waitForResults(page, 'small-honest', undefined, 10);
     const shown = await readRows(page);
 
@@ -261,28 +261,33 @@ describe('consensus lab', () => {
     // Broken on first load: an error, not a blank page.
     const fresh = await newPage();
     await fresh.route('**/cases/index.json', (route) => route.fulfill({ status: 500, body: 'boom' }));
-    await fresh.goto(`${base}/lab`);
+    await fresh.goto(`${base}/#/lab`);
     const panel = await fresh.waitForSelector('[data-testid="lab-error"]');
     assert.match(await panel.textContent(), /HTTP 500/);
     assert.match(await fresh.textContent('header'), /taoscope/);
     await fresh.context().close();
   });
 
-  test('overview links to the lab; the engine badge names the CPU engine', async () => {
+  test('the nav links to the lab; the engine badge names the CPU engine; old links still work', async () => {
     const page = await newPage();
     await page.goto(`${base}/`);
     await page.waitForSelector('.hero h1');
     assert.match(await page.textContent('.site-footer .engine-badge'), /CPU · fixed point \(bit-exact\)/);
     await page.screenshot({ path: path.join(OUTPUT, 'home.png'), fullPage: true });
-    await page.click('a.button.primary');
-    await page.waitForURL(`${base}/lab`);
+    await page.click('a[data-nav="lab"]');
+    await page.waitForURL(`${base}/#/lab`);
     await page.waitForSelector('#results[data-case]', { state: 'attached' });
     assert.equal(
       await page.getAttribute('.site-nav a[aria-current="page"]', 'href'),
-      '/lab',
+      '#/lab',
       'the nav marks the lab as current',
     );
-    await page.goto(`${base}/no-such-page`);
+    // A link of the path-style releases (a host that rewrites to index.html serves it) moves
+    // to the hash form with its query, and opens the same view.
+    await page.goto(`${base}/lab?case=small-honest`);
+    await page.waitForURL(`${base}/#/lab?case=small-honest`);
+    await page.waitForSelector('#results[data-case="small-honest"]', { state: 'attached' });
+    await page.goto(`${base}/#/no-such-page`);
     assert.match(await page.textContent('main'), /404/);
     await page.context().close();
   });

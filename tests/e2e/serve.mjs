@@ -1,9 +1,11 @@
-// Shared by lab.test.mjs, gpu.test.mjs and tests/bench/browser-bench.mjs: a static server for dist/ and the
-// Chromium flags. Not a test file (node --test only picks up *.test.mjs here).
+// Shared by the browser tests and benchmarks: a static server for dist/, the Chromium flags, and a
+// `taoscope devnode` child to sync from. Not a test file (node --test only picks up *.test.mjs).
 
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +16,8 @@ export const CASES = path.join(ROOT, 'public', 'cases');
 export const OUTPUT = path.join(ROOT, 'tests', 'output');
 export const BIN = process.env.TAOSCOPE_BIN ?? path.join(ROOT, 'target', 'debug', 'taoscope');
 export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+/** Hang guard for anything that waits on the chain. */
+export const GUARD_MS = 120_000;
 
 /** Chromium flags that work as root on a closed network; WebGPU tests add
  * `--enable-unsafe-webgpu`. */
@@ -89,4 +93,60 @@ export async function startFixture(tmpPrefix, routes = {}) {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), tmpPrefix));
   const server = await serveDist(routes);
   return { server, base: `http://127.0.0.1:${server.address().port}`, tmp };
+}
+
+/** A free TCP port on 127.0.0.1 (the devnode must come back on the same one after a restart,
+ * since the spec names it). */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts `taoscope devnode` (`bin`, the debug build by default) with `scenario` (a file; the
+ * default scenario when null), a block every `intervalMs`, and resolves once it printed its spec
+ * line, with the process and the `SubtensorModule.TotalNetworks` value it reported. Its output
+ * is drained for as long as it runs: callers must not block the event loop (no `execFileSync`)
+ * while it serves, or its stdout pipe fills and it stops answering. */
+export function startDevnode(port, specPath, scenario = null, { bin = BIN, intervalMs = 1000 } = {}) {
+  const args = ['devnode', '--port', String(port), '--spec-out', specPath, '--interval-ms', String(intervalMs)];
+  if (scenario) args.push('--scenario', scenario);
+  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stderr.on('data', (d) => (err = (err + d).slice(-8192)));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`devnode silent after ${GUARD_MS} ms:\n${out}\n${err}`)), GUARD_MS);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`devnode exited with ${code}:\n${out}\n${err}`));
+    });
+    let started = false;
+    child.stdout.on('data', (d) => {
+      // Once started, the block lines are read and dropped.
+      if (started) return;
+      out += d;
+      const total = /SubtensorModule\.TotalNetworks = (\d+)/.exec(out);
+      if (/^spec: /m.test(out) && total) {
+        started = true;
+        clearTimeout(timer);
+        child.removeAllListeners('exit');
+        resolve({ child, totalNetworks: Number(total[1]) });
+      }
+    });
+  });
+}
+
+export function stopDevnode(child) {
+  return new Promise((resolve) => {
+    // A child killed by a signal has a null exitCode and a signalCode: both mean it is gone.
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGKILL');
+  });
 }
