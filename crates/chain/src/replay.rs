@@ -24,6 +24,7 @@
 //! subnets (weights revealed inside block `E`), child keys (inherited stake), and liquid alpha
 //! over weight rows stored out of uid order.
 
+use futures_util::try_join;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value as Json, json};
 
@@ -260,131 +261,122 @@ pub async fn read_epoch<S: Source>(
     let key = u16_key(netuid);
 
     // == Inputs, at E − 1 ==
+    // The reads are independent once the subnet's size is known, so they all go out at once: a
+    // light client answers each after a network round trip, and one after the other a 256-uid
+    // subnet took some forty of them.
     let n: u16 = before
         .value(SUBTENSOR, "SubnetworkN", key.clone())
         .await?
         .unwrap_or(0);
     let uids = uid_keys(netuid, n);
-    let hotkeys: Vec<[u8; 32]> = before
-        .values::<[u8; 32]>(SUBTENSOR, "Keys", &uids)
-        .await?
+    let p_u16 = |item: &'static str| {
+        let key = key.clone();
+        async move { before.value::<u16>(SUBTENSOR, item, key).await }
+    };
+    let plain =
+        |item: &'static str| async move { before.value::<u64>(SUBTENSOR, item, vec![]).await };
+    let (
+        hotkeys,
+        permits,
+        last_update,
+        registered,
+        weights,
+        bonds,
+        owner_hotkey,
+        previous_consensus,
+    ) = try_join!(
+        before.values::<[u8; 32]>(SUBTENSOR, "Keys", &uids),
+        before.value::<Vec<bool>>(SUBTENSOR, "ValidatorPermit", key.clone()),
+        before.value::<Vec<u64>>(SUBTENSOR, "LastUpdate", key.clone()),
+        before.values::<u64>(SUBTENSOR, "BlockAtRegistration", &uids),
+        before.values::<Vec<(u16, u16)>>(SUBTENSOR, "Weights", &uids),
+        before.values::<Vec<(u16, u16)>>(SUBTENSOR, "Bonds", &uids),
+        before.value::<[u8; 32]>(SUBTENSOR, "SubnetOwnerHotkey", key.clone()),
+        before.value::<Vec<u16>>(SUBTENSOR, "Consensus", key.clone()),
+    )?;
+    let (kappa, bonds_penalty, max_validators, activity_cutoff, tempo, stake_threshold, tao_weight) =
+        try_join!(
+            p_u16("Kappa"),
+            p_u16("BondsPenalty"),
+            p_u16("MaxAllowedValidators"),
+            p_u16("ActivityCutoff"),
+            p_u16("Tempo"),
+            plain("StakeThreshold"),
+            plain("TaoWeight"),
+        )?;
+    let (bonds_ma, yuma3, liquid, alpha_values, steepness, commit_reveal, last_step) = try_join!(
+        before.value::<u64>(SUBTENSOR, "BondsMovingAverage", key.clone()),
+        before.value::<bool>(SUBTENSOR, "Yuma3On", key.clone()),
+        before.value::<bool>(SUBTENSOR, "LiquidAlphaOn", key.clone()),
+        before.value::<(u16, u16)>(SUBTENSOR, "AlphaValues", key.clone()),
+        before.value::<i16>(SUBTENSOR, "AlphaSigmoidSteepness", key.clone()),
+        before.value::<bool>(SUBTENSOR, "CommitRevealWeightsEnabled", key.clone()),
+        before.value::<u64>(SUBTENSOR, "LastMechansimStepBlock", key.clone()),
+    )?;
+    let hotkeys: Vec<[u8; 32]> = hotkeys
         .unwrap_or_default()
         .into_iter()
         .map(|k| k.unwrap_or([0; 32]))
         .collect();
+    let permits: Vec<bool> = permits.unwrap_or_default();
+    let last_update: Vec<u64> = last_update.unwrap_or_default();
+    let registered: Vec<u64> = flat(registered, n);
+    let weights: Vec<Vec<(u16, u16)>> = flat(weights, n);
+    let bonds: Vec<Vec<(u16, u16)>> = flat(bonds, n);
+    let kappa = kappa.unwrap_or(32_767);
+    let bonds_penalty = bonds_penalty.unwrap_or(u16::MAX);
+    let max_validators = max_validators.unwrap_or(128);
+    let tempo = tempo.unwrap_or(360);
+    let stake_threshold = stake_threshold.unwrap_or(0);
+    let tao_weight = tao_weight.unwrap_or(0);
+    let bonds_ma = bonds_ma.unwrap_or(900_000);
+    let yuma3 = yuma3.unwrap_or(false);
+    let liquid = liquid.unwrap_or(false);
+    let (alpha_low, alpha_high) = alpha_values.unwrap_or((45_875, 58_982));
+    let steepness = steepness.unwrap_or(1000);
+    let commit_reveal = commit_reveal.unwrap_or(false);
+    let last_step = last_step.unwrap_or(0);
+
+    // Stake and the owner's uid are keyed by hotkey.
     let stake_keys = |on: u16| -> Vec<KeyParts> {
         hotkeys
             .iter()
             .map(|hk| vec![key_account(hk), key_u16(on)])
             .collect()
     };
-    let alpha: Vec<u64> = flat(
-        before
-            .values(SUBTENSOR, "TotalHotkeyAlpha", &stake_keys(netuid))
-            .await?,
-        n,
-    );
-    let tao: Vec<u64> = flat(
-        before
-            .values(SUBTENSOR, "TotalHotkeyAlpha", &stake_keys(0))
-            .await?,
-        n,
-    );
-    let children: Vec<Vec<(u64, [u8; 32])>> = flat(
-        before
-            .values(SUBTENSOR, "ChildKeys", &stake_keys(netuid))
-            .await?,
-        n,
-    );
-    let parents: Vec<Vec<(u64, [u8; 32])>> = flat(
-        before
-            .values(SUBTENSOR, "ParentKeys", &stake_keys(netuid))
-            .await?,
-        n,
-    );
+    let owner_uid = async {
+        match owner_hotkey {
+            Some(hk) => {
+                before
+                    .value::<u16>(SUBTENSOR, "Uids", vec![key_u16(netuid), key_account(&hk)])
+                    .await
+            }
+            None => Ok(None),
+        }
+    };
+    let (on_subnet, on_root) = (stake_keys(netuid), stake_keys(0));
+    let (alpha, tao, children, parents, owner_uid) = try_join!(
+        before.values::<u64>(SUBTENSOR, "TotalHotkeyAlpha", &on_subnet),
+        before.values::<u64>(SUBTENSOR, "TotalHotkeyAlpha", &on_root),
+        before.values::<Vec<(u64, [u8; 32])>>(SUBTENSOR, "ChildKeys", &on_subnet),
+        before.values::<Vec<(u64, [u8; 32])>>(SUBTENSOR, "ParentKeys", &on_subnet),
+        owner_uid,
+    )?;
+    let alpha: Vec<u64> = flat(alpha, n);
+    let tao: Vec<u64> = flat(tao, n);
+    let children: Vec<Vec<(u64, [u8; 32])>> = flat(children, n);
+    let parents: Vec<Vec<(u64, [u8; 32])>> = flat(parents, n);
     if children.iter().chain(&parents).any(|c| !c.is_empty()) {
         unsupported.get_or_insert_with(|| {
             "child keys: stake inherited through ChildKeys/ParentKeys is not modelled".into()
         });
     }
-    let permits: Vec<bool> = before
-        .value(SUBTENSOR, "ValidatorPermit", key.clone())
-        .await?
-        .unwrap_or_default();
-    let last_update: Vec<u64> = before
-        .value(SUBTENSOR, "LastUpdate", key.clone())
-        .await?
-        .unwrap_or_default();
-    let registered: Vec<u64> = flat(
-        before
-            .values(SUBTENSOR, "BlockAtRegistration", &uids)
-            .await?,
-        n,
-    );
-    let weights: Vec<Vec<(u16, u16)>> = flat(before.values(SUBTENSOR, "Weights", &uids).await?, n);
-    let bonds: Vec<Vec<(u16, u16)>> = flat(before.values(SUBTENSOR, "Bonds", &uids).await?, n);
-    let owner_hotkey: Option<[u8; 32]> = before
-        .value(SUBTENSOR, "SubnetOwnerHotkey", key.clone())
-        .await?;
-    let owner_uid: Option<u16> = match owner_hotkey {
-        Some(hk) => {
-            before
-                .value(SUBTENSOR, "Uids", vec![key_u16(netuid), key_account(&hk)])
-                .await?
-        }
-        None => None,
-    };
-    let p_u16 = |item: &'static str| {
-        let key = key.clone();
-        async move { before.value::<u16>(SUBTENSOR, item, key).await }
-    };
-    let kappa = p_u16("Kappa").await?.unwrap_or(32_767);
-    let bonds_penalty = p_u16("BondsPenalty").await?.unwrap_or(u16::MAX);
-    let max_validators = p_u16("MaxAllowedValidators").await?.unwrap_or(128);
-    let activity_cutoff = p_u16("ActivityCutoff").await?;
-    let tempo = p_u16("Tempo").await?.unwrap_or(360);
-    let bonds_ma: u64 = before
-        .value(SUBTENSOR, "BondsMovingAverage", key.clone())
-        .await?
-        .unwrap_or(900_000);
-    let stake_threshold: u64 = before
-        .value(SUBTENSOR, "StakeThreshold", vec![])
-        .await?
-        .unwrap_or(0);
-    let tao_weight: u64 = before
-        .value(SUBTENSOR, "TaoWeight", vec![])
-        .await?
-        .unwrap_or(0);
-    let yuma3: bool = before
-        .value(SUBTENSOR, "Yuma3On", key.clone())
-        .await?
-        .unwrap_or(false);
-    let liquid: bool = before
-        .value(SUBTENSOR, "LiquidAlphaOn", key.clone())
-        .await?
-        .unwrap_or(false);
-    let (alpha_low, alpha_high): (u16, u16) = before
-        .value(SUBTENSOR, "AlphaValues", key.clone())
-        .await?
-        .unwrap_or((45_875, 58_982));
-    let steepness: i16 = before
-        .value(SUBTENSOR, "AlphaSigmoidSteepness", key.clone())
-        .await?
-        .unwrap_or(1000);
-    let commit_reveal: bool = before
-        .value(SUBTENSOR, "CommitRevealWeightsEnabled", key.clone())
-        .await?
-        .unwrap_or(false);
     if commit_reveal {
         unsupported.get_or_insert_with(|| {
             "commit-reveal weights: revealed inside the epoch block, after the inputs were read"
                 .into()
         });
     }
-    let last_step: u64 = before
-        .value(SUBTENSOR, "LastMechansimStepBlock", key.clone())
-        .await?
-        .unwrap_or(0);
     if activity_cutoff.is_none() {
         unsupported.get_or_insert_with(|| {
             "ActivityCutoff is not stored by this runtime (the cutoff is derived)".into()
@@ -410,41 +402,39 @@ pub async fn read_epoch<S: Source>(
             .await
             .map(Option::unwrap_or_default)
     };
-    let n_after: u16 = after
-        .value(SUBTENSOR, "SubnetworkN", key.clone())
-        .await?
-        .unwrap_or(0);
+    let (consensus, incentive, dividends, validator_trust, rank) = try_join!(
+        o_u16("Consensus"),
+        o_u16("Incentive"),
+        o_u16("Dividends"),
+        o_u16("ValidatorTrust"),
+        after.value::<Vec<u16>>(SUBTENSOR, "Rank", key.clone()),
+    )?;
+    let (n_after, validator_permits, active, emission, stored_bonds, registered_after) = try_join!(
+        after.value::<u16>(SUBTENSOR, "SubnetworkN", key.clone()),
+        after.value::<Vec<bool>>(SUBTENSOR, "ValidatorPermit", key.clone()),
+        after.value::<Vec<bool>>(SUBTENSOR, "Active", key.clone()),
+        after.value::<Vec<u64>>(SUBTENSOR, "Emission", key.clone()),
+        after.values::<Vec<(u16, u16)>>(SUBTENSOR, "Bonds", &uids),
+        after.values::<u64>(SUBTENSOR, "BlockAtRegistration", &uids),
+    )?;
+    let n_after = n_after.unwrap_or(0);
     let stored = StoredOutputs {
-        consensus: o_u16("Consensus").await?,
-        incentive: o_u16("Incentive").await?,
-        dividends: o_u16("Dividends").await?,
-        validator_trust: o_u16("ValidatorTrust").await?,
-        rank: after.value(SUBTENSOR, "Rank", key.clone()).await?,
-        validator_permits: after
-            .value(SUBTENSOR, "ValidatorPermit", key.clone())
-            .await?
-            .unwrap_or_default(),
-        active: after
-            .value(SUBTENSOR, "Active", key.clone())
-            .await?
-            .unwrap_or_default(),
-        emission: after
-            .value(SUBTENSOR, "Emission", key.clone())
-            .await?
-            .unwrap_or_default(),
-        bonds: flat(after.values(SUBTENSOR, "Bonds", &uids).await?, n),
+        consensus,
+        incentive,
+        dividends,
+        validator_trust,
+        rank,
+        validator_permits: validator_permits.unwrap_or_default(),
+        active: active.unwrap_or_default(),
+        emission: emission.unwrap_or_default(),
+        bonds: flat(stored_bonds, n),
     };
     if n_after != n {
         unsupported.get_or_insert_with(|| {
             format!("the subnet grew from {n} to {n_after} uids in the epoch block")
         });
     }
-    let registered_after: Vec<u64> = flat(
-        after
-            .values(SUBTENSOR, "BlockAtRegistration", &uids)
-            .await?,
-        n,
-    );
+    let registered_after: Vec<u64> = flat(registered_after, n);
     if registered_after != registered {
         unsupported.get_or_insert_with(|| {
             "a uid was re-registered in the epoch block, which resets its outputs".into()
@@ -494,7 +484,7 @@ pub async fn read_epoch<S: Source>(
             Some(yuma::ConsensusMode::Auto) => "auto",
             _ => "current",
         },
-        "previous_consensus": before.value::<Vec<u16>>(SUBTENSOR, "Consensus", key.clone()).await?,
+        "previous_consensus": previous_consensus,
         "rules": match ruleset.map(|r| r.rules) {
             Some(r) if r == yuma::Rules::CURRENT => "current",
             _ => "july-2025",
