@@ -292,6 +292,10 @@ pub struct Dash {
     cache: StoredValue<MetadataCache, LocalStorage>,
     /// Epoch records read by replays, by netuid: the lab opens them.
     pub records: RwSignal<std::collections::HashMap<u16, chain::replay::EpochRecord>>,
+    /// Replays waiting for a subnet's next epoch, by netuid: the block they wait for. A light
+    /// client reads only blocks it has followed, so an epoch that ran before it started cannot
+    /// be replayed; the page says so instead of a bare "reading".
+    pub epoch_waits: RwSignal<std::collections::HashMap<u16, u64>>,
     /// The app root's owner. The source starts from whichever page is opened first; its
     /// signals must outlive that page, so they are created under the root, not the page.
     root: StoredValue<Owner, LocalStorage>,
@@ -305,6 +309,7 @@ impl Dash {
             state: RwSignal::new(DashState::Loading),
             cache: StoredValue::new_local(MetadataCache::default()),
             records: RwSignal::new(std::collections::HashMap::new()),
+            epoch_waits: RwSignal::new(std::collections::HashMap::new()),
             root: StoredValue::new_local(Owner::current().unwrap_or_default()),
         };
         provide_context(dash);
@@ -448,6 +453,26 @@ pub fn use_dash() -> Dash {
     let dash = expect_context::<Dash>();
     dash.start();
     dash
+}
+
+/// A live page's data: `read` at the source's latest finalized block, again every
+/// [`REFRESH_BLOCKS`] blocks while following the chain. Until a source is ready the result is
+/// an empty error, which pages show as nothing.
+pub fn live_read<T, F>(read: F) -> LocalResource<Result<T, String>>
+where
+    T: 'static,
+    F: AsyncFn(&View<'_, PageSource>) -> Result<T, ChainError> + Clone + 'static,
+{
+    let dash = use_dash();
+    let tick = refresh_tick(&dash);
+    LocalResource::new(move || {
+        tick.track();
+        let (source, cache, read) = (dash.source(), dash.cache(), read.clone());
+        async move {
+            let source = source.ok_or_else(String::new)?;
+            read_at_finalized(source, cache, read).await
+        }
+    })
 }
 
 /// A live page's data that survives a failed refresh: `shown` gives the last good read in place

@@ -658,6 +658,23 @@ impl DashText {
         }
     }
 
+    /// A replay waiting for the epoch at block `at`, the chain being at `now`.
+    pub fn waiting_epoch(&self, at: u64, now: u64) -> String {
+        let left = at.saturating_sub(now);
+        if self.ja() {
+            format!(
+                "直近のエポックはライトクライアントが追跡を始める前に実行されたため読めません。\
+                 次のエポック（ブロック #{at}、残り {left} ブロック）を待っています…"
+            )
+        } else {
+            format!(
+                "The last epoch ran before this light client began following the chain, and it \
+                 reads only blocks it has followed: waiting for the next epoch at block #{at} \
+                 ({left} blocks to go)…"
+            )
+        }
+    }
+
     /// Reading one subnet.
     pub fn reading_subnet(&self, netuid: u16) -> String {
         if self.ja() {

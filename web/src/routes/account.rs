@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use chain::model::{self, Account, Position};
 use chain::ss58;
 
-use crate::dash::{StaleNote, keep_last, refresh_tick, use_dash};
+use crate::dash::{StaleNote, keep_last, live_read};
 use crate::i18n::use_i18n;
 use crate::route::Route;
 use crate::ui::{
@@ -78,21 +78,7 @@ pub fn AccountPage(address: String) -> impl IntoView {
             .into_any();
         }
     };
-    let dash = use_dash();
-    let tick = refresh_tick(&dash);
-    let data = LocalResource::new({
-        move || {
-            tick.track();
-            let (source, cache) = (dash.source(), dash.cache());
-            async move {
-                let source = source.ok_or_else(String::new)?;
-                crate::dash::read_at_finalized(source, cache, async |view| {
-                    model::read_account(view, coldkey).await
-                })
-                .await
-            }
-        }
-    });
+    let data = live_read(async move |view| model::read_account(view, coldkey).await);
     let (shown, stale) = keep_last(data);
     let body = move || match shown() {
         None => view! { <Reading what=i18n.d().reading_account.to_string() /> }.into_any(),

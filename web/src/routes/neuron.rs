@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use chain::model::{self, Metagraph, Neuron};
 use chain::ss58;
 
-use crate::dash::{StaleNote, keep_last, refresh_tick, use_dash};
+use crate::dash::{StaleNote, keep_last, live_read};
 use crate::i18n::use_i18n;
 use crate::route::Route;
 use crate::ui::{ErrorBox, Provenance, Reading, SourceState, int, prop, tao};
@@ -16,28 +16,16 @@ use crate::ui::{ErrorBox, Provenance, Reading, SourceState, int, prop, tao};
 #[component]
 pub fn NeuronPage(netuid: u16, uid: u16) -> impl IntoView {
     let i18n = use_i18n();
-    let dash = use_dash();
-    let tick = refresh_tick(&dash);
-    let data = LocalResource::new({
-        move || {
-            tick.track();
-            let (source, cache) = (dash.source(), dash.cache());
-            async move {
-                let source = source.ok_or_else(String::new)?;
-                crate::dash::read_at_finalized(source, cache, async |view| {
-                    let m = model::read_metagraph(view, netuid).await?;
-                    if usize::from(uid) >= m.neurons.len() {
-                        return Err(chain::ChainError::NotFound(format!(
-                            "uid {uid} does not exist on netuid {netuid} ({} uids)",
-                            m.neurons.len()
-                        )));
-                    }
-                    let rows = model::read_rows(view, netuid, uid).await?;
-                    Ok((m, rows))
-                })
-                .await
-            }
+    let data = live_read(async move |view| {
+        let m = model::read_metagraph(view, netuid).await?;
+        if usize::from(uid) >= m.neurons.len() {
+            return Err(chain::ChainError::NotFound(format!(
+                "uid {uid} does not exist on netuid {netuid} ({} uids)",
+                m.neurons.len()
+            )));
         }
+        let rows = model::read_rows(view, netuid, uid).await?;
+        Ok((m, rows))
     });
     let (shown, stale) = keep_last(data);
     let body = move || match shown() {

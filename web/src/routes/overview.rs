@@ -8,7 +8,7 @@ use chain::model::{self, Overview};
 use chain::tokenomics;
 
 use crate::chart::line::LineChart;
-use crate::dash::{StaleNote, keep_last, refresh_tick, use_dash};
+use crate::dash::{StaleNote, keep_last, live_read};
 use crate::i18n::use_i18n;
 use crate::route::Route;
 use crate::ui::{ErrorBox, Provenance, Reading, SourceState, duration, int, percent, tao};
@@ -43,21 +43,7 @@ pub fn emission_schedule(o: &Overview, years: f64) -> Vec<(f64, f64)> {
 #[component]
 pub fn Overview() -> impl IntoView {
     let i18n = use_i18n();
-    let dash = use_dash();
-    let tick = refresh_tick(&dash);
-    let data = LocalResource::new({
-        move || {
-            tick.track();
-            let (source, cache) = (dash.source(), dash.cache());
-            async move {
-                let source = source.ok_or_else(String::new)?;
-                crate::dash::read_at_finalized(source, cache, async |view| {
-                    model::read_overview(view).await
-                })
-                .await
-            }
-        }
-    });
+    let data = live_read(async move |view| model::read_overview(view).await);
     let (shown, stale) = keep_last(data);
     let body = move || match shown() {
         None => view! { <Reading what=i18n.d().reading_overview.to_string() /> }.into_any(),

@@ -9,7 +9,7 @@ use chain::model::{self, Hyperparam, Metagraph, Neuron, Overview, Subnet};
 use chain::replay::{self, EpochRecord, Replay, Verdict};
 use chain::ss58;
 
-use crate::dash::{Dash, PageSource, StaleNote, keep_last, refresh_tick, use_dash};
+use crate::dash::{Dash, PageSource, StaleNote, keep_last, live_read, refresh_tick, use_dash};
 use crate::i18n::use_i18n;
 use crate::route::{Route, use_router};
 use crate::ui::{
@@ -175,33 +175,21 @@ fn metagraph_columns() -> Vec<Column<NeuronRow>> {
 #[component]
 pub fn SubnetPage(netuid: u16) -> impl IntoView {
     let i18n = use_i18n();
-    let dash = use_dash();
-    let tick = refresh_tick(&dash);
-    let data = LocalResource::new({
-        move || {
-            tick.track();
-            let (source, cache) = (dash.source(), dash.cache());
-            async move {
-                let source = source.ok_or_else(String::new)?;
-                crate::dash::read_at_finalized(source, cache, async |view| {
-                    let subnets = model::read_subnets(view).await?;
-                    let subnet = subnets
-                        .subnets
-                        .into_iter()
-                        .find(|s| s.netuid == netuid)
-                        .ok_or_else(|| {
-                            chain::ChainError::NotFound(format!("netuid {netuid} does not exist"))
-                        })?;
-                    Ok(SubnetData {
-                        subnet,
-                        metagraph: model::read_metagraph(view, netuid).await?,
-                        params: model::read_hyperparams(view, netuid).await?,
-                        overview: model::read_overview(view).await?,
-                    })
-                })
-                .await
-            }
-        }
+    let data = live_read(async move |view| {
+        let subnets = model::read_subnets(view).await?;
+        let subnet = subnets
+            .subnets
+            .into_iter()
+            .find(|s| s.netuid == netuid)
+            .ok_or_else(|| {
+                chain::ChainError::NotFound(format!("netuid {netuid} does not exist"))
+            })?;
+        Ok(SubnetData {
+            subnet,
+            metagraph: model::read_metagraph(view, netuid).await?,
+            params: model::read_hyperparams(view, netuid).await?,
+            overview: model::read_overview(view).await?,
+        })
     });
     let (shown, stale) = keep_last(data);
     let body = move || match shown() {
@@ -471,20 +459,29 @@ pub async fn read_record(dash: &Dash, netuid: u16) -> Result<EpochRecord, String
         #[allow(unreachable_patterns)]
         _ => 3,
     };
-    let finalized = { move || dash.finalized_number_untracked() };
+    let dash = *dash;
     let record = replay::read_last_epoch_waiting(
         &*source,
         netuid,
         &dash.cache(),
         attempts,
         |b| async move {
-            while finalized().unwrap_or(0) < b {
+            dash.epoch_waits.update(|w| {
+                w.insert(netuid, b);
+            });
+            while dash.finalized_number_untracked().unwrap_or(0) < b {
                 crate::engine::sleep_ms(400).await;
             }
+            dash.epoch_waits.update(|w| {
+                w.remove(&netuid);
+            });
         },
     )
-    .await
-    .map_err(|e| e.to_string())?;
+    .await;
+    dash.epoch_waits.update(|w| {
+        w.remove(&netuid);
+    });
+    let record = record.map_err(|e| e.to_string())?;
     dash.records.update(|r| {
         r.insert(netuid, record.clone());
     });
@@ -512,7 +509,18 @@ fn ReplayPanel(netuid: u16) -> impl IntoView {
         }
     });
     let body = move || match result.get() {
-        None => view! { <Reading what=i18n.d().reading_replay.to_string() /> }.into_any(),
+        None => {
+            let what =
+                Signal::derive(
+                    move || match dash.epoch_waits.with(|w| w.get(&netuid).copied()) {
+                        Some(b) => i18n
+                            .d()
+                            .waiting_epoch(b, dash.finalized_number().unwrap_or(0)),
+                        None => i18n.d().reading_replay.to_string(),
+                    },
+                );
+            view! { <Reading what=what /> }.into_any()
+        }
         Some(Err(e)) if e.is_empty() => ().into_any(),
         Some(Err(e)) => view! { <ErrorBox message=e /> }.into_any(),
         Some(Ok((record, r))) => view! { <ReplayView record=record replay=r /> }.into_any(),

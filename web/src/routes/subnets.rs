@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use chain::model::{self, Overview, Subnet, Subnets};
 
 use crate::chart::line::LineChart;
-use crate::dash::{StaleNote, keep_last, refresh_tick, use_dash};
+use crate::dash::{StaleNote, keep_last, live_read};
 use crate::i18n::use_i18n;
 use crate::route::Route;
 use crate::ui::{
@@ -173,23 +173,11 @@ pub fn columns() -> Vec<Column<Subnet>> {
 #[component]
 pub fn SubnetsPage() -> impl IntoView {
     let i18n = use_i18n();
-    let dash = use_dash();
-    let tick = refresh_tick(&dash);
-    let data = LocalResource::new({
-        move || {
-            tick.track();
-            let (source, cache) = (dash.source(), dash.cache());
-            async move {
-                let source = source.ok_or_else(String::new)?;
-                crate::dash::read_at_finalized(source, cache, async |view| {
-                    Ok((
-                        model::read_subnets(view).await?,
-                        model::read_overview(view).await?,
-                    ))
-                })
-                .await
-            }
-        }
+    let data = live_read(async move |view| {
+        Ok((
+            model::read_subnets(view).await?,
+            model::read_overview(view).await?,
+        ))
     });
     let (shown, stale) = keep_last(data);
     let body = move || match shown() {
