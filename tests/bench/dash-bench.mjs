@@ -193,7 +193,9 @@ for (const [label, kind, key, what] of [
   ['light', 'subnets', 'subnets', 'navigation → subnets table complete'],
   ['light', 'subnet', 'firstRow', `navigation → first metagraph row`],
   ['light', 'subnet', 'metagraph', `navigation → all ${UIDS} metagraph rows`],
-  ['light', 'subnet', 'verdict', 'navigation → replay verdict'],
+  // Includes waiting for the subnet's next epoch (up to tempo 20 × 1 s): the light client reads
+  // only blocks it has followed, and the last epoch ran before the page opened.
+  ['light', 'subnet', 'verdict', 'navigation → replay verdict (waits for the next epoch)'],
   ['snapshot', 'subnets', 'subnets', 'navigation → subnets table complete'],
   ['snapshot', 'subnet', 'metagraph', `navigation → all ${UIDS} metagraph rows`],
   ['snapshot', 'subnet', 'verdict', 'navigation → replay verdict'],
