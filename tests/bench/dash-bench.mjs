@@ -20,7 +20,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { chromium } from 'playwright-core';
-import { BASE_ARGS, CHROMIUM, DIST, ROOT, freePort, serveDist, startDevnode, stopDevnode } from '../e2e/serve.mjs';
+import { BASE_ARGS, CHROMIUM, ROOT, benchBin, freePort, serveDist, startDevnode, stopDevnode } from '../e2e/serve.mjs';
 
 const loads = Number(process.argv[2] ?? 5);
 const PAGE_TARGET_MS = 3000;
@@ -31,17 +31,7 @@ const NETUID = 2;
 const UIDS = JSON.parse(fs.readFileSync(SCENARIO, 'utf8')).subnets[0].neurons;
 const run = promisify(execFile);
 
-if (!fs.existsSync(path.join(DIST, 'index.html'))) {
-  console.error(`${DIST}/index.html is missing: build the app first (trunk build --release)`);
-  process.exit(1);
-}
-const NODE_BIN =
-  process.env.TAOSCOPE_BIN ??
-  path.join(process.env.CARGO_TARGET_DIR ?? path.join(ROOT, 'target'), 'release', 'taoscope');
-if (!fs.existsSync(NODE_BIN)) {
-  console.error(`${NODE_BIN} is missing: cargo build --release -p taoscope-cli`);
-  process.exit(1);
-}
+const NODE_BIN = benchBin();
 
 /** Installed before the page's scripts: when each probe first holds. */
 function recordMarks(uids) {

@@ -23,24 +23,14 @@ import path from 'node:path';
 import readline from 'node:readline';
 import zlib from 'node:zlib';
 import { chromium } from 'playwright-core';
-import { BASE_ARGS, CHROMIUM, DIST, ROOT, serveDist } from '../e2e/serve.mjs';
+import { BASE_ARGS, CHROMIUM, DIST, ROOT, benchBin, serveDist } from '../e2e/serve.mjs';
 
 const loads = Number(process.argv[2] ?? 5);
 const TARGET_MS = 3000;
 // Longest wait for one page load's figures; a load past it counts as a failure.
 const LOAD_TIMEOUT_MS = 120_000;
 
-if (!fs.existsSync(path.join(DIST, 'index.html'))) {
-  console.error(`${DIST}/index.html is missing: build the app first (trunk build --release)`);
-  process.exit(1);
-}
-const NODE_BIN =
-  process.env.TAOSCOPE_BIN ??
-  path.join(process.env.CARGO_TARGET_DIR ?? path.join(ROOT, 'target'), 'release', 'taoscope');
-if (!fs.existsSync(NODE_BIN)) {
-  console.error(`${NODE_BIN} is missing: cargo build --release -p taoscope-cli`);
-  process.exit(1);
-}
+const NODE_BIN = benchBin();
 
 /** Starts the devnode (tiny scenario, a block every 500 ms, any free port) and resolves once it
  * has written its spec, with the child and its boot node. */

@@ -150,3 +150,21 @@ export function stopDevnode(child) {
     child.kill('SIGKILL');
   });
 }
+
+/** For the benchmarks: the release command line that runs their devnodes ($TAOSCOPE_BIN, else
+ * release/taoscope under $CARGO_TARGET_DIR or target/), once it and the built app are known to
+ * exist; otherwise exits naming the build step that is missing. */
+export function benchBin() {
+  if (!fs.existsSync(path.join(DIST, 'index.html'))) {
+    console.error(`${DIST}/index.html is missing: build the app first (trunk build --release)`);
+    process.exit(1);
+  }
+  const bin =
+    process.env.TAOSCOPE_BIN ??
+    path.join(process.env.CARGO_TARGET_DIR ?? path.join(ROOT, 'target'), 'release', 'taoscope');
+  if (!fs.existsSync(bin)) {
+    console.error(`${bin} is missing: cargo build --release -p taoscope-cli`);
+    process.exit(1);
+  }
+  return bin;
+}
