@@ -98,9 +98,14 @@ pub fn App() -> impl IntoView {
     provide_context(base.clone());
     let router = RouterCtx::provide(&base.0);
     dash::Dash::provide();
-    // Memoized: a query change (sorting, filtering) keeps the page; only a new route remounts.
-    let route = Memo::new(move |_| router.route());
-    let page = move || match route.get() {
+    // A page is mounted once per route: a table's sort or filter in the query keeps it. The lab
+    // reads its case and subnet once, so a new one in the address is a new lab.
+    let route = Memo::new(move |_| {
+        let route = router.route();
+        let lab = (route == Route::Lab).then(|| (router.query("case"), router.query("netuid")));
+        (route, lab)
+    });
+    let page = move || match route.get().0 {
         Route::Home => view! { <routes::overview::Overview /> }.into_any(),
         Route::Subnets => view! { <routes::subnets::SubnetsPage /> }.into_any(),
         Route::Subnet(n) => view! { <routes::subnet::SubnetPage netuid=n /> }.into_any(),
