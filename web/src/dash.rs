@@ -435,16 +435,7 @@ impl Dash {
 /// A same-origin file named by `?key=FILE`, in the query before the hash or in the hash's
 /// query (other origins are refused: the app loads nothing from third parties).
 fn file_param(key: &str) -> Option<String> {
-    let location = window().location();
-    let search = location.search().unwrap_or_default();
-    let hash = location.hash().unwrap_or_default();
-    let in_hash = hash
-        .split_once('?')
-        .map(|(_, q)| q.to_owned())
-        .unwrap_or_default();
-    [search.as_str(), in_hash.as_str()]
-        .iter()
-        .find_map(|q| crate::i18n::query_param(q, key))
+    crate::i18n::location_param(key)
         .filter(|f| !f.contains("://") && !f.starts_with("//") && !f.is_empty())
 }
 

@@ -129,18 +129,7 @@ fn local_storage() -> Option<web_sys::Storage> {
 }
 
 fn initial_lang() -> Lang {
-    let location = window().location();
-    let search = location.search().unwrap_or_default();
-    // Path-style links move their query into the hash (see `route`): look in both.
-    let hash = location.hash().unwrap_or_default();
-    let in_hash = hash
-        .split_once('?')
-        .map(|(_, q)| q.to_owned())
-        .unwrap_or_default();
-    let from_query = [search.as_str(), in_hash.as_str()]
-        .iter()
-        .find_map(|q| query_param(q, "lang"))
-        .and_then(|code| Lang::from_code(&code));
+    let from_query = location_param("lang").and_then(|code| Lang::from_code(&code));
     if let Some(lang) = from_query {
         if let Some(storage) = local_storage() {
             let _ = storage.set_item(STORAGE_KEY, lang.code());
@@ -151,6 +140,18 @@ fn initial_lang() -> Lang {
         .and_then(|s| s.get_item(STORAGE_KEY).ok().flatten())
         .and_then(|code| Lang::from_code(&code))
         .unwrap_or_default()
+}
+
+/// The first value of `key` in the page's query: the one before the hash, then the hash's own
+/// (path-style links move their query into the hash, see `route`).
+pub fn location_param(key: &str) -> Option<String> {
+    let location = window().location();
+    let search = location.search().unwrap_or_default();
+    let hash = location.hash().unwrap_or_default();
+    let in_hash = hash.split_once('?').map_or("", |(_, q)| q);
+    [search.as_str(), in_hash]
+        .iter()
+        .find_map(|q| query_param(q, key))
 }
 
 /// The first value of `key` in a `?a=b&c=d` query string (no percent-decoding: values here are
