@@ -447,35 +447,31 @@ pub fn use_dash() -> Dash {
 }
 
 /// A live page's data: `read` at the source's latest finalized block, again every
-/// [`REFRESH_BLOCKS`] blocks while following the chain. Until a source is ready the result is
-/// an empty error, which pages show as nothing.
-pub fn live_read<T, F>(read: F) -> LocalResource<Result<T, String>>
+/// [`REFRESH_BLOCKS`] blocks while following the chain, kept across a failed refresh. `shown`
+/// gives the last good read in place of a later error (a first read that fails is still the
+/// error; before a source is ready, an empty error, which pages show as nothing); `stale` gives
+/// the error of a refresh that failed while older numbers stay on screen. Losing a table
+/// because one refresh met a busy light client would throw away verified data for nothing.
+pub fn live_read<T, F>(
+    read: F,
+) -> (
+    impl Fn() -> Option<Result<T, String>> + Copy,
+    impl Fn() -> Option<String> + Copy,
+)
 where
-    T: 'static,
+    T: Clone + 'static,
     F: AsyncFn(&View<'_, PageSource>) -> Result<T, ChainError> + Clone + 'static,
 {
     let dash = use_dash();
     let tick = refresh_tick(&dash);
-    LocalResource::new(move || {
+    let data = LocalResource::new(move || {
         tick.track();
         let (source, cache, read) = (dash.source(), dash.cache(), read.clone());
         async move {
             let source = source.ok_or_else(String::new)?;
             read_at_finalized(source, cache, read).await
         }
-    })
-}
-
-/// A live page's data that survives a failed refresh: `shown` gives the last good read in place
-/// of a later error (a first read that fails is still the error), and `stale` the error of the
-/// refresh that failed while older numbers stay on screen. Losing a table because one refresh
-/// met a busy light client would throw away verified data for nothing.
-pub fn keep_last<T: Clone + 'static>(
-    data: LocalResource<Result<T, String>>,
-) -> (
-    impl Fn() -> Option<Result<T, String>> + Copy,
-    impl Fn() -> Option<String> + Copy,
-) {
+    });
     let last = StoredValue::new_local(None::<T>);
     let shown = move || match data.get() {
         Some(Ok(t)) => {

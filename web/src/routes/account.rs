@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use chain::model::{self, Account, Position};
 use chain::ss58;
 
-use crate::dash::{StaleNote, keep_last, live_read};
+use crate::dash::{StaleNote, live_read};
 use crate::i18n::use_i18n;
 use crate::route::Route;
 use crate::ui::{
@@ -78,8 +78,7 @@ pub fn AccountPage(address: String) -> impl IntoView {
             .into_any();
         }
     };
-    let data = live_read(async move |view| model::read_account(view, coldkey).await);
-    let (shown, stale) = keep_last(data);
+    let (shown, stale) = live_read(async move |view| model::read_account(view, coldkey).await);
     let body = move || match shown() {
         None => view! { <Reading what=i18n.d().reading_account.to_string() /> }.into_any(),
         Some(Err(e)) if e.is_empty() => ().into_any(),

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use chain::model::{self, Metagraph, Neuron};
 use chain::ss58;
 
-use crate::dash::{StaleNote, keep_last, live_read};
+use crate::dash::{StaleNote, live_read};
 use crate::i18n::use_i18n;
 use crate::route::Route;
 use crate::ui::{ErrorBox, Provenance, Reading, SourceState, int, prop, tao};
@@ -16,7 +16,7 @@ use crate::ui::{ErrorBox, Provenance, Reading, SourceState, int, prop, tao};
 #[component]
 pub fn NeuronPage(netuid: u16, uid: u16) -> impl IntoView {
     let i18n = use_i18n();
-    let data = live_read(async move |view| {
+    let (shown, stale) = live_read(async move |view| {
         let m = model::read_metagraph(view, netuid).await?;
         if usize::from(uid) >= m.neurons.len() {
             return Err(chain::ChainError::NotFound(format!(
@@ -27,7 +27,6 @@ pub fn NeuronPage(netuid: u16, uid: u16) -> impl IntoView {
         let rows = model::read_rows(view, netuid, uid).await?;
         Ok((m, rows))
     });
-    let (shown, stale) = keep_last(data);
     let body = move || match shown() {
         None => view! { <Reading what=i18n.d().reading_subnet(netuid) /> }.into_any(),
         Some(Err(e)) if e.is_empty() => ().into_any(),

@@ -8,7 +8,7 @@ use chain::model::{self, Overview};
 use chain::tokenomics;
 
 use crate::chart::line::LineChart;
-use crate::dash::{StaleNote, keep_last, live_read};
+use crate::dash::{StaleNote, live_read};
 use crate::i18n::use_i18n;
 use crate::route::Route;
 use crate::ui::{ErrorBox, Provenance, Reading, SourceState, duration, int, percent, tao};
@@ -43,8 +43,7 @@ pub fn emission_schedule(o: &Overview, years: f64) -> Vec<(f64, f64)> {
 #[component]
 pub fn Overview() -> impl IntoView {
     let i18n = use_i18n();
-    let data = live_read(async move |view| model::read_overview(view).await);
-    let (shown, stale) = keep_last(data);
+    let (shown, stale) = live_read(async move |view| model::read_overview(view).await);
     let body = move || match shown() {
         None => view! { <Reading what=i18n.d().reading_overview.to_string() /> }.into_any(),
         Some(Err(e)) if e.is_empty() => ().into_any(),

@@ -9,7 +9,7 @@ use chain::model::{self, Hyperparam, Metagraph, Neuron, Overview, Subnet};
 use chain::replay::{self, EpochRecord, Replay, Verdict};
 use chain::ss58;
 
-use crate::dash::{Dash, PageSource, StaleNote, keep_last, live_read, refresh_tick, use_dash};
+use crate::dash::{Dash, PageSource, StaleNote, live_read, refresh_tick, use_dash};
 use crate::i18n::use_i18n;
 use crate::route::{Route, use_router};
 use crate::ui::{
@@ -175,7 +175,7 @@ fn metagraph_columns() -> Vec<Column<NeuronRow>> {
 #[component]
 pub fn SubnetPage(netuid: u16) -> impl IntoView {
     let i18n = use_i18n();
-    let data = live_read(async move |view| {
+    let (shown, stale) = live_read(async move |view| {
         let subnets = model::read_subnets(view).await?;
         let subnet = subnets
             .subnets
@@ -191,7 +191,6 @@ pub fn SubnetPage(netuid: u16) -> impl IntoView {
             overview: model::read_overview(view).await?,
         })
     });
-    let (shown, stale) = keep_last(data);
     let body = move || match shown() {
         None => view! { <Reading what=i18n.d().reading_subnet(netuid) /> }.into_any(),
         Some(Err(e)) if e.is_empty() => ().into_any(),

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use chain::model::{self, Overview, Subnet, Subnets};
 
 use crate::chart::line::LineChart;
-use crate::dash::{StaleNote, keep_last, live_read};
+use crate::dash::{StaleNote, live_read};
 use crate::i18n::use_i18n;
 use crate::route::Route;
 use crate::ui::{
@@ -173,13 +173,12 @@ pub fn columns() -> Vec<Column<Subnet>> {
 #[component]
 pub fn SubnetsPage() -> impl IntoView {
     let i18n = use_i18n();
-    let data = live_read(async move |view| {
+    let (shown, stale) = live_read(async move |view| {
         Ok((
             model::read_subnets(view).await?,
             model::read_overview(view).await?,
         ))
     });
-    let (shown, stale) = keep_last(data);
     let body = move || match shown() {
         None => view! { <Reading what=i18n.d().reading_subnets.to_string() /> }.into_any(),
         Some(Err(e)) if e.is_empty() => ().into_any(),
