@@ -441,12 +441,23 @@ async fn record_at<S: chain::Source>(
         }
         model::read_overview(&view).await?;
         let subnets = model::read_subnets(&view).await?;
+        // Every page a snapshot link can open: each neuron (its weights and bonds rows) and
+        // each coldkey's account, owners' and neurons' alike.
+        let mut coldkeys = std::collections::BTreeSet::new();
         for netuid in &ids {
-            model::read_metagraph(&view, *netuid).await?;
+            let metagraph = model::read_metagraph(&view, *netuid).await?;
             model::read_hyperparams(&view, *netuid).await?;
+            // Concurrently: one subnet's rows are hundreds of small reads.
+            let rows = metagraph
+                .neurons
+                .iter()
+                .map(|n| model::read_rows(&view, *netuid, n.uid));
+            futures_util::future::try_join_all(rows).await?;
+            coldkeys.extend(metagraph.neurons.iter().filter_map(|n| n.coldkey));
         }
-        for owner in subnets.subnets.iter().filter_map(|s| s.owner_coldkey) {
-            model::read_account(&view, owner).await?;
+        coldkeys.extend(subnets.subnets.iter().filter_map(|s| s.owner_coldkey));
+        for coldkey in coldkeys {
+            model::read_account(&view, coldkey).await?;
         }
         Ok(None)
     }
