@@ -387,6 +387,22 @@ impl Dash {
         }
     }
 
+    /// The source once it is ready (after [`Dash::start`], which needs the component's context):
+    /// for a read done once (the lab opening a subnet), which cannot wait on a signal like a
+    /// page's resource does. A direct load of `#/lab?netuid=N` with `?snapshot=` asks before
+    /// the snapshot has arrived.
+    pub async fn ready_source(&self) -> Result<Rc<PageSource>, String> {
+        loop {
+            if let Some(source) = self.source.get_untracked() {
+                return Ok(source);
+            }
+            if let DashState::Failed(e) = self.state.get_untracked() {
+                return Err(e);
+            }
+            crate::engine::sleep_ms(50).await;
+        }
+    }
+
     /// The source, once started (tracked).
     pub fn source(&self) -> Option<Rc<PageSource>> {
         self.source.get()

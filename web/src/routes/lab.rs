@@ -371,6 +371,7 @@ pub fn Lab() -> impl IntoView {
 
     if let Some(netuid) = live_netuid {
         let dash = crate::dash::use_dash();
+        dash.start();
         spawn_local(async move {
             let result = crate::routes::subnet::read_record(&dash, netuid).await;
             loading.try_set(false);

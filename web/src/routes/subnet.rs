@@ -452,7 +452,7 @@ pub async fn read_record(dash: &Dash, netuid: u16) -> Result<EpochRecord, String
     if let Some(r) = dash.records.with_untracked(|r| r.get(&netuid).cloned()) {
         return Ok(r);
     }
-    let source = dash.source().ok_or_else(String::new)?;
+    let source = dash.ready_source().await?;
     let attempts = match &*source {
         PageSource::Snapshot(..) => 1,
         #[allow(unreachable_patterns)]
