@@ -1,10 +1,12 @@
 //! `cargo xtask <command>`: the project's chores as Rust instead of shell scripts.
 //!
 //! `demo` and `test` are the README's two set-up commands: each first installs what is missing
-//! (idempotently) and then does its job. The crate has no dependencies so that it builds in
-//! seconds on a fresh machine, before anything else is installed.
+//! (idempotently) and then does its job. The crate has few dependencies (only `dist`'s
+//! compression and hashes) so that it builds in seconds on a fresh machine, before anything
+//! else is installed.
 
 mod bench;
+mod dist;
 mod run;
 mod serve;
 mod setup;
@@ -24,7 +26,11 @@ const USAGE: &str = "usage: cargo xtask <command>
   bench [light [--no-build]]    run the benchmarks and print ratios measured in one run
                                 (light: only the /chain page's light client)
   setup [--browser]             only install what is missing
-  build-web                     build the static dashboard into dist/
+  build-web                     build the static dashboard into dist/ (for the demo and tests)
+  dist [--public-url PATH] [--out DIR]
+                                the release folder for any static host or IPFS (default
+                                ./ and dist/): hashed names, integrity checks, gzip and
+                                brotli variants, MANIFEST, and the folder's IPFS CID
   check                         cargo fmt --check, clippy -D warnings, wasm32 build check
   tidy                          check every .rs file opens with a //! module header";
 
@@ -52,6 +58,7 @@ fn main() -> ExitCode {
         Some("test") => test::run(rest),
         Some("bench") => bench::run(rest),
         Some("setup") => setup::run(rest),
+        Some("dist") => dist::run(rest),
         Some("build-web") => setup::web_tools().and_then(|()| setup::build_web()),
         Some("check") => test::check(),
         Some("tidy") => tidy::run(),

@@ -151,11 +151,43 @@ pub fn path_with_npm_bin() -> String {
 
 /// Builds the static dashboard into `dist/` with Trunk, offline, release profile.
 pub fn build_web() -> Result {
+    trunk_build(&[])
+}
+
+/// `trunk build --release` with `extra` arguments, offline, with wasm-opt 132 first on PATH and
+/// the wasm build's paths remapped (see [`wasm_rustflags`]).
+pub fn trunk_build(extra: &[&str]) -> Result {
     status(
         Command::new("trunk")
             .args(["build", "--release"])
+            .args(extra)
             .env("PATH", path_with_npm_bin())
+            .env(
+                "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS",
+                wasm_rustflags(),
+            )
             .env("TRUNK_OFFLINE", "true")
             .env("NO_COLOR", "true"),
+    )
+}
+
+/// rustc flags for the wasm builds: panic messages carry source paths, so without these a build
+/// in `/home/a/taoscope` and one in `/tmp/b` differ byte for byte. The checkout, cargo's home
+/// (registry sources) and the target folder become fixed names, which makes the release's
+/// hashes comparable between machines. The demo and the release use the same flags, so they
+/// share one cargo build.
+pub fn wasm_rustflags() -> String {
+    let root = crate::project_root();
+    let cargo_home = std::env::var("CARGO_HOME")
+        .unwrap_or_else(|_| format!("{}/.cargo", std::env::var("HOME").unwrap_or_default()));
+    let target = std::path::Path::new(&crate::test::target_dir())
+        .canonicalize()
+        .unwrap_or_else(|_| root.join("target"));
+    // The last matching remap wins: the target folder may sit inside the checkout.
+    format!(
+        "--remap-path-prefix={}=/taoscope --remap-path-prefix={cargo_home}=/cargo \
+         --remap-path-prefix={}=/target",
+        root.display(),
+        target.display()
     )
 }

@@ -1,9 +1,9 @@
 //! `cargo xtask test [unit|e2e|all]` and `cargo xtask check`.
 //!
 //! `unit` runs every crate's Rust tests natively (the GPU engine on lavapipe, so a missing Vulkan
-//! adapter fails instead of skipping). `e2e` builds the command line and the static dashboard and
-//! drives headless Chromium against it with node's test runner. `all` (the default, and what CI
-//! runs) does both after installing whatever is missing.
+//! adapter fails instead of skipping). `e2e` builds the command line, the static dashboard and
+//! two release folders (`dist`) and drives headless Chromium against them with node's test
+//! runner. `all` (the default, and what CI runs) does both after installing whatever is missing.
 
 use std::process::Command;
 
@@ -58,11 +58,18 @@ pub fn target_dir() -> String {
 fn e2e() -> Result {
     status(cargo().args(["build", "-p", "taoscope-cli"]))?;
     setup::build_web()?;
-    let bin = format!("{}/debug/taoscope", target_dir());
+    let target = target_dir();
+    // Two release folders of this commit: the release test serves one and compares the two.
+    let releases = [format!("{target}/release-a"), format!("{target}/release-b")];
+    for out in &releases {
+        crate::dist::run(&["--out".into(), out.clone()])?;
+    }
     status(
         Command::new("node")
             .args(["--test", "--test-concurrency=1", "tests/e2e/"])
-            .env("TAOSCOPE_BIN", bin)
+            .env("TAOSCOPE_BIN", format!("{target}/debug/taoscope"))
+            .env("TAOSCOPE_RELEASE", &releases[0])
+            .env("TAOSCOPE_RELEASE_B", &releases[1])
             .env("PATH", setup::path_with_npm_bin()),
     )
 }

@@ -16,6 +16,27 @@ use wasm_bindgen::prelude::*;
 use super::{FromWorker, SyncState, ToWorker};
 use crate::engine::now_ms;
 
+/// In a release folder (`cargo xtask dist`) the page carries the worker's boot script
+/// (`#taoscope-worker-boot`), which fetches the worker's script and wasm held to their
+/// integrity; the worker starts from it as a blob, so nothing the worker runs escapes the check
+/// (a `Worker` URL cannot carry an integrity of its own). `None` in a development build, whose
+/// worker starts from Trunk's loader.
+fn release_worker_url() -> Option<String> {
+    let document = web_sys::window()?.document()?;
+    let boot = document
+        .get_element_by_id("taoscope-worker-boot")?
+        .text_content()?;
+    // A blob worker resolves nothing against the page: it gets the page's base explicitly.
+    let base = document.base_uri().ok().flatten()?;
+    let base = serde_json::to_string(&base).ok()?;
+    let text = format!("const TAOSCOPE_BASE = {base};\n{boot}");
+    let parts = js_sys::Array::of1(&JsValue::from_str(&text));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("text/javascript");
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).ok()?;
+    web_sys::Url::create_object_url_with_blob(&blob).ok()
+}
+
 /// A request's answer: the result, or the error and whether it is a block no longer kept.
 pub type Answer = Result<Value, (String, bool)>;
 
@@ -123,7 +144,10 @@ impl LightCtx {
         }
         let state = RwSignal::new(SyncState::default());
         let pending = Rc::new(Pending::default());
-        let worker = match web_sys::Worker::new(worker_url) {
+        let worker = match release_worker_url().map_or_else(
+            || web_sys::Worker::new(worker_url),
+            |u| web_sys::Worker::new(&u),
+        ) {
             Ok(w) => w,
             Err(e) => {
                 fail(
@@ -181,10 +205,16 @@ impl LightCtx {
         on_message.forget();
         let on_error = Closure::<dyn FnMut(web_sys::Event)>::new({
             let pending = pending.clone();
-            move |_event: web_sys::Event| {
+            move |event: web_sys::Event| {
+                // A release's boot script reports a refused file through this event.
+                let why = event
+                    .dyn_ref::<web_sys::ErrorEvent>()
+                    .map(|e| e.message())
+                    .filter(|m| !m.is_empty())
+                    .map_or_else(String::new, |m| format!(": {m}"));
                 fail(
                     state,
-                    "the light-client worker crashed or failed to load".into(),
+                    format!("the light-client worker crashed or failed to load{why}"),
                 );
                 // Nobody will answer what is waiting.
                 pending.waiting.borrow_mut().clear();
