@@ -19,7 +19,7 @@ use scale_value::At as _;
 use serde::{Deserialize, Serialize};
 
 pub use account::{Account, Position, read_account};
-pub use metagraph::{Metagraph, Neuron, read_metagraph, read_rows};
+pub use metagraph::{Metagraph, Neuron, Rows, read_all_rows, read_metagraph, read_rows};
 
 use crate::error::ChainError;
 use crate::registration::LockCost;

@@ -179,6 +179,13 @@ fn the_model_reads_what_the_runtime_holds() {
             assert_eq!(metagraph.neurons.len(), usize::from(plan.neurons));
             let incentive: Vec<u16> = metagraph.neurons.iter().map(|n| n.incentive).collect();
             assert_eq!(incentive, record.stored.incentive);
+            // The batched rows (what a snapshot records) equal the one-uid reads.
+            let uids: Vec<u16> = metagraph.neurons.iter().map(|n| n.uid).collect();
+            let all = model::read_all_rows(&view, *netuid, &uids).await.unwrap();
+            for (uid, rows) in uids.iter().zip(&all) {
+                assert_eq!(rows, &model::read_rows(&view, *netuid, *uid).await.unwrap());
+            }
+            assert!(all.iter().any(|(w, _)| !w.is_empty()), "validators set weights");
             for n in &metagraph.neurons[..usize::from(plan.validators)] {
                 assert!(n.validator_permit && n.coldkey.is_some());
                 assert!(n.stake_rank.unwrap() <= plan.validators);

@@ -447,12 +447,8 @@ async fn record_at<S: chain::Source>(
         for netuid in &ids {
             let metagraph = model::read_metagraph(&view, *netuid).await?;
             model::read_hyperparams(&view, *netuid).await?;
-            // Concurrently: one subnet's rows are hundreds of small reads.
-            let rows = metagraph
-                .neurons
-                .iter()
-                .map(|n| model::read_rows(&view, *netuid, n.uid));
-            futures_util::future::try_join_all(rows).await?;
+            let uids: Vec<u16> = metagraph.neurons.iter().map(|n| n.uid).collect();
+            model::read_all_rows(&view, *netuid, &uids).await?;
             coldkeys.extend(metagraph.neurons.iter().filter_map(|n| n.coldkey));
         }
         coldkeys.extend(subnets.subnets.iter().filter_map(|s| s.owner_coldkey));

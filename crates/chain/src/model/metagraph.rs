@@ -329,6 +329,40 @@ async fn read_axons<S: Source>(
         .collect()
 }
 
+/// [`read_rows`] for every uid in `uids` at once, in batched reads (a 256-uid subnet is two
+/// batches per item, not 512 reads): what a snapshot records so that any neuron page opens.
+///
+/// # Errors
+///
+/// [`ChainError`] when the source fails or a value does not decode.
+pub async fn read_all_rows<S: Source>(
+    view: &View<'_, S>,
+    netuid: u16,
+    uids: &[u16],
+) -> Result<Vec<Rows>, ChainError> {
+    let keys: Vec<KeyParts> = uids
+        .iter()
+        .map(|u| vec![key_u16(netuid), key_u16(*u)])
+        .collect();
+    let weights = view
+        .values::<Vec<(u16, u16)>>(SUBTENSOR, "Weights", &keys)
+        .await?
+        .unwrap_or_default();
+    let bonds = view
+        .values::<Vec<(u16, u16)>>(SUBTENSOR, "Bonds", &keys)
+        .await?
+        .unwrap_or_default();
+    let mut rows = Vec::with_capacity(uids.len());
+    for i in 0..uids.len() {
+        let of = |v: &Vec<Option<Vec<(u16, u16)>>>| v.get(i).cloned().flatten().unwrap_or_default();
+        rows.push((of(&weights), of(&bonds)));
+    }
+    Ok(rows)
+}
+
+/// One uid's weights set and bonds held: `(target uid, u16)` pairs as stored.
+pub type Rows = (Vec<(u16, u16)>, Vec<(u16, u16)>);
+
 /// The weights uid `uid` set and the bonds it holds, as stored (`(target uid, u16)` pairs).
 ///
 /// # Errors
@@ -338,7 +372,7 @@ pub async fn read_rows<S: Source>(
     view: &View<'_, S>,
     netuid: u16,
     uid: u16,
-) -> Result<(Vec<(u16, u16)>, Vec<(u16, u16)>), ChainError> {
+) -> Result<Rows, ChainError> {
     let key = vec![key_u16(netuid), key_u16(uid)];
     let weights = view
         .value(SUBTENSOR, "Weights", key.clone())
