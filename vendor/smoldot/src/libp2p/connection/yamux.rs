@@ -960,6 +960,14 @@ where
                                 continue;
                             };
 
+                            // taoscope patch (vendor/README.md, smoldot 2): a substream closed
+                            // on both sides is already dead while its state stays `Healthy`
+                            // (see `SubstreamReadWrite::finish`); a RST the remote sends for it
+                            // before the API user removes it changes nothing. Upstream
+                            // debug-asserts here, which panics debug builds.
+                            if self.inner.dead_substreams.contains(&stream_id) {
+                                continue;
+                            }
                             let _was_inserted = self.inner.dead_substreams.insert(stream_id);
                             debug_assert!(_was_inserted);
 
