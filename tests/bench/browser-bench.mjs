@@ -21,7 +21,11 @@ const server = await serveDist();
 const browser = await chromium.launch({ executablePath: CHROMIUM, args: [...BASE_ARGS, '--enable-unsafe-webgpu'] });
 let failed = false;
 try {
-  const page = await (await browser.newContext()).newPage();
+  const context = await browser.newContext();
+  // Measure the GPU path even on a software adapter, which the page's automatic choice sets
+  // aside for the CPU: the switch "use the GPU anyway", set before the app starts.
+  await context.addInitScript(() => localStorage.setItem('taoscope.gpu-anyway', '1'));
+  const page = await context.newPage();
   page.on('pageerror', (e) => {
     console.error(`page error: ${e}`);
     failed = true;

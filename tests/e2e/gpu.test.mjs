@@ -103,8 +103,11 @@ after(async () => {
   assert.deepEqual(pageErrors, [], 'no uncaught errors in any page');
 });
 
-async function newPage(browser) {
+/** A page in a fresh context; `gpuAnyway` sets the "use the GPU anyway" switch beforehand (the
+ * only adapter here, SwiftShader, is a software one, which the page otherwise sets aside). */
+async function newPage(browser, { gpuAnyway = false } = {}) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US' });
+  if (gpuAnyway) await context.addInitScript(() => localStorage.setItem('taoscope.gpu-anyway', '1'));
   const page = await context.newPage();
   page.on('pageerror', (e) => pageErrors.push(String(e)));
   return page;
@@ -122,7 +125,15 @@ describe('with WebGPU (--enable-unsafe-webgpu)', () => {
   test('the badge names the adapter; the sweep equals the CLI f32 engine within 1e-5', async (t) => {
     const page = await newPage(browser);
     await page.goto(`${base}/#/lab?case=subnet-256`);
+    // SwiftShader is a software (fallback) adapter: the automatic choice is the CPU, named, with
+    // a switch to use the GPU anyway, which the page remembers across a reload.
+    const auto = await page.waitForSelector('.site-footer .batch-badge[data-engine="f32"]');
+    assert.match(await auto.textContent(), /faster here than the software adapter SwiftShader \(fallback adapter\)/);
+    await page.check('.site-footer input[data-gpu-anyway]');
+    await page.waitForSelector('.site-footer .batch-badge[data-engine="gpu"]');
+    await page.reload();
     const badge = await page.waitForSelector('.site-footer .batch-badge[data-engine="gpu"]');
+    assert.equal(await page.isChecked('.site-footer input[data-gpu-anyway]'), true);
     const label = (await badge.textContent()).trim();
     assert.match(label, /^GPU · WebGPU · \S.+/, 'the badge names the backend and an adapter');
     assert.doesNotMatch(label, /unnamed adapter/);
@@ -160,7 +171,7 @@ describe('with WebGPU (--enable-unsafe-webgpu)', () => {
   });
 
   test('sliders: the table equals the CLI fixed engine, the sweep the CLI f32 engine', async () => {
-    const page = await newPage(browser);
+    const page = await newPage(browser, { gpuAnyway: true });
     await page.goto(`${base}/#/lab?case=yuma3-liquid-alpha`);
     await waitForSweep(page, 'yuma3-liquid-alpha', 'gpu', 256);
     assert.equal(await page.isChecked('#yuma3'), true, 'the case is Yuma3');
@@ -203,7 +214,7 @@ describe('with WebGPU (--enable-unsafe-webgpu)', () => {
   });
 
   test('the stress panel runs 128 subnets in one batch and shows the time', async (t) => {
-    const page = await newPage(browser);
+    const page = await newPage(browser, { gpuAnyway: true });
     await page.goto(`${base}/#/lab?case=small-honest`);
     await waitForSweep(page, 'small-honest', 'gpu', 256);
     await page.click('#stress-toggle');

@@ -6,7 +6,8 @@
 //! runs here is `f32` (the GPU kernels agree with `yuma::float` within `1e-5`), so the badge of
 //! this engine is shown next to the figures it computed, never in place of the fixed one. The
 //! fallback is never silent: without an adapter the badge says "CPU · f32" with the browser's
-//! reason. The CPU loop yields to the event loop between slices so the page keeps answering
+//! reason. A software adapter (SwiftShader) is slower than the CPU path, so the automatic choice
+//! is the CPU there too, named, with a "use the GPU anyway" switch that the page remembers. The CPU loop yields to the event loop between slices so the page keeps answering
 //! input; results of a run that a newer one superseded are dropped by the caller.
 
 use std::rc::Rc;
@@ -38,6 +39,11 @@ pub enum BatchEngine {
         /// Why there is no adapter, from the browser and wgpu.
         reason: String,
     },
+    /// `yuma::float` on the CPU, because the only adapter is a software one.
+    CpuOverSoftware {
+        /// The adapter set aside, as the browser describes it.
+        adapter: String,
+    },
 }
 
 impl BatchEngine {
@@ -46,7 +52,7 @@ impl BatchEngine {
         match self {
             BatchEngine::Detecting => "detecting",
             BatchEngine::Gpu { .. } => "gpu",
-            BatchEngine::CpuF32 { .. } => "f32",
+            BatchEngine::CpuF32 { .. } | BatchEngine::CpuOverSoftware { .. } => "f32",
         }
     }
 
@@ -56,6 +62,9 @@ impl BatchEngine {
             BatchEngine::Detecting => t.engine_detecting.to_owned(),
             BatchEngine::Gpu { adapter, backend } => format!("GPU · {backend} · {adapter}"),
             BatchEngine::CpuF32 { reason } => format!("{} {reason}", t.engine_cpu_f32),
+            BatchEngine::CpuOverSoftware { adapter } => {
+                format!("{} {adapter}", t.engine_cpu_software)
+            }
         }
     }
 }
@@ -66,25 +75,44 @@ impl BatchEngine {
 pub struct BatchCtx {
     /// The badge's source.
     pub state: RwSignal<BatchEngine>,
+    /// Whether a software adapter was set aside (the switch shows), and the user's choice to
+    /// use it anyway.
+    pub software: RwSignal<bool>,
+    /// "Use the GPU anyway", remembered in local storage.
+    pub force_gpu: RwSignal<bool>,
     engine: StoredValue<Option<Rc<EngineSelection>>, LocalStorage>,
+    /// The software adapter's engine and its badge, kept for the switch.
+    aside: StoredValue<Option<(Rc<EngineSelection>, BatchEngine, BatchEngine)>, LocalStorage>,
 }
+
+/// Local-storage key of the "use the GPU anyway" switch.
+const FORCE_GPU_KEY: &str = "taoscope.gpu-anyway";
 
 impl BatchCtx {
     /// Provides the context and starts asking for an adapter.
     pub fn provide() -> BatchCtx {
+        let stored = window()
+            .local_storage()
+            .ok()
+            .flatten()
+            .and_then(|s| s.get_item(FORCE_GPU_KEY).ok().flatten());
         let ctx = BatchCtx {
             state: RwSignal::new(BatchEngine::Detecting),
+            software: RwSignal::new(false),
+            force_gpu: RwSignal::new(stored.as_deref() == Some("1")),
             engine: StoredValue::new_local(None),
+            aside: StoredValue::new_local(None),
         };
         provide_context(ctx);
         spawn_local(async move {
             let probe = probe_adapter().await;
+            let browser_fallback = matches!(probe, Probe::Adapter(_, true));
             let selection = yuma_gpu::select_engine().await;
             let state = match &selection.engine {
                 SelectedEngine::Gpu(gpu) => {
                     let summary = gpu.adapter_summary();
-                    let adapter = match probe {
-                        Probe::Adapter(described) if !described.is_empty() => described,
+                    let adapter = match &probe {
+                        Probe::Adapter(described, _) if !described.is_empty() => described.clone(),
                         _ if !summary.name.is_empty() => summary.name.clone(),
                         _ => summary.device_type.clone(),
                     };
@@ -106,19 +134,52 @@ impl BatchCtx {
                             selection.reason
                         ),
                         // The adapter exists but wgpu refused it: its reason says why.
-                        Probe::Adapter(_) => selection.reason.clone(),
+                        Probe::Adapter(..) => selection.reason.clone(),
                     },
                 },
             };
-            ctx.engine.set_value(Some(Rc::new(selection)));
-            ctx.state.set(state);
+            let (auto, aside) = selection.prefer_cpu_over_software(browser_fallback);
+            ctx.engine.set_value(Some(Rc::new(auto)));
+            match (aside, state) {
+                (Some(gpu), BatchEngine::Gpu { adapter, backend }) => {
+                    let cpu_state = BatchEngine::CpuOverSoftware {
+                        adapter: adapter.clone(),
+                    };
+                    let gpu_state = BatchEngine::Gpu { adapter, backend };
+                    ctx.aside
+                        .set_value(Some((Rc::new(gpu), cpu_state, gpu_state)));
+                    ctx.software.set(true);
+                    ctx.set_force_gpu(ctx.force_gpu.get_untracked());
+                }
+                (_, state) => ctx.state.set(state),
+            }
         });
         ctx
     }
 
-    /// The engine, once selected.
+    /// The engine, once selected: the software adapter when the user asked for it.
     pub fn engine(&self) -> Option<Rc<EngineSelection>> {
+        if self.force_gpu.get_untracked()
+            && let Some(gpu) = self.aside.with_value(|a| a.as_ref().map(|a| a.0.clone()))
+        {
+            return Some(gpu);
+        }
         self.engine.with_value(Clone::clone)
+    }
+
+    /// Sets "use the GPU anyway", remembers it and updates the badge.
+    pub fn set_force_gpu(&self, on: bool) {
+        self.force_gpu.set(on);
+        if let Ok(Some(storage)) = window().local_storage() {
+            // Not remembering only costs a click on the next visit.
+            let _ = storage.set_item(FORCE_GPU_KEY, if on { "1" } else { "0" });
+        }
+        if let Some(state) = self.aside.with_value(|a| {
+            a.as_ref()
+                .map(|a| if on { a.2.clone() } else { a.1.clone() })
+        }) {
+            self.state.set(state);
+        }
     }
 }
 
@@ -140,8 +201,9 @@ enum Probe {
     NoApi,
     /// `requestAdapter()` resolved to null.
     NoAdapter,
-    /// An adapter: vendor, architecture, description, and whether it is a fallback adapter.
-    Adapter(String),
+    /// An adapter, described (vendor, architecture, description), and whether the browser
+    /// calls it a fallback (software) adapter.
+    Adapter(String, bool),
     /// The request threw.
     Failed(String),
 }
@@ -174,12 +236,15 @@ async fn probe_adapter() -> Probe {
         || get(&adapter, "isFallbackAdapter")
             .as_bool()
             .unwrap_or(false);
-    Probe::Adapter(describe_adapter(
-        &text("vendor"),
-        &text("architecture"),
-        &text("description"),
+    Probe::Adapter(
+        describe_adapter(
+            &text("vendor"),
+            &text("architecture"),
+            &text("description"),
+            fallback,
+        ),
         fallback,
-    ))
+    )
 }
 
 /// A short adapter name from `GPUAdapterInfo`: the description when there is one, else the
@@ -348,7 +413,7 @@ pub fn BatchBadge() -> impl IntoView {
     view! {
         <span
             class="engine-badge batch-badge"
-            class:fallback=move || ctx.state.with(|s| matches!(s, BatchEngine::CpuF32 { .. }))
+            class:fallback=move || ctx.state.with(|s| s.id() == "f32")
             class:pending=move || ctx.state.with(|s| matches!(s, BatchEngine::Detecting))
             data-engine=move || ctx.state.with(|s| s.id())
             title=move || ctx.state.with(|s| s.label(i18n.t()))
@@ -360,3 +425,26 @@ pub fn BatchBadge() -> impl IntoView {
 
 #[cfg(test)]
 mod tests;
+
+/// "Use the GPU anyway": shown only when a software adapter was set aside for the CPU path.
+#[component]
+pub fn GpuAnyway() -> impl IntoView {
+    let i18n = crate::i18n::use_i18n();
+    let ctx = use_batch();
+    move || {
+        ctx.software.get().then(|| {
+            view! {
+                <label class="gpu-anyway">
+                    <input
+                        type="checkbox"
+                        data-gpu-anyway
+                        prop:checked=move || ctx.force_gpu.get()
+                        on:change=move |ev| ctx.set_force_gpu(event_target_checked(&ev))
+                    />
+                    " "
+                    {move || i18n.t().gpu_anyway}
+                </label>
+            }
+        })
+    }
+}

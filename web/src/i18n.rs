@@ -297,6 +297,10 @@ pub struct Text {
     pub engine_detecting: &'static str,
     /// Batch engine badge without an adapter, before the reason.
     pub engine_cpu_f32: &'static str,
+    /// Batch engine badge when the only adapter is a software one, before its name.
+    pub engine_cpu_software: &'static str,
+    /// The switch that runs batches on a software adapter anyway.
+    pub gpu_anyway: &'static str,
     /// Lab: the table's tag saying it is the exact path.
     pub lab_table_exact: &'static str,
     /// Lab: bonds moving average slider.
@@ -432,6 +436,8 @@ static EN: Text = Text {
     footer_batch: "and sweeps by",
     engine_detecting: "Looking for a WebGPU adapter…",
     engine_cpu_f32: "CPU · f32 — no WebGPU adapter:",
+    engine_cpu_software: "CPU · f32 — faster here than the software adapter",
+    gpu_anyway: "use the GPU anyway",
     lab_table_exact: "fixed point · bit-exact with the chain",
     lab_bonds_ma: "Bonds moving average",
     lab_bonds_penalty: "Bonds penalty",
@@ -544,6 +550,8 @@ static JA: Text = Text {
     footer_batch: "、スイープの計算:",
     engine_detecting: "WebGPU アダプタを確認中…",
     engine_cpu_f32: "CPU · f32 — WebGPU アダプタなし:",
+    engine_cpu_software: "CPU · f32 — ソフトウェアアダプタより高速:",
+    gpu_anyway: "それでも GPU を使う",
     lab_table_exact: "固定小数点 · チェーンとビット単位で一致",
     lab_bonds_ma: "ボンドの移動平均",
     lab_bonds_penalty: "ボンド・ペナルティ",

@@ -177,7 +177,7 @@ fn Layout(children: Children) -> impl IntoView {
             <footer class="site-footer">
                 <p>
                     {move || i18n.t().footer_engine} " " <EngineBadge /> " "
-                    {move || i18n.t().footer_batch} " " <engine::BatchBadge />
+                    {move || i18n.t().footer_batch} " " <engine::BatchBadge /> " " <engine::GpuAnyway />
                 </p>
                 <p class="muted">{move || i18n.t().footer_trust}</p>
             </footer>

@@ -70,7 +70,7 @@ mod select;
 
 pub use engine::{AdapterSummary, Batch, GpuEngine, RunOptions, SubnetId};
 pub use error::GpuError;
-pub use select::{EngineSelection, SelectedEngine, select_engine};
+pub use select::{EngineSelection, SelectedEngine, is_software, select_engine};
 
 /// The largest subnet the kernels handle: one workgroup of this many invocations per subnet.
 pub const MAX_UIDS: u16 = 256;

@@ -1,6 +1,9 @@
 //! Engine selection: the GPU when an adapter exists, else the CPU `f32` path, with a reason a
 //! person can read ("llvmpipe (Vulkan, Cpu)", or why there is no adapter). The fallback is
-//! explicit: a caller always learns which engine ran and why.
+//! explicit: a caller always learns which engine ran and why. A software adapter (lavapipe,
+//! SwiftShader) runs the kernels 20–50× slower than the CPU path (issue #12's measurements), so
+//! an automatic choice sets it aside ([`EngineSelection::prefer_cpu_over_software`]) and keeps
+//! it for a caller who asks for the GPU anyway.
 
 use yuma::{EpochInput, EpochOutput, EpochParams};
 
@@ -42,7 +45,40 @@ pub async fn select_engine() -> EngineSelection {
     }
 }
 
+/// Whether an adapter is a software rasteriser: wgpu's device type `Cpu` natively (lavapipe,
+/// llvmpipe, SwiftShader), or the browser's `isFallbackAdapter` (WebGPU reports no device type).
+pub fn is_software(summary: &crate::AdapterSummary, browser_fallback: bool) -> bool {
+    browser_fallback || summary.device_type == "Cpu"
+}
+
 impl EngineSelection {
+    /// The automatic choice: when this selection's GPU is a software adapter, the CPU `f32`
+    /// path (saying which adapter was set aside and why), with the GPU selection returned
+    /// beside it for a "use the GPU anyway" switch; otherwise this selection and `None`.
+    pub fn prefer_cpu_over_software(
+        self,
+        browser_fallback: bool,
+    ) -> (EngineSelection, Option<EngineSelection>) {
+        let software = match &self.engine {
+            SelectedEngine::Gpu(gpu) => is_software(gpu.adapter_summary(), browser_fallback)
+                .then(|| gpu.adapter_summary().to_string()),
+            SelectedEngine::CpuF32 => None,
+        };
+        match software {
+            Some(adapter) => (
+                EngineSelection {
+                    engine: SelectedEngine::CpuF32,
+                    reason: format!(
+                        "CPU f32 path: the only adapter, {adapter}, is a software one, slower \
+                         than the CPU"
+                    ),
+                },
+                Some(self),
+            ),
+            None => (self, None),
+        }
+    }
+
     /// `gpu` or `f32`, as the command line and the page name engines.
     pub fn name(&self) -> &'static str {
         match self.engine {

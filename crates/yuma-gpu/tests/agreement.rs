@@ -505,3 +505,23 @@ fn selection_finds_the_adapter() {
     assert_eq!(selection.name(), "gpu");
     eprintln!("selection: {}", selection.reason);
 }
+
+/// The tests run on lavapipe, a software adapter: the automatic choice sets it aside for the
+/// CPU path and says so, and keeps it for "use the GPU anyway".
+#[test]
+fn auto_prefers_the_cpu_over_a_software_adapter() {
+    let selection = pollster::block_on(yuma_gpu::select_engine());
+    let SelectedEngine::Gpu(gpu) = &selection.engine else {
+        panic!("no GPU selected: {}", selection.reason);
+    };
+    let adapter = gpu.adapter_summary().clone();
+    assert!(
+        yuma_gpu::is_software(&adapter, false),
+        "the test adapter is lavapipe: {adapter}"
+    );
+    let (auto, aside) = selection.prefer_cpu_over_software(false);
+    assert_eq!(auto.name(), "f32");
+    assert!(auto.reason.contains(&adapter.name), "{}", auto.reason);
+    assert!(auto.reason.contains("software"), "{}", auto.reason);
+    assert_eq!(aside.expect("the GPU kept aside").name(), "gpu");
+}

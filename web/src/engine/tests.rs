@@ -36,3 +36,17 @@ fn badges_name_the_engine_and_the_reason() {
     assert!(cpu.label(t).ends_with("no adapter"));
     assert!(Lang::Ja.text().engine_cpu_f32.contains("CPU"));
 }
+
+#[test]
+fn a_software_adapter_set_aside_is_named_on_the_cpu_badge() {
+    let t = Lang::En.text();
+    let cpu = BatchEngine::CpuOverSoftware {
+        adapter: "SwiftShader (fallback adapter)".into(),
+    };
+    assert_eq!(cpu.id(), "f32");
+    assert_eq!(
+        cpu.label(t),
+        "CPU · f32 — faster here than the software adapter SwiftShader (fallback adapter)"
+    );
+    assert!(Lang::Ja.text().engine_cpu_software.contains("CPU"));
+}

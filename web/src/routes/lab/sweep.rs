@@ -298,6 +298,7 @@ pub(super) fn Sweep(loaded: RwSignal<Option<Loaded>>, fixed: Memo<Option<Run>>) 
             <div class="card-head">
                 <h2>{move || i18n.t().sweep_title}</h2>
                 <BatchBadge />
+                <crate::engine::GpuAnyway />
             </div>
             <p class="help muted">{move || i18n.t().sweep_help}</p>
             <div class="sweep-controls">
