@@ -80,6 +80,62 @@ export function serveDist(routes = {}) {
   });
 }
 
+/** A plain static file server for a release folder, as a host that knows nothing of the app
+ * would run it: files under `prefix` (`/`, `/taoscope/`, `/ipfs/<cid>/`), a folder's
+ * index.html, and for anything else 404 — the release's own 404.html as its body when
+ * `page404` (GitHub Pages and Netlify do that), plain text otherwise. With `precompressed` it
+ * sends `FILE.br` or `FILE.gz` when the browser accepts them (as nginx's gzip_static does).
+ * `extra` maps paths below the prefix to other files (what a host adds: a chain spec, a
+ * snapshot); `tamper` names paths whose first byte after `offset` is flipped when served. Every
+ * request's path is kept in `server.requests`. Resolves to the listening server. */
+export function serveStatic(folder, { prefix = '/', page404 = false, precompressed = false, extra = {}, tamper = {} } = {}) {
+  const root = path.resolve(folder);
+  const requests = [];
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url, 'http://localhost');
+    requests.push(url.pathname);
+    const notFound = () => {
+      const page = path.join(root, '404.html');
+      if (page404 && fs.existsSync(page)) {
+        res.writeHead(404, { 'content-type': TYPES['.html'] }).end(fs.readFileSync(page));
+      } else {
+        res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+      }
+    };
+    if (url.pathname === prefix.replace(/\/$/, '')) {
+      res.writeHead(301, { location: prefix + url.search }).end();
+      return;
+    }
+    if (!url.pathname.startsWith(prefix)) return notFound();
+    const rel = decodeURIComponent(url.pathname.slice(prefix.length));
+    let file = Object.hasOwn(extra, rel) ? extra[rel] : path.resolve(root, rel);
+    if (!Object.hasOwn(extra, rel) && !file.startsWith(root)) return notFound();
+    if (fs.existsSync(file) && fs.statSync(file).isDirectory()) file = path.join(file, 'index.html');
+    if (!fs.existsSync(file)) return notFound();
+    const headers = { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' };
+    let body = fs.readFileSync(file);
+    if (Object.hasOwn(tamper, rel)) {
+      body = Buffer.from(body);
+      body[tamper[rel]] ^= 0x01;
+    } else if (precompressed) {
+      const accepts = req.headers['accept-encoding'] ?? '';
+      for (const [enc, ext] of [['br', '.br'], ['gzip', '.gz']]) {
+        if (accepts.includes(enc) && fs.existsSync(file + ext)) {
+          body = fs.readFileSync(file + ext);
+          headers['content-encoding'] = enc;
+          headers.vary = 'accept-encoding';
+          break;
+        }
+      }
+    }
+    res.writeHead(200, headers).end(body);
+  });
+  server.requests = requests;
+  return new Promise((resolve) => {
+    server.listen(0, '127.0.0.1', () => resolve(server));
+  });
+}
+
 /** What every browser test needs first: dist/ and the CLI present (a missing one fails the
  * run, it is never skipped), the screenshot folder, a temp folder named after `tmpPrefix`, and
  * the server. Resolves to `{ server, base, tmp }`. */
