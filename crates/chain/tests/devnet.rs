@@ -185,7 +185,10 @@ fn the_model_reads_what_the_runtime_holds() {
             for (uid, rows) in uids.iter().zip(&all) {
                 assert_eq!(rows, &model::read_rows(&view, *netuid, *uid).await.unwrap());
             }
-            assert!(all.iter().any(|(w, _)| !w.is_empty()), "validators set weights");
+            assert!(
+                all.iter().any(|(w, _)| !w.is_empty()),
+                "validators set weights"
+            );
             for n in &metagraph.neurons[..usize::from(plan.validators)] {
                 assert!(n.validator_permit && n.coldkey.is_some());
                 assert!(n.stake_rank.unwrap() <= plan.validators);
