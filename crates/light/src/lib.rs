@@ -55,6 +55,7 @@ compile_error!("feature `web` targets wasm32-unknown-unknown");
 
 mod client;
 mod error;
+pub mod finality;
 pub mod rpc;
 mod source;
 mod spec;
