@@ -18,7 +18,7 @@ pub mod metagraph;
 use scale_value::At as _;
 use serde::{Deserialize, Serialize};
 
-pub use account::{Account, Position, read_account};
+pub use account::{Account, Position, read_account, read_account_priced};
 pub use metagraph::{Metagraph, Neuron, Rows, read_all_rows, read_metagraph, read_rows};
 
 use crate::error::ChainError;

@@ -453,7 +453,7 @@ async fn record_at<S: chain::Source>(
         }
         coldkeys.extend(subnets.subnets.iter().filter_map(|s| s.owner_coldkey));
         for coldkey in coldkeys {
-            model::read_account(&view, coldkey).await?;
+            model::read_account_priced(&view, coldkey, &subnets).await?;
         }
         Ok(None)
     }

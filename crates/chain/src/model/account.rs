@@ -9,7 +9,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{FixedBits, SUBTENSOR, read_subnets};
+use super::{FixedBits, SUBTENSOR, Subnets, read_subnets};
 use crate::error::ChainError;
 use crate::source::{BlockRef, Provenance, Source};
 use crate::tokenomics::RAO_PER_TAO;
@@ -63,6 +63,21 @@ pub async fn read_account<S: Source>(
     view: &View<'_, S>,
     coldkey: [u8; 32],
 ) -> Result<Account, ChainError> {
+    let subnets = read_subnets(view).await?;
+    read_account_priced(view, coldkey, &subnets).await
+}
+
+/// [`read_account`] with the subnets (their pool prices) already read: reading many accounts
+/// (a snapshot records every coldkey's) reads the subnets once, not once per account.
+///
+/// # Errors
+///
+/// [`ChainError`] when the source fails or a value does not decode.
+pub async fn read_account_priced<S: Source>(
+    view: &View<'_, S>,
+    coldkey: [u8; 32],
+    subnets: &Subnets,
+) -> Result<Account, ChainError> {
     let meta = view.metadata();
     let ck = key_account(&coldkey);
     // `System.Account`: nonce, counters, then `data: { free, reserved, frozen, flags }`.
@@ -92,7 +107,6 @@ pub async fn read_account<S: Source>(
         .value(SUBTENSOR, "StakingHotkeys", vec![ck.clone()])
         .await?
         .unwrap_or_default();
-    let subnets = read_subnets(view).await?;
     let price_of = |netuid: u16| {
         subnets
             .subnets
