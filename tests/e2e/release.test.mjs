@@ -2,7 +2,8 @@
 // at a host's root, under a sub-path with pre-compressed files and a 404 page, and under an
 // IPFS-gateway-style `/ipfs/<cid>/`. Every route is reached by clicking, then its address loaded
 // in a fresh page and reloaded; the MANIFEST matches the folder and a second build of the same
-// commit; a byte changed in a served script or wasm is refused with a message naming the file.
+// commit; a byte changed in a served script or wasm is refused with a message naming the file;
+// after one visit the release works offline.
 
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -115,6 +116,11 @@ describe('the release folder on plain static hosts', () => {
       const actual = `sha384-${crypto.createHash('sha384').update(fs.readFileSync(path.join(RELEASE, file))).digest('base64')}`;
       assert.equal(integrity, actual, `integrity of ${file}`);
     }
+    // Installable: the page links a web app manifest that names its icon and scope.
+    assert.match(index, /<link rel="manifest" href="\.\/manifest\.webmanifest" \/>/);
+    const webManifest = JSON.parse(fs.readFileSync(path.join(RELEASE, 'manifest.webmanifest'), 'utf8'));
+    assert.equal(webManifest.start_url, './');
+    assert.ok(listed.includes(webManifest.icons[0].src.replace('./', '')), 'its icon is in the release');
     const b = readManifest(RELEASE_B);
     assert.deepEqual(b.comments, comments);
     assert.deepEqual(b.entries, entries, 'two dist runs of one commit: the same files, byte for byte');
@@ -245,6 +251,36 @@ describe('the release folder on plain static hosts', () => {
       await page.context().close();
       const worker = fs.readdirSync(RELEASE).find((f) => /^light_worker_bg-.*\.wasm$/.test(f));
       assert.ok(server.requests.includes(`/ipfs/${cid}/${worker}`), 'the hashed worker wasm was fetched');
+    } finally {
+      server.close();
+    }
+  });
+
+  test('after one visit the release works offline: a snapshot already read, the lab and its cases', async () => {
+    const server = await serveStatic(RELEASE, { prefix: '/taoscope/', extra });
+    const base = `http://127.0.0.1:${server.address().port}/taoscope/`;
+    try {
+      const page = await newPage();
+      await page.goto(`${base}${SNAPSHOT_QUERY}#/subnets`);
+      await shows(page, `tr[data-netuid="${SUBNET}"]`, 'online');
+      // The service worker has installed (the shell is cached) and controls the page.
+      await page.evaluate(async () => {
+        await navigator.serviceWorker.ready;
+        while (!navigator.serviceWorker.controller) await new Promise((r) => setTimeout(r, 100));
+      });
+      // The first load ran before the worker existed: what it fetched (the host's snapshot)
+      // is cached from the next load on.
+      await page.reload();
+      await shows(page, `tr[data-netuid="${SUBNET}"]`, 'online, through the service worker');
+      const served = server.requests.length;
+      await page.context().setOffline(true);
+      await page.reload();
+      await shows(page, `tr[data-netuid="${SUBNET}"]`, 'offline: the subnets from the snapshot read before');
+      await page.goto(`${base}#/lab?case=outlier-clipping`);
+      await shows(page, '#results[data-case="outlier-clipping"]', 'offline: an example case never opened before');
+      assert.equal(server.requests.length, served, 'nothing reached the host while offline');
+      await page.screenshot({ path: path.join(OUTPUT, 'release-offline.png') });
+      await page.context().close();
     } finally {
       server.close();
     }

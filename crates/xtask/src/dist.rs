@@ -12,6 +12,7 @@
 //! - a refused file is named on screen with the hash served and the hash expected;
 //! - `404.html` (and `ipfs-404.html`, the name IPFS gateways look for) turn old path-style links
 //!   into the hash routes, for hosts that serve such a page;
+//! - an offline copy after the first visit: `manifest.webmanifest` and `sw.js` (see `offline`);
 //! - gzip and brotli variants next to every text and wasm file, for hosts that send them;
 //! - `MANIFEST`: every file's SHA-256 in `sha256sum` format, headed by the commit it was built
 //!   from, so two builds can be compared and a served copy checked.
@@ -32,6 +33,8 @@ use sha2::{Digest, Sha256, Sha384};
 use crate::Result;
 use crate::run::output;
 use crate::setup;
+
+mod offline;
 
 /// A release folder in memory: `/`-separated relative paths → contents.
 pub type Tree = BTreeMap<String, Vec<u8>>;
@@ -102,6 +105,10 @@ pub fn make_release(mut tree: Tree, commit: &str, public_url: &str) -> Result<Tr
     let not_found = not_found_page().into_bytes();
     tree.insert("404.html".into(), not_found.clone());
     tree.insert("ipfs-404.html".into(), not_found);
+    let web_manifest = offline::web_manifest(&tree);
+    tree.insert("manifest.webmanifest".into(), web_manifest.into_bytes());
+    let sw = offline::service_worker(&tree);
+    tree.insert("sw.js".into(), sw.into_bytes());
     compress(&mut tree);
     let manifest = manifest(&tree, commit, public_url);
     tree.insert("MANIFEST".into(), manifest.into_bytes());
@@ -227,6 +234,10 @@ fn checked_boot(index: &str, tree: &Tree, worker: &WorkerFiles) -> Result<String
   const wasm = await bindings.default({{ module_or_path: checked('{wasm}', '{wasm_sri}') }});
   window.wasmBindings = bindings;
   dispatchEvent(new CustomEvent('TrunkApplicationStarted', {{ detail: {{ wasm }} }}));
+  if ('serviceWorker' in navigator) {{
+    // The offline copy (sw.js); without it the app still works online.
+    navigator.serviceWorker.register('./sw.js').catch((e) => console.warn(`no offline copy: ${{e.message}}`));
+  }}
 }} catch (e) {{
   const note = document.createElement('p');
   note.className = 'boot-error';
@@ -245,7 +256,14 @@ fn checked_boot(index: &str, tree: &Tree, worker: &WorkerFiles) -> Result<String
         wscript = worker.script,
         wwasm = worker.wasm,
     );
-    Ok(format!("{}{page_boot}{}", &index[..start], &index[end..]))
+    let index = format!("{}{page_boot}{}", &index[..start], &index[end..]);
+    // The web app manifest, so browsers offer to install the release.
+    let head_end = index.rfind("</head>").ok_or("index.html has no </head>")?;
+    Ok(format!(
+        "{}<link rel=\"manifest\" href=\"./manifest.webmanifest\" />\n    <meta name=\"theme-color\" content=\"#0b1220\" />\n  {}",
+        &index[..head_end],
+        &index[head_end..]
+    ))
 }
 
 /// The page a host serves for a missing path: an old path-style link (`/taoscope/lab?case=x`)
