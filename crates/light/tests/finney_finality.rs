@@ -93,6 +93,19 @@ fn evm_storage_key(contract: &[u8], slot: &[u8]) -> Vec<u8> {
     key
 }
 
+/// Reads `key` through a proof that must be refused as not a proof, or not one reaching `key`.
+fn refused_proof(root: &[u8; 32], proof: &[Vec<u8>], key: &[u8]) {
+    let err = finality::read_proof(root, proof, key).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            VerifyError::ProofIncomplete { .. } | VerifyError::BadProof(_)
+        ),
+        "{err}"
+    );
+    eprintln!("refused: {err}");
+}
+
 #[test]
 fn the_checkpoint_header_is_the_rotation_block() {
     let checkpoint = load("checkpoint.json");
@@ -285,40 +298,15 @@ fn proofs_for_another_root_truncated_or_damaged_are_refused() {
     eprintln!("refused: {err}");
 
     // Cut short: without the node holding the value, the key is not covered.
-    let cut: Vec<Vec<u8>> = proof[..proof.len() - 1].to_vec();
-    let err = finality::read_proof(&rotation_root, &cut, &key).unwrap_err();
-    assert!(
-        matches!(
-            err,
-            VerifyError::ProofIncomplete { .. } | VerifyError::BadProof(_)
-        ),
-        "{err}"
-    );
-    eprintln!("refused: {err}");
+    refused_proof(&rotation_root, &proof[..proof.len() - 1], &key);
 
     // A node changed by one byte no longer hangs from the root.
     let mut damaged = proof.clone();
     let node = damaged.len() - 1;
     let at = damaged[node].len() / 2;
     damaged[node][at] ^= 0x01;
-    let err = finality::read_proof(&rotation_root, &damaged, &key).unwrap_err();
-    assert!(
-        matches!(
-            err,
-            VerifyError::ProofIncomplete { .. } | VerifyError::BadProof(_)
-        ),
-        "{err}"
-    );
-    eprintln!("refused: {err}");
+    refused_proof(&rotation_root, &damaged, &key);
 
     // Not a proof at all.
-    let err = finality::read_proof(&rotation_root, &[vec![0xff; 3]], &key).unwrap_err();
-    assert!(
-        matches!(
-            err,
-            VerifyError::BadProof(_) | VerifyError::ProofIncomplete { .. }
-        ),
-        "{err}"
-    );
-    eprintln!("refused: {err}");
+    refused_proof(&rotation_root, &[vec![0xff; 3]], &key);
 }
