@@ -201,6 +201,12 @@ describe('the release folder on plain static hosts', () => {
   test('at a host\'s root: every route by clicking, by direct load and by reload', async () => {
     const server = await serveStatic(RELEASE, { extra });
     try {
+      // The lab alone never fetches the light client (4 MB of the folder's 6).
+      const lab = await newPage();
+      await lab.goto(`http://127.0.0.1:${server.address().port}/#/lab?case=small-honest`);
+      await shows(lab, '#results[data-case="small-honest"]', 'root: the lab');
+      await lab.context().close();
+      assert.deepEqual(server.requests.filter((p) => p.includes('light_worker')), [], 'the lab fetched no light-client file');
       const visited = await walk(server, `http://127.0.0.1:${server.address().port}/`, 'root');
       assert.equal(visited.length, STEPS.length);
     } finally {
