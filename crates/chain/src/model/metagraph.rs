@@ -373,14 +373,9 @@ pub async fn read_rows<S: Source>(
     netuid: u16,
     uid: u16,
 ) -> Result<Rows, ChainError> {
-    let key = vec![key_u16(netuid), key_u16(uid)];
-    let weights = view
-        .value(SUBTENSOR, "Weights", key.clone())
+    // One uid is a batch of one: the keys and items are read in one place.
+    Ok(read_all_rows(view, netuid, &[uid])
         .await?
-        .unwrap_or_default();
-    let bonds = view
-        .value(SUBTENSOR, "Bonds", key)
-        .await?
-        .unwrap_or_default();
-    Ok((weights, bonds))
+        .pop()
+        .unwrap_or_default())
 }
