@@ -2,7 +2,7 @@
 //!
 //! The model never talks to a network. A [`Source`] answers four questions at a block: values
 //! at keys, the entries under a key prefix, a runtime call, and which blocks it can read. The
-//! light client (verified by smoldot), a verified RPC endpoint, a recorded snapshot and the
+//! light client (verified by smoldot), a verified or trusted RPC endpoint, a recorded snapshot and the
 //! in-process devnode in tests each implement it, so the same decoding runs on all of them and
 //! tests run on recorded bytes. Each source says how its answers were obtained
 //! ([`Provenance`]), and every figure the model returns carries that label.
@@ -30,6 +30,11 @@ pub struct BlockRef {
 pub enum Provenance {
     /// A light client checked headers, finality and Merkle proofs against the chain spec.
     LightClient,
+    /// A JSON-RPC endpoint's answers, each checked: finality by GRANDPA justifications from a
+    /// shipped checkpoint, values by read proofs against a proven state root.
+    VerifiedRpc,
+    /// A JSON-RPC endpoint's answers, believed as given (the user chose to trust it).
+    TrustedRpc,
     /// Values recorded earlier into a snapshot file; not verified when read back.
     Snapshot,
     /// Read from a node's own state in the same process (tests and the devnode).
@@ -41,6 +46,8 @@ impl Provenance {
     pub fn id(self) -> &'static str {
         match self {
             Provenance::LightClient => "light-client",
+            Provenance::VerifiedRpc => "verified-rpc",
+            Provenance::TrustedRpc => "trusted-rpc",
             Provenance::Snapshot => "snapshot",
             Provenance::Local => "local",
         }

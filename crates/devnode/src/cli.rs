@@ -12,8 +12,9 @@
 //! 3. Seeds the scenario (the embedded default unless `--scenario FILE` or `--no-scenario`),
 //!    finalizes the seeded blocks and prints one `seeded ...` summary line, then
 //!    `SubtensorModule.TotalNetworks = N` as the chain stores it.
-//! 4. Prints `boot node: <multiaddr>` (with `--port`) and `spec: <path>` (with `--spec-out`),
-//!    flushed, before any block line: scripts wait for these.
+//! 4. Prints `checkpoint: <path>` (with `--checkpoint-out`), `boot node: <multiaddr>` (with
+//!    `--port` or `--rpc-port`), `spec: <path>` (with `--spec-out`) and `rpc: ws://…` (with
+//!    `--rpc-port`), flushed, before any block line: scripts wait for these.
 //! 5. Produces blocks from where the seeding left the clock, one slot apart.
 //!
 //! # Determinism
@@ -40,7 +41,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use crate::net_io::{self, Listener, ServeConfig};
+use crate::jsonrpc::RpcConfig;
+use crate::net_io::{self, Listener, RpcServe, ServeConfig};
 use crate::network::Network;
 use crate::scenario::{Scenario, ScenarioError, SeedReport};
 use crate::{Chain, DevKeys, DevSpec, KeyError};
@@ -53,10 +55,19 @@ pub const DEFAULT_CLOCK_START_SECS: u64 = 1_767_225_600;
 pub const IDENTITY_SEED: [u8; 32] = *b"taoscope devnode identity seed 1";
 
 /// The flags, after the program name (`devnode` or `taoscope devnode`) in the first line.
-const USAGE: &str = "[--port P] [--blocks N] [--interval-ms MS] \
+const USAGE: &str = "[--port P] [--rpc-port P] [--blocks N] [--interval-ms MS] \
 [--clock-start SECS | --backdate-secs S] [--key URI] [--spec-out PATH] [--print-spec]
-       [--scenario FILE | --no-scenario]
+       [--checkpoint-out PATH] [--justification-period N] [--scenario FILE | --no-scenario]
   --port P            listen for libp2p peers on 127.0.0.1:P (TCP and /ws; 0 picks a port)
+  --rpc-port P        serve JSON-RPC over WebSocket on 127.0.0.1:P as finney's endpoints do
+                      (chain_getBlock with justifications, state_getReadProof, state_call ...;
+                      implies a libp2p port, --port or any free one)
+  --justification-period N
+                      chain_getBlock carries a justification every N blocks (default 1;
+                      substrate nodes: 512)
+  --checkpoint-out PATH
+                      write a checkpoint (the finalized header after seeding and its GRANDPA
+                      set, the JSON `taoscope head --checkpoint` reads) to PATH
   --print-spec        print the development chain spec (JSON) on stdout; without --port, exit
   --blocks N          stop after N blocks past the scenario (default: run forever)
   --interval-ms MS    wall-clock pause between blocks (default 0, or 1000 with --port)
@@ -100,6 +111,12 @@ pub struct Options {
     /// The scenario seeded before the first served block, and where it came from (`None`: the
     /// bare genesis).
     pub scenario: Option<(Scenario, String)>,
+    /// Serve JSON-RPC on this port of 127.0.0.1 (0: any free port).
+    pub rpc_port: Option<u16>,
+    /// How often `chain_getBlock` carries a justification.
+    pub justification_period: u64,
+    /// Where to write the checkpoint JSON.
+    pub checkpoint_out: Option<PathBuf>,
 }
 
 impl Options {
@@ -115,6 +132,9 @@ impl Options {
             spec_out: None,
             print_spec: false,
             scenario: Some((Scenario::default_scenario(), "default scenario".into())),
+            rpc_port: None,
+            justification_period: 1,
+            checkpoint_out: None,
         }
     }
 }
@@ -205,13 +225,27 @@ pub fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, Cli
         };
         match flag.as_str() {
             "--blocks" => options.blocks = Some(number(value()?)?),
-            "--port" => {
+            "--port" | "--rpc-port" => {
                 let v = value()?;
                 let port = v.parse::<u16>().map_err(|_| {
-                    CliError::Usage(format!("--port: expected a port 0..=65535, got {v:?}"))
+                    CliError::Usage(format!("{flag}: expected a port 0..=65535, got {v:?}"))
                 })?;
-                options.port = Some(port);
+                if flag == "--port" {
+                    options.port = Some(port);
+                } else {
+                    options.rpc_port = Some(port);
+                }
             }
+            "--justification-period" => {
+                let n = number(value()?)?;
+                if n == 0 {
+                    return Err(CliError::Usage(
+                        "--justification-period: expected at least 1".into(),
+                    ));
+                }
+                options.justification_period = n;
+            }
+            "--checkpoint-out" => options.checkpoint_out = Some(value()?.into()),
             "--interval-ms" => options.interval = Some(Duration::from_millis(number(value()?)?)),
             "--clock-start" => options.clock_start = Duration::from_secs(number(value()?)?),
             "--backdate-secs" => {
@@ -356,17 +390,22 @@ pub fn run(options: &Options) -> Result<(), CliError> {
         say(spec.json());
         return Ok(());
     }
-    // Bound before the seeding, so that a port in use fails at once.
-    let listener = options
-        .port
-        .map(|port| Listener::bind(port).map_err(|source| CliError::Bind { port, source }))
-        .transpose()?;
+    // Bound before the seeding, so that a port in use fails at once. JSON-RPC runs inside the
+    // serving loop, which also serves peers: a port for them is picked when none was asked.
+    let bind = |port: u16| Listener::bind(port).map_err(|source| CliError::Bind { port, source });
+    let listener = match (options.port, options.rpc_port) {
+        (Some(port), _) => Some(bind(port)?),
+        (None, Some(_)) => Some(bind(0)?),
+        (None, None) => None,
+    };
+    let rpc_listener = options.rpc_port.map(bind).transpose()?;
     let Prepared {
         mut spec,
         mut chain,
         clock,
         ..
     } = prepare(options, say)?;
+    write_checkpoint(options, &chain)?;
 
     let stop = stop_on_signal();
     let stopped = || stop.as_ref().is_some_and(|s| s.load(Ordering::Relaxed));
@@ -382,10 +421,24 @@ pub fn run(options: &Options) -> Result<(), CliError> {
             say(&format!("boot node: {addr}"));
         }
         write_spec(options, &spec)?;
+        let rpc = match rpc_listener {
+            Some(listener) => {
+                let port = listener.port().map_err(node_error)?;
+                say(&format!("rpc: ws://127.0.0.1:{port}"));
+                Some(RpcServe {
+                    listener,
+                    config: RpcConfig {
+                        justification_period: options.justification_period,
+                    },
+                })
+            }
+            None => None,
+        };
         let config = ServeConfig {
             block_interval: options.interval.unwrap_or(Duration::from_secs(1)),
             clock,
             max_blocks: options.blocks,
+            rpc,
         };
         let flag = stop.clone().unwrap_or_default();
         net_io::serve(&mut chain, &mut network, listener, config, flag, say).map_err(node_error)?;
@@ -431,6 +484,36 @@ pub fn run(options: &Options) -> Result<(), CliError> {
     if stopped() {
         say("stopped");
     }
+    Ok(())
+}
+
+/// `--checkpoint-out`: the finalized block after seeding and the GRANDPA set that finalizes
+/// after it, announced by a `checkpoint: <path>` line. A verified RPC client that starts here
+/// does not replay the chain from genesis (as a finney client starts from the spec's
+/// checkpoint, not from block 0).
+fn write_checkpoint(options: &Options, chain: &Chain) -> Result<(), CliError> {
+    use codec::Encode;
+    let Some(path) = &options.checkpoint_out else {
+        return Ok(());
+    };
+    let block = chain.finalized_block();
+    let set = (
+        chain.grandpa_set_id(),
+        vec![(chain.keys().grandpa_public(), 1u64)],
+    )
+        .encode();
+    let json = serde_json::json!({
+        "description": "devnode checkpoint: a finalized header and the GRANDPA set (set_id u64, Vec<(ed25519, u64)>) that finalized it",
+        "blockNumber": block.number,
+        "blockHash": format!("0x{}", hex::encode(block.hash)),
+        "finalizedBlockHeader": format!("0x{}", hex::encode(&block.header)),
+        "grandpaAuthoritySet": format!("0x{}", hex::encode(set)),
+    });
+    std::fs::write(path, format!("{json:#}\n")).map_err(|source| CliError::SpecOut {
+        path: path.display().to_string(),
+        source,
+    })?;
+    say(&format!("checkpoint: {}", path.display()));
     Ok(())
 }
 

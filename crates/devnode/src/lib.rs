@@ -33,6 +33,7 @@ pub mod chain;
 pub mod cli;
 pub mod extrinsic;
 pub mod grandpa;
+pub mod jsonrpc;
 pub mod keys;
 pub mod net_io;
 pub mod network;

@@ -1,7 +1,9 @@
 //! The devnode's I/O shell: one TCP listener that speaks both raw libp2p-over-TCP and
 //! libp2p-over-WebSocket (told apart by the first bytes: a WebSocket client starts with an HTTP
 //! `GET`), a thread per connection driving smoldot's connection task, and one coordinator loop
-//! that owns the [`Chain`] and the [`Network`] and produces a block every interval.
+//! that owns the [`Chain`] and the [`Network`] and produces a block every interval. With
+//! [`ServeConfig::rpc`], a second listener serves JSON-RPC over WebSocket ([`crate::jsonrpc`]),
+//! its requests answered by the same loop.
 //!
 //! Threads rather than an async runtime: a devnet has a handful of peers, and plain blocking
 //! sockets with short read timeouts keep the shell small and obvious. No TLS (`wss`): browsers
@@ -19,6 +21,7 @@ use smoldot::libp2p::collection::ConnectionId;
 use smoldot::libp2p::read_write::ReadWrite;
 
 use crate::Chain;
+use crate::jsonrpc::{self, RpcConfig};
 use crate::network::{
     ConnectionToCoordinator, CoordinatorToConnection, NetEvent, Network, SingleStreamConnectionTask,
 };
@@ -34,6 +37,8 @@ enum Input {
     FromConnection(ConnectionId, ConnectionToCoordinator),
     /// The connection's thread exited.
     Closed(ConnectionId),
+    /// A JSON-RPC request text and where its answer goes.
+    Rpc(String, Sender<String>),
 }
 
 /// A listening socket bound before the chain spec is written, so the spec can name its port.
@@ -76,8 +81,17 @@ impl Listener {
     }
 }
 
+/// The JSON-RPC endpoint's socket and behaviour.
+#[derive(Debug)]
+pub struct RpcServe {
+    /// Where WebSocket clients connect (`ws://127.0.0.1:<port>`).
+    pub listener: Listener,
+    /// How it answers.
+    pub config: RpcConfig,
+}
+
 /// How the node runs.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct ServeConfig {
     /// Wall-clock time between blocks.
     pub block_interval: Duration,
@@ -85,6 +99,8 @@ pub struct ServeConfig {
     pub clock: Duration,
     /// Stop after this many blocks (`None`: until `stop` is set).
     pub max_blocks: Option<u64>,
+    /// Also serve JSON-RPC (finney's legacy methods) here.
+    pub rpc: Option<RpcServe>,
 }
 
 /// How many blocks finality trails the best block, as on a live chain (GRANDPA finalizes a
@@ -118,6 +134,19 @@ pub fn serve(
             .map_err(|e| e.to_string())?;
         std::thread::spawn(move || accept_loop(listener.listener, input_tx, stop));
     }
+    let rpc_config = match config.rpc {
+        Some(rpc) => {
+            rpc.listener
+                .listener
+                .set_nonblocking(true)
+                .map_err(|e| e.to_string())?;
+            let input_tx = input_tx.clone();
+            let stop = stop.clone();
+            std::thread::spawn(move || rpc_accept_loop(rpc.listener.listener, input_tx, stop));
+            rpc.config
+        }
+        None => RpcConfig::default(),
+    };
     let mut to_connections: HashMap<ConnectionId, Sender<CoordinatorToConnection>> = HashMap::new();
     let slot = Duration::from_millis(chain.slot_duration().get());
     let mut clock = config.clock;
@@ -137,6 +166,9 @@ pub fn serve(
             Ok(Input::FromConnection(id, message)) => network.inject(id, message),
             Ok(Input::Closed(id)) => {
                 to_connections.remove(&id);
+            }
+            Ok(Input::Rpc(request, reply)) => {
+                let _ = reply.send(jsonrpc::answer(chain, &request, &rpc_config));
             }
             Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => break,
@@ -218,6 +250,45 @@ fn accept_loop(listener: TcpListener, input: Sender<Input>, stop: Arc<AtomicBool
             }
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => std::thread::sleep(POLL),
             Err(_) => std::thread::sleep(POLL),
+        }
+    }
+}
+
+/// Accepts JSON-RPC clients, a thread each.
+fn rpc_accept_loop(listener: TcpListener, input: Sender<Input>, stop: Arc<AtomicBool>) {
+    while !stop.load(Ordering::Relaxed) {
+        match listener.accept() {
+            Ok((stream, _)) => {
+                let input = input.clone();
+                std::thread::spawn(move || rpc_connection(stream, &input));
+            }
+            Err(_) => std::thread::sleep(POLL),
+        }
+    }
+}
+
+/// One JSON-RPC WebSocket client: each text frame is a request, answered by the coordinator
+/// (which owns the chain) in order.
+fn rpc_connection(stream: TcpStream, input: &Sender<Input>) {
+    if stream.set_nonblocking(false).is_err() {
+        return;
+    }
+    let Ok(mut ws) = tungstenite::accept(stream) else {
+        return;
+    };
+    loop {
+        let request = match ws.read() {
+            Ok(tungstenite::Message::Text(text)) => text.to_string(),
+            Ok(tungstenite::Message::Close(_)) | Err(_) => return,
+            Ok(_) => continue,
+        };
+        let (tx, rx) = mpsc::channel();
+        if input.send(Input::Rpc(request, tx)).is_err() {
+            return;
+        }
+        let Ok(answer) = rx.recv() else { return };
+        if ws.send(tungstenite::Message::text(answer)).is_err() {
+            return;
         }
     }
 }

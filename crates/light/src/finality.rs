@@ -76,7 +76,7 @@ pub struct FinalizedHeader {
 }
 
 /// Why bytes were not believed. Each message names the block, set or key it is about.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 pub enum VerifyError {
     /// The bytes do not decode as what they claim to be.
     #[error("{0}")]
@@ -174,6 +174,28 @@ pub fn verify_finality(
         set_id: set.set_id,
         reason: justification_reason(&e),
     })?;
+    let next_set = scheduled_change(&header, set)?;
+    Ok(FinalizedHeader {
+        number: header.number,
+        hash,
+        parent_hash: *header.parent_hash,
+        state_root: *header.state_root,
+        finalized_by: set.set_id,
+        next_set,
+    })
+}
+
+/// The set that takes over after `header` when its digest schedules a change with no delay
+/// (finney's changes: `ScheduledChange` with delay 0 at the block that enacts them), given
+/// that `set` finalized it. A checkpoint header is read the same way: finney's chain spec
+/// ships the rotation block #8,867,448 with set 5, and set 6 follows from its digest.
+///
+/// # Errors
+/// [`VerifyError::UnsupportedChange`] for a delayed or forced change.
+pub fn scheduled_change(
+    header: &header::HeaderRef<'_>,
+    set: &AuthoritySet,
+) -> Result<Option<AuthoritySet>, VerifyError> {
     let mut next_set = None;
     for log in header.digest.logs() {
         let DigestItemRef::GrandpaConsensus(change) = log else {
@@ -201,14 +223,7 @@ pub fn verify_finality(
             _ => {}
         }
     }
-    Ok(FinalizedHeader {
-        number: header.number,
-        hash,
-        parent_hash: *header.parent_hash,
-        state_root: *header.state_root,
-        finalized_by: set.set_id,
-        next_set,
-    })
+    Ok(next_set)
 }
 
 /// smoldot's verdict as a sentence (some of its errors display as bare variant names).
@@ -238,16 +253,86 @@ pub fn read_proof(
     proof: &[Vec<u8>],
     key: &[u8],
 ) -> Result<Option<Vec<u8>>, VerifyError> {
-    // smoldot takes the nodes as one SCALE `Vec<Vec<u8>>`.
-    let encoded = proof.to_vec().encode();
-    let decoded = proof_decode::decode_and_verify_proof(proof_decode::Config { proof: encoded })
+    Proof::decode(proof.to_vec())?.value(state_root, key)
+}
+
+/// Trie nodes decoded once and read many times: one `state_getReadProof` answer covers a batch
+/// of keys, and the nodes of several answers for one block can be pooled (duplicates dropped),
+/// so that a whole prefix can be walked in one proof.
+pub struct Proof {
+    decoded: proof_decode::DecodedTrieProof<Vec<u8>>,
+}
+
+impl Proof {
+    /// Decodes `nodes` (any order; duplicates are dropped).
+    ///
+    /// # Errors
+    /// [`VerifyError::BadProof`] when a node does not decode or hangs from no other node.
+    pub fn decode(mut nodes: Vec<Vec<u8>>) -> Result<Self, VerifyError> {
+        nodes.sort_unstable();
+        nodes.dedup();
+        // smoldot takes the nodes as one SCALE `Vec<Vec<u8>>`.
+        let decoded = proof_decode::decode_and_verify_proof(proof_decode::Config {
+            proof: nodes.encode(),
+        })
         .map_err(|e| VerifyError::BadProof(e.to_string()))?;
-    let incomplete = || VerifyError::ProofIncomplete {
-        key: hex::encode(key),
-        root: hex::encode(state_root),
-    };
-    match decoded.storage_value(state_root, key) {
-        Ok(value) => Ok(value.map(|(v, _)| v.to_vec())),
-        Err(_) => Err(incomplete()),
+        Ok(Proof { decoded })
+    }
+
+    /// The value at `key` under `state_root` (`Ok(None)`: the proof shows it absent).
+    ///
+    /// # Errors
+    /// [`VerifyError::ProofIncomplete`] when the nodes do not reach `key` from `state_root`.
+    pub fn value(&self, state_root: &[u8; 32], key: &[u8]) -> Result<Option<Vec<u8>>, VerifyError> {
+        self.decoded
+            .storage_value(state_root, key)
+            .map(|value| value.map(|(v, _)| v.to_vec()))
+            .map_err(|_| VerifyError::ProofIncomplete {
+                key: hex::encode(key),
+                root: hex::encode(state_root),
+            })
+    }
+
+    /// Every key under `prefix` in the trie of `state_root`, in order. The walk needs every
+    /// node under the prefix: a key the server left out of the proof leaves a node it cannot
+    /// open, which is an error, so a complete list is proven complete.
+    ///
+    /// # Errors
+    /// [`VerifyError::ProofIncomplete`] naming the prefix when a node under it is missing.
+    pub fn keys_under(
+        &self,
+        state_root: &[u8; 32],
+        prefix: &[u8],
+    ) -> Result<Vec<Vec<u8>>, VerifyError> {
+        use smoldot::trie::{self, Nibble};
+        let incomplete = || VerifyError::ProofIncomplete {
+            key: format!("{}… (the entries under it)", hex::encode(prefix)),
+            root: hex::encode(state_root),
+        };
+        let prefix_nibbles: Vec<Nibble> = trie::bytes_to_nibbles(prefix.iter().copied()).collect();
+        let mut keys = Vec::new();
+        let mut after: Vec<Nibble> = prefix_nibbles.clone();
+        let mut or_equal = true;
+        loop {
+            let next = self
+                .decoded
+                .next_key(
+                    state_root,
+                    after.iter().copied(),
+                    or_equal,
+                    prefix_nibbles.iter().copied(),
+                    false,
+                )
+                .map_err(|_| incomplete())?;
+            let Some(found) = next else {
+                return Ok(keys);
+            };
+            after = found.collect();
+            or_equal = false;
+            // Storage keys are whole bytes; an odd nibble count would be a trie node, not a key.
+            if after.len().is_multiple_of(2) {
+                keys.push(trie::nibbles_to_bytes_suffix_extend(after.iter().copied()).collect());
+            }
+        }
     }
 }

@@ -58,6 +58,7 @@ mod error;
 pub mod finality;
 pub mod rpc;
 mod source;
+pub mod verified;
 mod spec;
 
 #[cfg(all(feature = "web", target_arch = "wasm32"))]

@@ -1,0 +1,172 @@
+//! A WebSocket [`Transport`] for native readers (the CLI): blocking, one request at a time,
+//! which is how the verified client asks anyway (each answer decides the next question).
+//!
+//! Failover: given several endpoints, a connection that cannot be opened or breaks moves to
+//! the next one, round robin, until each was tried twice. An endpoint that answers but lies is
+//! not the transport's business: the verifier refuses its data and says which endpoint it was.
+
+use std::net::TcpStream;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use tungstenite::stream::MaybeTlsStream;
+use tungstenite::{Message, WebSocket};
+
+use super::{Transport, TransportError};
+
+type Socket = WebSocket<MaybeTlsStream<TcpStream>>;
+
+/// How long one answer may take (a read proof of a whole map can be large).
+pub const ANSWER_TIMEOUT: Duration = Duration::from_secs(60);
+
+struct Connection {
+    index: usize,
+    socket: Option<Socket>,
+    next_id: u64,
+}
+
+/// JSON-RPC over WebSocket to the first of `endpoints` that answers. See the module
+/// documentation.
+pub struct WsTransport {
+    endpoints: Vec<String>,
+    state: Mutex<Connection>,
+}
+
+impl WsTransport {
+    /// Over `endpoints` (`ws://…`; at least one). Connects on the first request.
+    pub fn new(endpoints: Vec<String>) -> Self {
+        WsTransport {
+            endpoints,
+            state: Mutex::new(Connection {
+                index: 0,
+                socket: None,
+                next_id: 1,
+            }),
+        }
+    }
+
+    fn url(&self, index: usize) -> &str {
+        self.endpoints
+            .get(index % self.endpoints.len().max(1))
+            .map_or("(no endpoint)", String::as_str)
+    }
+}
+
+fn open(url: &str) -> Result<Socket, String> {
+    if url.starts_with("wss://") {
+        return Err(
+            "this build has no TLS: wss:// endpoints are read from the page, or through a local ws:// node"
+                .into(),
+        );
+    }
+    let (socket, _) = tungstenite::connect(url).map_err(|e| e.to_string())?;
+    if let MaybeTlsStream::Plain(stream) = socket.get_ref() {
+        stream
+            .set_read_timeout(Some(ANSWER_TIMEOUT))
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(socket)
+}
+
+/// What one exchange ended with: an answer, or a broken connection.
+enum Exchange {
+    Answer(Result<Value, TransportError>),
+    Broken(String),
+}
+
+fn exchange(
+    socket: &mut Socket,
+    endpoint: &str,
+    id: u64,
+    method: &str,
+    params: &Value,
+) -> Exchange {
+    let request = json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
+    if let Err(e) = socket.send(Message::text(request.to_string())) {
+        return Exchange::Broken(e.to_string());
+    }
+    let garbage = |what: String| {
+        Exchange::Answer(Err(TransportError::Garbage {
+            endpoint: endpoint.to_owned(),
+            method: method.to_owned(),
+            what,
+        }))
+    };
+    loop {
+        let text = match socket.read() {
+            Ok(Message::Text(text)) => text.to_string(),
+            Ok(Message::Binary(bytes)) => String::from_utf8_lossy(&bytes).into_owned(),
+            Ok(Message::Close(_)) => return Exchange::Broken("the endpoint closed".into()),
+            Ok(_) => continue,
+            Err(e) => return Exchange::Broken(e.to_string()),
+        };
+        let Ok(answer) = serde_json::from_str::<Value>(&text) else {
+            return garbage(format!("not JSON ({} bytes)", text.len()));
+        };
+        // Notifications and answers to other ids are not ours (none are sent, but be strict
+        // about what is accepted, not about what is ignored).
+        if answer.get("id").and_then(Value::as_u64) != Some(id) {
+            continue;
+        }
+        if let Some(error) = answer.get("error") {
+            return Exchange::Answer(Err(TransportError::Remote {
+                endpoint: endpoint.to_owned(),
+                method: method.to_owned(),
+                code: error.get("code").and_then(Value::as_i64).unwrap_or(0),
+                message: error
+                    .get("message")
+                    .and_then(Value::as_str)
+                    .unwrap_or("(no message)")
+                    .to_owned(),
+            }));
+        }
+        return match answer.get("result") {
+            Some(result) => Exchange::Answer(Ok(result.clone())),
+            None => garbage("neither `result` nor `error`".into()),
+        };
+    }
+}
+
+impl Transport for WsTransport {
+    fn endpoint(&self) -> String {
+        let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        self.url(state.index).to_owned()
+    }
+
+    async fn request(&self, method: &str, params: Value) -> Result<Value, TransportError> {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let attempts = 2 * self.endpoints.len().max(1);
+        let mut last = String::from("no endpoint given");
+        for _ in 0..attempts {
+            let url = self.url(state.index).to_owned();
+            if state.socket.is_none() {
+                match open(&url) {
+                    Ok(socket) => state.socket = Some(socket),
+                    Err(e) => {
+                        last = format!("{url}: {e}");
+                        state.index += 1;
+                        continue;
+                    }
+                }
+            }
+            let id = state.next_id;
+            state.next_id += 1;
+            let Some(socket) = state.socket.as_mut() else {
+                continue;
+            };
+            match exchange(socket, &url, id, method, &params) {
+                Exchange::Answer(answer) => return answer,
+                Exchange::Broken(e) => {
+                    last = format!("{url}: {e}");
+                    state.socket = None;
+                    state.index += 1;
+                }
+            }
+        }
+        Err(TransportError::Unreachable {
+            endpoint: self.endpoints.join(", "),
+            reason: last,
+        })
+    }
+}
