@@ -79,24 +79,7 @@ pub fn run<S: Scalar>(input: &EpochInput) -> (EpochOutput, Intermediates<S>) {
     inplace_normalize(&mut active_stake);
 
     // == Weights ==
-    let raw: Sparse<S> = input
-        .weights
-        .iter()
-        .map(|row| {
-            row.iter()
-                .map(|&(j, w)| (j, S::from_int(i64::from(w))))
-                .collect()
-        })
-        .collect();
-    let weights = mask_rows_sparse(&validator_forbids, &raw);
-    let weights = mask_diag_sparse(&weights, input.owner_uid);
-    // Weights set before a target (re)registered refer to its previous holder.
-    let mut weights = vec_mask_sparse_matrix(
-        &weights,
-        &input.last_update,
-        &input.block_at_registration,
-        |updated, registered| updated <= registered,
-    );
+    let mut weights = masked_weights::<S>(input, &validator_forbids);
     inplace_row_normalize_sparse(&mut weights);
 
     // == Consensus, validator trust ==
@@ -123,21 +106,9 @@ pub fn run<S: Scalar>(input: &EpochInput) -> (EpochOutput, Intermediates<S>) {
     let (dividends, stored_bonds) = match p.yuma {
         YumaVersion::Yuma3 => {
             // Stored bonds are u16 proportions of one.
-            let bonds: Sparse<S> = input
-                .bonds
-                .iter()
-                .map(|row| {
-                    row.iter()
-                        .map(|&(j, b)| (j, S::from_int(i64::from(b)).safe_div(u16_max::<S>())))
-                        .collect()
-                })
-                .collect();
-            let bonds = scalar_vec_mask_sparse_matrix(
-                &bonds,
-                last_tempo,
-                &input.block_at_registration,
-                |last, registered| last <= registered,
-            );
+            let bonds = masked_bonds(input, last_tempo, |b| {
+                S::from_int(i64::from(b)).safe_div(u16_max::<S>())
+            });
             // The on/off gate reads this epoch's consensus; only the sigmoid may read the stored
             // one (subtensor's consensus-modes branch, compute_bonds_sparse).
             let ema_bonds = match p.liquid_alpha {
@@ -164,21 +135,7 @@ pub fn run<S: Scalar>(input: &EpochInput) -> (EpochOutput, Intermediates<S>) {
             (dividends, ema_bonds)
         }
         YumaVersion::Yuma1 => {
-            let bonds: Sparse<S> = input
-                .bonds
-                .iter()
-                .map(|row| {
-                    row.iter()
-                        .map(|&(j, b)| (j, S::from_int(i64::from(b))))
-                        .collect()
-                })
-                .collect();
-            let mut bonds = scalar_vec_mask_sparse_matrix(
-                &bonds,
-                last_tempo,
-                &input.block_at_registration,
-                |last, registered| last <= registered,
-            );
+            let mut bonds = masked_bonds(input, last_tempo, |b| S::from_int(i64::from(b)));
             inplace_col_normalize_sparse(&mut bonds, n);
             let mut bonds_delta = row_hadamard_sparse(&weights_for_bonds, &active_stake);
             inplace_col_normalize_sparse(&mut bonds_delta, n);
@@ -266,6 +223,48 @@ pub fn run<S: Scalar>(input: &EpochInput) -> (EpochOutput, Intermediates<S>) {
         bonds: stored_bonds,
     };
     (output, inter)
+}
+
+/// The chain's raw weights with `mask_rows_sparse` (rows of uids without a permit),
+/// `mask_diag_sparse` (self-weights, except the owner's) and `vec_mask_sparse_matrix` (weights
+/// set before their target (re)registered refer to its previous holder) applied in one pass:
+/// the masks only drop entries, so one filter gives the same rows without three copies.
+fn masked_weights<S: Scalar>(input: &EpochInput, validator_forbids: &[bool]) -> Sparse<S> {
+    input
+        .weights
+        .iter()
+        .zip(validator_forbids)
+        .zip(&input.last_update)
+        .enumerate()
+        .map(|(i, ((row, &forbidden), &updated))| {
+            if forbidden {
+                return Vec::new();
+            }
+            filter_row(row, |j, w| {
+                let diagonal = usize::from(j) == i && input.owner_uid != Some(j);
+                let stale = updated <= input.block_at_registration[usize::from(j)];
+                (!diagonal && !stale).then(|| S::from_int(i64::from(w)))
+            })
+        })
+        .collect()
+}
+
+/// Stored bonds read by `value`, without bonds to uids registered since `last_tempo` (the
+/// chain's `scalar_vec_mask_sparse_matrix`), in one pass.
+fn masked_bonds<S: Scalar>(
+    input: &EpochInput,
+    last_tempo: u64,
+    value: impl Fn(u16) -> S,
+) -> Sparse<S> {
+    input
+        .bonds
+        .iter()
+        .map(|row| {
+            filter_row(row, |j, b| {
+                (last_tempo > input.block_at_registration[usize::from(j)]).then(|| value(b))
+            })
+        })
+        .collect()
 }
 
 fn u16_max<S: Scalar>() -> S {

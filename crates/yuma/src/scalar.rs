@@ -11,6 +11,8 @@ use core::cmp::Ordering;
 
 use substrate_fixed::types::{I32F32, I64F64, I96F32};
 
+mod i32f32;
+
 /// One proportion or intermediate value of the epoch, with the chain's arithmetic.
 ///
 /// Every operation mirrors the call subtensor makes at that point (`saturating_add`,
@@ -18,6 +20,11 @@ use substrate_fixed::types::{I32F32, I64F64, I96F32};
 pub trait Scalar: Copy + PartialOrd + PartialEq + core::fmt::Debug + Send + Sync + 'static {
     /// Zero.
     const ZERO: Self;
+    /// Addition is exact and associative short of overflow (fixed point; not `f32`, which
+    /// rounds). Where it is, a sum may be taken in any order and come out the same bits, which
+    /// lets the consensus median skip the chain's partitioning order (see
+    /// [`crate::epoch::math::weighted_median_col_sparse`]).
+    const EXACT_ADDITION: bool = false;
     /// One.
     const ONE: Self;
     /// A whole number, as `saturating_from_num` of an integer does on chain.
@@ -81,6 +88,7 @@ pub trait Scalar: Copy + PartialOrd + PartialEq + core::fmt::Debug + Send + Sync
 
 impl Scalar for I32F32 {
     const ZERO: Self = I32F32::from_bits(0);
+    const EXACT_ADDITION: bool = true;
     const ONE: Self = I32F32::from_bits(1 << 32);
 
     fn from_int(x: i64) -> Self {
@@ -93,16 +101,21 @@ impl Scalar for I32F32 {
         self.saturating_sub(rhs)
     }
     fn sat_mul(self, rhs: Self) -> Self {
-        self.saturating_mul(rhs)
+        I32F32::from_bits(i32f32::saturating_mul_bits(self.to_bits(), rhs.to_bits()))
     }
     fn checked_mul_or_zero(self, rhs: Self) -> Self {
-        self.checked_mul(rhs).unwrap_or_default()
+        I32F32::from_bits(i32f32::checked_mul_bits(self.to_bits(), rhs.to_bits()).unwrap_or(0))
     }
     fn safe_div(self, rhs: Self) -> Self {
-        self.checked_div(rhs).unwrap_or_default()
+        // `checked_div(..).unwrap_or_default()`, without the 128-bit division (see `i32f32`).
+        I32F32::from_bits(i32f32::checked_div_bits(self.to_bits(), rhs.to_bits()).unwrap_or(0))
     }
     fn sat_div(self, rhs: Self) -> Self {
-        self.saturating_div(rhs)
+        match i32f32::saturating_div_bits(self.to_bits(), rhs.to_bits()) {
+            Some(bits) => I32F32::from_bits(bits),
+            // A zero divisor: substrate-fixed's own panic.
+            None => self.saturating_div(rhs),
+        }
     }
     fn plain_add(self, rhs: Self) -> Self {
         self.wrapping_add(rhs)
@@ -127,7 +140,7 @@ impl Scalar for I32F32 {
         substrate_fixed::transcendental::exp::<I32F32, I32F32>(self).unwrap_or(I32F32::ZERO)
     }
     fn to_u16_proportion(self) -> u16 {
-        self.saturating_mul(I32F32::saturating_from_num(u16::MAX))
+        self.sat_mul(I32F32::saturating_from_num(u16::MAX))
             .saturating_to_num::<u16>()
     }
     fn to_f64(self) -> f64 {

@@ -69,15 +69,29 @@ pub fn mask_rows_sparse<S: Scalar>(mask: &[bool], m: &Sparse<S>) -> Sparse<S> {
         .collect()
 }
 
+/// The entries of `row` that `f` gives a value for, in a row allocated once at the input's
+/// length: collecting a filter grows a vector step by step, and an epoch builds thousands of
+/// rows.
+pub(crate) fn filter_row<S: Scalar, T>(
+    row: &[(u16, T)],
+    mut f: impl FnMut(u16, T) -> Option<S>,
+) -> Vec<(u16, S)>
+where
+    T: Copy,
+{
+    let mut out = Vec::with_capacity(row.len());
+    out.extend(row.iter().filter_map(|&(j, v)| f(j, v).map(|x| (j, x))));
+    out
+}
+
 /// Drops diagonal entries, except the one at `except` (the subnet owner may weight itself).
 pub fn mask_diag_sparse<S: Scalar>(m: &Sparse<S>, except: Option<u16>) -> Sparse<S> {
     m.iter()
         .enumerate()
         .map(|(i, row)| {
-            row.iter()
-                .filter(|&&(j, _)| usize::from(j) != i || except == Some(j))
-                .copied()
-                .collect()
+            filter_row(row, |j, v| {
+                (usize::from(j) != i || except == Some(j)).then_some(v)
+            })
         })
         .collect()
 }
@@ -92,10 +106,9 @@ pub fn vec_mask_sparse_matrix<S: Scalar>(
     m.iter()
         .zip(first)
         .map(|(row, &f)| {
-            row.iter()
-                .filter(|&&(j, _)| !mask_fn(f, second[usize::from(j)]))
-                .copied()
-                .collect()
+            filter_row(row, |j, v| {
+                (!mask_fn(f, second[usize::from(j)])).then_some(v)
+            })
         })
         .collect()
 }
@@ -109,10 +122,9 @@ pub fn scalar_vec_mask_sparse_matrix<S: Scalar>(
 ) -> Sparse<S> {
     m.iter()
         .map(|row| {
-            row.iter()
-                .filter(|&&(j, _)| !mask_fn(scalar, vector[usize::from(j)]))
-                .copied()
-                .collect()
+            filter_row(row, |j, v| {
+                (!mask_fn(scalar, vector[usize::from(j)])).then_some(v)
+            })
         })
         .collect()
 }
@@ -145,14 +157,7 @@ pub fn inplace_col_normalize_sparse<S: Scalar>(m: &mut Sparse<S>, columns: u16) 
             *c = c.sat_add(v);
         }
     }
-    for row in m.iter_mut() {
-        for (j, v) in row.iter_mut() {
-            let d = col_sum[usize::from(*j)];
-            if d != S::ZERO {
-                *v = v.safe_div(d);
-            }
-        }
-    }
+    divide_columns(m, &col_sum);
 }
 
 /// Scales each column so its largest entry is 1 (how Yuma1 stores bonds).
@@ -166,9 +171,14 @@ pub fn inplace_col_max_upscale_sparse<S: Scalar>(m: &mut Sparse<S>, columns: u16
             }
         }
     }
+    divide_columns(m, &col_max);
+}
+
+/// Divides each entry by its column's divisor, leaving columns whose divisor is zero.
+fn divide_columns<S: Scalar>(m: &mut Sparse<S>, divisor: &[S]) {
     for row in m.iter_mut() {
         for (j, v) in row.iter_mut() {
-            let d = col_max[usize::from(*j)];
+            let d = divisor[usize::from(*j)];
             if d != S::ZERO {
                 *v = v.safe_div(d);
             }
@@ -181,16 +191,14 @@ pub fn inplace_col_max_upscale_sparse<S: Scalar>(m: &mut Sparse<S>, columns: u16
 pub fn col_clip_sparse<S: Scalar>(m: &Sparse<S>, threshold: &[S]) -> Sparse<S> {
     m.iter()
         .map(|row| {
-            row.iter()
-                .filter_map(|&(j, v)| {
-                    let th = threshold[usize::from(j)];
-                    if th < v {
-                        (th > S::ZERO).then_some((j, th))
-                    } else {
-                        Some((j, v))
-                    }
-                })
-                .collect()
+            filter_row(row, |j, v| {
+                let th = threshold[usize::from(j)];
+                if th < v {
+                    (th > S::ZERO).then_some(th)
+                } else {
+                    Some(v)
+                }
+            })
         })
         .collect()
 }
@@ -230,12 +238,10 @@ pub fn row_hadamard_sparse<S: Scalar>(m: &Sparse<S>, vector: &[S]) -> Sparse<S> 
 pub fn mat_vec_mul_sparse<S: Scalar>(m: &Sparse<S>, vector: &[S]) -> Sparse<S> {
     m.iter()
         .map(|row| {
-            row.iter()
-                .filter_map(|&(j, v)| {
-                    let p = v.sat_mul(vector[usize::from(j)]);
-                    (p != S::ZERO).then_some((j, p))
-                })
-                .collect()
+            filter_row(row, |j, v: S| {
+                let p = v.sat_mul(vector[usize::from(j)]);
+                (p != S::ZERO).then_some(p)
+            })
         })
         .collect()
 }
@@ -306,16 +312,53 @@ pub fn weighted_median<S: Scalar>(
     score: &[S],
     partition: &[usize],
     minority: S,
+    lo: S,
+    hi: S,
+) -> S {
+    let mut scratch = MedianScratch::default();
+    weighted_median_in(stake, score, partition, minority, lo, hi, &mut scratch)
+}
+
+/// The partitions [`weighted_median`] moves between, kept across the columns of one consensus
+/// so that 256 medians do not allocate their lists again and again.
+#[derive(Default)]
+struct MedianScratch {
+    current: Vec<usize>,
+    lower: Vec<usize>,
+    upper: Vec<usize>,
+}
+
+/// [`weighted_median`] on reused lists. Partitions keep the order of `partition` (the pivot is
+/// the middle of the current list, so that order decides which score is tried first).
+///
+/// Each entry is written to both sides and only the side it belongs to advances, and the stake
+/// of the other side is added as zero (an identity for both number types, the sums start at
+/// +0): the same partitions and sums as the chain's branching loop, without a mispredicted
+/// branch per weight.
+fn weighted_median_in<S: Scalar>(
+    stake: &[S],
+    score: &[S],
+    partition: &[usize],
+    minority: S,
     mut lo: S,
     mut hi: S,
+    scratch: &mut MedianScratch,
 ) -> S {
-    let mut current: Vec<usize> = partition.to_vec();
-    let mut lower: Vec<usize> = Vec::new();
-    let mut upper: Vec<usize> = Vec::new();
     let limit = partition.len();
+    let MedianScratch {
+        current,
+        lower,
+        upper,
+    } = scratch;
+    current.clear();
+    current.extend_from_slice(partition);
+    lower.clear();
+    lower.resize(limit, 0);
+    upper.clear();
+    upper.resize(limit, 0);
+    let mut n = limit;
     let mut iterations = 0usize;
     loop {
-        let n = current.len();
         if n == 0 {
             return S::ZERO;
         }
@@ -325,30 +368,31 @@ pub fn weighted_median<S: Scalar>(
         let pivot = score[current[n / 2]];
         let mut lo_stake = S::ZERO;
         let mut hi_stake = S::ZERO;
-        for &idx in &current {
+        let (mut below_n, mut above_n) = (0usize, 0usize);
+        for &idx in &current[..n] {
             let s = score[idx];
-            if s == pivot {
-                continue;
-            }
-            if s < pivot {
-                lo_stake = lo_stake.sat_add(stake[idx]);
-                lower.push(idx);
-            } else {
-                hi_stake = hi_stake.sat_add(stake[idx]);
-                upper.push(idx);
-            }
+            let w = stake[idx];
+            // As the chain: equal to the pivot is dropped, below goes low, anything else high.
+            let below = s < pivot;
+            let above = !below && s != pivot;
+            lower[below_n] = idx;
+            upper[above_n] = idx;
+            below_n += usize::from(below);
+            above_n += usize::from(above);
+            lo_stake = lo_stake.sat_add(if below { w } else { S::ZERO });
+            hi_stake = hi_stake.sat_add(if above { w } else { S::ZERO });
         }
-        if minority < lo.sat_add(lo_stake) && !lower.is_empty() {
-            core::mem::swap(&mut current, &mut lower);
+        if minority < lo.sat_add(lo_stake) && below_n != 0 {
+            core::mem::swap(current, lower);
+            n = below_n;
             hi = lo.sat_add(lo_stake);
-        } else if hi.sat_sub(hi_stake) <= minority && !upper.is_empty() {
-            core::mem::swap(&mut current, &mut upper);
+        } else if hi.sat_sub(hi_stake) <= minority && above_n != 0 {
+            core::mem::swap(current, upper);
+            n = above_n;
             lo = hi.sat_sub(hi_stake);
         } else {
             return pivot;
         }
-        lower.clear();
-        upper.clear();
         iterations += 1;
         if iterations > limit {
             return S::ZERO;
@@ -358,6 +402,12 @@ pub fn weighted_median<S: Scalar>(
 
 /// Consensus: per column, the stake-weighted median of the weights of rows with positive stake
 /// (absent weights count as zero), with `majority` = kappa.
+///
+/// A column no staked row has an entry in is all zeros, and the median of zeros is zero: such
+/// columns (every validator's, most of a sparse subnet) skip the partitioning. Where addition
+/// is exact (fixed point) the median is found by a selection on each column's non-zero weights
+/// instead, which gives the chain's answer because that answer does not depend on the order
+/// the partitioning visits weights in (see [`exact_median`]).
 pub fn weighted_median_col_sparse<S: Scalar>(
     stake: &[S],
     score: &Sparse<S>,
@@ -368,21 +418,196 @@ pub fn weighted_median_col_sparse<S: Scalar>(
     inplace_normalize(&mut use_stake);
     let stake_sum = sum(&use_stake);
     let minority = stake_sum.sat_sub(majority);
-    let idx: Vec<usize> = (0..use_stake.len()).collect();
-    let mut use_score = vec![vec![S::ZERO; use_stake.len()]; usize::from(columns)];
+    if S::EXACT_ADDITION && sums_are_exact(&use_stake) {
+        return exact_median_cols(stake, &use_stake, score, columns, minority, stake_sum);
+    }
+    let rows = use_stake.len();
+    let columns = usize::from(columns);
+    // Column-major, one column's scores contiguous.
+    let mut use_score = vec![S::ZERO; columns * rows];
+    let mut touched = vec![false; columns];
     let mut k = 0usize;
     for (&s, row) in stake.iter().zip(score) {
         if s > S::ZERO {
             for &(c, v) in row {
-                use_score[usize::from(c)][k] = v;
+                let c = usize::from(c);
+                use_score[c * rows + k] = v;
+                touched[c] = true;
             }
             k += 1;
         }
     }
-    use_score
-        .iter()
-        .map(|col| weighted_median(&use_stake, col, &idx, minority, S::ZERO, stake_sum))
+    let idx: Vec<usize> = (0..rows).collect();
+    let mut scratch = MedianScratch::default();
+    (0..columns)
+        .map(|c| {
+            if touched[c] {
+                let col = &use_score[c * rows..(c + 1) * rows];
+                weighted_median_in(
+                    &use_stake,
+                    col,
+                    &idx,
+                    minority,
+                    S::ZERO,
+                    stake_sum,
+                    &mut scratch,
+                )
+            } else {
+                S::ZERO
+            }
+        })
         .collect()
+}
+
+/// True when no stake is negative and their running sum never wraps: then every sum of a
+/// subset of them, in any order, is exact and at most the total, so no saturating addition
+/// or subtraction in the median saturates.
+fn sums_are_exact<S: Scalar>(stake: &[S]) -> bool {
+    let mut acc = S::ZERO;
+    for &s in stake {
+        let next = acc.plain_add(s);
+        if s < S::ZERO || next < acc {
+            return false;
+        }
+        acc = next;
+    }
+    true
+}
+
+/// [`weighted_median_col_sparse`] by [`exact_median`], per column of the staked rows.
+fn exact_median_cols<S: Scalar>(
+    stake: &[S],
+    use_stake: &[S],
+    score: &Sparse<S>,
+    columns: u16,
+    minority: S,
+    stake_sum: S,
+) -> Vec<S> {
+    let columns = usize::from(columns);
+    let rows = use_stake.len();
+    if rows == 0 {
+        // The chain's median of an empty partition.
+        return vec![S::ZERO; columns];
+    }
+    // Each column's non-zero (score, stake) pairs, contiguous (compressed sparse columns).
+    let mut start = vec![0usize; columns + 1];
+    for (&s, row) in stake.iter().zip(score) {
+        if s > S::ZERO {
+            for &(c, v) in row {
+                if v != S::ZERO {
+                    start[usize::from(c) + 1] += 1;
+                }
+            }
+        }
+    }
+    for c in 0..columns {
+        start[c + 1] += start[c];
+    }
+    let mut fill = start.clone();
+    let mut pairs = vec![(S::ZERO, S::ZERO); start[columns]];
+    let mut k = 0usize;
+    for (&s, row) in stake.iter().zip(score) {
+        if s > S::ZERO {
+            for &(c, v) in row {
+                if v != S::ZERO {
+                    let at = &mut fill[usize::from(c)];
+                    pairs[*at] = (v, use_stake[k]);
+                    *at += 1;
+                }
+            }
+            k += 1;
+        }
+    }
+    (0..columns)
+        .map(|c| {
+            let col = &mut pairs[start[c]..start[c + 1]];
+            exact_median(col, rows - col.len(), stake_sum, minority)
+        })
+        .collect()
+}
+
+/// The chain's `weighted_median` of one column, given its non-zero `(score, stake)` pairs and
+/// how many staked rows score zero, when every stake sum is exact (see [`sums_are_exact`]).
+///
+/// Why this is the chain's answer: with exact sums, the chain's partitioning keeps `lo` equal
+/// to the stake of all scores below the current partition and `hi` to that of all scores up to
+/// its top, so at pivot `p` it compares `minority` with the stake scoring below `p` and with
+/// the stake scoring at most `p`. It stops at the `p` where the first is at most `minority` and
+/// the second exceeds it: the smallest score whose stake at-or-below exceeds `minority`,
+/// whichever pivots it tried on the way. When no score qualifies (kappa zero) it climbs to the
+/// largest score, and when `minority` is negative it descends to the smallest, which the
+/// smallest qualifying score already is. A single row is its own median, as the chain's
+/// shortcut says. That score is found here by selection on the pairs (any pivot serves, the
+/// answer is the same), with the zero scores as one more pair.
+fn exact_median<S: Scalar>(pairs: &mut [(S, S)], zero_rows: usize, stake_sum: S, minority: S) -> S {
+    let mut zero = zero_rows > 0;
+    let zero_stake = if zero {
+        let nonzero = pairs.iter().fold(S::ZERO, |acc, p| acc.sat_add(p.1));
+        stake_sum.sat_sub(nonzero)
+    } else {
+        S::ZERO
+    };
+    // Stake of the scores below every candidate left.
+    let mut below_all = S::ZERO;
+    let mut live = pairs;
+    loop {
+        let pivot = match live.get(live.len() / 2) {
+            Some(p) => p.0,
+            None if zero => S::ZERO,
+            // Only reachable with no rows at all, which the caller answers itself.
+            None => return S::ZERO,
+        };
+        let (mut below, mut at, mut n_below, mut n_above) = (S::ZERO, S::ZERO, 0usize, 0usize);
+        for &(v, w) in live.iter() {
+            let lt = v < pivot;
+            let gt = pivot < v;
+            // Exact sums never overflow, so the plain addition is the saturating one.
+            below = below.plain_add(if lt { w } else { S::ZERO });
+            at = at.plain_add(if !lt && !gt { w } else { S::ZERO });
+            n_below += usize::from(lt);
+            n_above += usize::from(gt);
+        }
+        // The zero group counts like one more pair.
+        if zero {
+            if S::ZERO < pivot {
+                below = below.sat_add(zero_stake);
+                n_below += 1;
+            } else if pivot < S::ZERO {
+                n_above += 1;
+            } else {
+                at = at.sat_add(zero_stake);
+            }
+        }
+        let to_pivot = below_all.sat_add(below);
+        let through_pivot = to_pivot.sat_add(at);
+        let keep_below = if n_below > 0 && minority < to_pivot {
+            true
+        } else if minority < through_pivot || n_above == 0 {
+            return pivot;
+        } else {
+            below_all = through_pivot;
+            false
+        };
+        // Keep one side, in place (each pair is read before its slot is written).
+        let mut k = 0;
+        for i in 0..live.len() {
+            let pair = live[i];
+            live[k] = pair;
+            let side = if keep_below {
+                pair.0 < pivot
+            } else {
+                pivot < pair.0
+            };
+            k += usize::from(side);
+        }
+        zero = zero
+            && if keep_below {
+                S::ZERO < pivot
+            } else {
+                pivot < S::ZERO
+            };
+        live = &mut live[..k];
+    }
 }
 
 /// Constant-alpha EMA `alpha · new + (1 − alpha) · old`, positives kept. Subtensor accumulates
