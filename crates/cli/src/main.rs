@@ -7,12 +7,14 @@
 //! `taoscope devnode ...` runs the local development chain with the same flags, output and
 //! exit statuses as the `devnode` binary: both are `devnode::cli`.
 //!
-//! `taoscope subnets|metagraph|replay|audit|snapshot` read a chain through the `chain` crate's
-//! model, verified by the native light client or from a snapshot ([`read`]).
+//! `taoscope subnets|metagraph|replay|audit|snapshot|head` read a chain through the `chain`
+//! crate's model: the native light client, verified or trusted JSON-RPC, or a snapshot
+//! ([`read`]).
 //!
 //! Argument parsing is by hand to keep the binary's dependencies to the engines, the devnode
 //! and JSON.
 
+use std::io::Write as _;
 use std::process::ExitCode;
 
 use yuma::Engine;
@@ -20,13 +22,14 @@ use yuma::Engine;
 mod read;
 mod table;
 
-const USAGE: &str = "usage: taoscope yuma|devnode|subnets|metagraph|replay|audit|snapshot ...
+const USAGE: &str = "usage: taoscope yuma|devnode|subnets|metagraph|replay|audit|snapshot|head ...
 
   taoscope yuma ...     Yuma consensus epochs on a JSON case (below)
   taoscope devnode ...  a local Bittensor development chain that light clients sync from
                         (`taoscope devnode --help` lists its flags)
-  taoscope subnets|metagraph|replay|audit|snapshot ...
-                        read a chain through the light client or a snapshot
+  taoscope subnets|metagraph|replay|audit|snapshot|head ...
+                        read a chain through the light client, a JSON-RPC endpoint (verified
+                        or trusted) or a snapshot
                         (`taoscope subnets --help` lists their flags)
 
 usage: taoscope yuma --input CASE.json [--engine fixed|f32|gpu] [--epochs N]
@@ -144,14 +147,16 @@ fn main() -> ExitCode {
         Some("devnode") => {
             return devnode::cli::main_with_args("taoscope devnode", args.into_iter().skip(1));
         }
-        Some(command @ ("subnets" | "metagraph" | "replay" | "audit" | "snapshot")) => {
+        Some(command @ ("subnets" | "metagraph" | "replay" | "audit" | "snapshot" | "head")) => {
             if args.iter().any(|a| a == "--help" || a == "-h") {
                 println!("{}", read::USAGE);
                 return ExitCode::SUCCESS;
             }
             return match read::run(command, &args[1..]) {
                 Ok(text) => {
-                    println!("{}", text.trim_end());
+                    // A reader that went away (`| head`) is not an error of the command.
+                    let mut out = std::io::stdout().lock();
+                    let _ = writeln!(out, "{}", text.trim_end());
                     ExitCode::SUCCESS
                 }
                 Err(read::Failure::Usage(msg)) => {

@@ -1,8 +1,12 @@
-//! The commands that read a chain: `subnets`, `metagraph`, `replay`, `audit`, `snapshot`.
+//! The commands that read a chain: `subnets`, `metagraph`, `replay`, `audit`, `snapshot`,
+//! `head`.
 //!
-//! Each reads through the `chain` crate's model from one of two sources: the native light
-//! client following a chain spec (`--chain SPEC.json`: every value verified by smoldot), or a
-//! snapshot file recorded earlier (`--snapshot FILE`: labelled as such, nothing re-verified).
+//! Each reads through the `chain` crate's model from one of four sources: the native light
+//! client following a chain spec (`--chain SPEC.json`: every value verified by smoldot), a
+//! JSON-RPC endpoint verified from a checkpoint (`--rpc URL`: GRANDPA justifications and read
+//! proofs, checked with the smoldot library), a JSON-RPC endpoint believed as it answers
+//! (`--trusted-rpc URL`, labelled so), or a snapshot file recorded earlier (`--snapshot FILE`:
+//! labelled as such, nothing re-verified).
 //! Bad arguments exit 2 with the usage; a source that cannot answer (a spec smoldot refuses, no
 //! peer within the timeout, a netuid that does not exist) exits 1 saying why.
 //!
@@ -17,6 +21,8 @@ use chain::model::{self, Metagraph, Subnets};
 use chain::replay::{self, Replay};
 use chain::snapshot::{Recorder, Snapshot};
 use chain::{MetadataCache, Source, View, ss58};
+use light::verified::ws::WsTransport;
+use light::verified::{Checkpoint, Config as RpcConfig, Step, TrustedRpc, VerifiedRpc};
 use serde_json::{Value, json};
 
 use crate::table::Table;
@@ -45,7 +51,14 @@ impl From<chain::SourceError> for Failure {
 enum Origin {
     Chain(PathBuf),
     Snapshot(PathBuf),
+    /// Verified RPC: endpoints (failover in order) and the checkpoint file (`None`: finney's).
+    Rpc(Vec<String>, Option<PathBuf>),
+    Trusted(Vec<String>),
 }
+
+/// finney's chain-spec checkpoint (#8,867,448, GRANDPA set 5 → 6), the default trust root of
+/// `--rpc`: the same file the page ships.
+const FINNEY_CHECKPOINT: &str = include_str!("../../../public/chainspecs/finney.checkpoint.json");
 
 /// The arguments every reading command shares.
 struct ReadArgs {
@@ -56,9 +69,10 @@ struct ReadArgs {
     out: Option<PathBuf>,
 }
 
-pub const USAGE: &str =
-    "usage: taoscope subnets|metagraph|replay|audit (--chain SPEC.json | --snapshot FILE) [options]
+pub const USAGE: &str = "usage: taoscope subnets|metagraph|replay|audit|head SOURCE [options]
        taoscope snapshot --chain SPEC.json --out FILE [--timeout SECS]
+  SOURCE: --chain SPEC.json | --rpc URL [--rpc URL2 ...] [--checkpoint FILE]
+        | --trusted-rpc URL [--trusted-rpc URL2 ...] | --snapshot FILE
 
   subnets              every subnet: neurons, tempo, price, emission share, pruning order
   metagraph --netuid N every uid of a subnet: keys, stake, permit, consensus, incentive, dividends
@@ -66,10 +80,18 @@ pub const USAGE: &str =
                        with what the chain stored: exact, differs (which uids and fields), or
                        unsupported (the rule the engine lacks)
   audit                replay for every subnet
+  head                 the newest finalized block the source proves: number, hash, GRANDPA set
+                       id, and how it was verified
   snapshot             record what the commands above read (at one finalized block) into FILE;
                        the dashboard and --snapshot read it back, labelled as a snapshot
 
   --chain SPEC.json    follow the chain with the light client (values verified by smoldot)
+  --rpc URL            read a JSON-RPC endpoint (ws:// or wss://), verified: finality from the
+                       checkpoint by GRANDPA justifications, every value by a read proof, runtime
+                       calls run here on proven state; repeat for failover
+  --checkpoint FILE    the trust root for --rpc (default: finney's chain-spec checkpoint,
+                       #8,867,448); `taoscope devnode --checkpoint-out` writes one
+  --trusted-rpc URL    read a JSON-RPC endpoint and believe it (nothing verified; labelled so)
   --snapshot FILE      read a snapshot instead (nothing re-verified)
   --json               one JSON value instead of a table
   --timeout SECS       give up after SECS (default 180): syncing, and waiting for an epoch a
@@ -79,6 +101,9 @@ fn parse(args: &[String], needs_netuid: bool, snapshot_cmd: bool) -> Result<Read
     let usage = |m: String| Failure::Usage(format!("{m}\n\n{USAGE}"));
     let mut chain = None;
     let mut snapshot = None;
+    let mut rpc: Vec<String> = Vec::new();
+    let mut trusted: Vec<String> = Vec::new();
+    let mut checkpoint = None;
     let mut json = false;
     let mut timeout = Duration::from_secs(180);
     let mut netuid = None;
@@ -91,7 +116,26 @@ fn parse(args: &[String], needs_netuid: bool, snapshot_cmd: bool) -> Result<Read
                 .ok_or_else(|| usage(format!("{flag} needs a value")))
         };
         match arg.as_str() {
-            "--chain" => chain = Some(PathBuf::from(value("--chain")?)),
+            "--chain" => {
+                let spec = value("--chain")?;
+                if spec == "finney" {
+                    return Err(Failure::Source(
+                        "the light client does not follow finney yet: smoldot 5 refuses finney's \
+                         chain spec (its grandpaWarpSyncCheckpoint field) and, started from the \
+                         checkpoint, its runtime that offers both Aura and BABE; read finney with \
+                         --rpc wss://entrypoint-finney.opentensor.ai:443 (verified) instead"
+                            .into(),
+                    ));
+                }
+                chain = Some(PathBuf::from(spec));
+            }
+            "--rpc" if !snapshot_cmd => rpc.push(endpoint(value("--rpc")?, "--rpc")?),
+            "--trusted-rpc" if !snapshot_cmd => {
+                trusted.push(endpoint(value("--trusted-rpc")?, "--trusted-rpc")?);
+            }
+            "--checkpoint" if !snapshot_cmd => {
+                checkpoint = Some(PathBuf::from(value("--checkpoint")?));
+            }
             "--snapshot" if !snapshot_cmd => snapshot = Some(PathBuf::from(value("--snapshot")?)),
             "--json" if !snapshot_cmd => json = true,
             "--out" if snapshot_cmd => out = Some(PathBuf::from(value("--out")?)),
@@ -117,18 +161,32 @@ fn parse(args: &[String], needs_netuid: bool, snapshot_cmd: bool) -> Result<Read
             other => return Err(usage(format!("unknown argument {other:?}"))),
         }
     }
-    let from = match (chain, snapshot) {
-        (Some(c), None) => Origin::Chain(c),
-        (None, Some(s)) => Origin::Snapshot(s),
-        (Some(_), Some(_)) => {
-            return Err(usage("--chain and --snapshot exclude each other".into()));
-        }
-        (None, None) => {
+    let given = [
+        chain.is_some(),
+        snapshot.is_some(),
+        !rpc.is_empty(),
+        !trusted.is_empty(),
+    ];
+    let from = match (chain, snapshot, rpc.is_empty(), trusted.is_empty()) {
+        _ if given.iter().filter(|g| **g).count() > 1 => {
             return Err(usage(
-                "--chain SPEC.json or --snapshot FILE is required".into(),
+                "--chain, --rpc, --trusted-rpc and --snapshot exclude each other".into(),
+            ));
+        }
+        (Some(c), ..) => Origin::Chain(c),
+        (_, Some(s), ..) => Origin::Snapshot(s),
+        (_, _, false, _) => Origin::Rpc(rpc, checkpoint.take()),
+        (_, _, _, false) => Origin::Trusted(trusted),
+        _ => {
+            return Err(usage(
+                "one of --chain SPEC.json, --rpc URL, --trusted-rpc URL, --snapshot FILE is required"
+                    .into(),
             ));
         }
     };
+    if checkpoint.is_some() {
+        return Err(usage("--checkpoint goes with --rpc".into()));
+    }
     if needs_netuid && netuid.is_none() {
         return Err(usage("--netuid is required".into()));
     }
@@ -142,6 +200,50 @@ fn parse(args: &[String], needs_netuid: bool, snapshot_cmd: bool) -> Result<Read
         netuid,
         out,
     })
+}
+
+/// A `ws://` or `wss://` URL.
+fn endpoint(url: String, flag: &str) -> Result<String, Failure> {
+    if url.starts_with("ws://") || url.starts_with("wss://") {
+        Ok(url)
+    } else {
+        Err(Failure::Usage(format!(
+            "{flag}: expected a ws:// or wss:// URL, got {url:?}\n\n{USAGE}"
+        )))
+    }
+}
+
+/// The verified RPC client over `endpoints`, from `checkpoint` (finney's when `None`).
+fn rpc_source(
+    endpoints: &[String],
+    checkpoint: Option<&PathBuf>,
+) -> Result<VerifiedRpc<WsTransport>, Failure> {
+    let text = match checkpoint {
+        Some(path) => std::fs::read_to_string(path)
+            .map_err(|e| Failure::Usage(format!("--checkpoint {}: {e}", path.display())))?,
+        None => FINNEY_CHECKPOINT.to_owned(),
+    };
+    let name = checkpoint.map_or("finney's checkpoint".into(), |p| p.display().to_string());
+    let checkpoint = Checkpoint::from_json(&text)
+        .map_err(|e| Failure::Usage(format!("--checkpoint {name}: {e}")))?;
+    VerifiedRpc::new(
+        WsTransport::new(endpoints.to_vec()),
+        &checkpoint,
+        RpcConfig::default(),
+    )
+    .map_err(|e| Failure::Source(format!("--checkpoint {name}: {e}")))
+}
+
+/// Syncs the verified client until block `number` is proven, pausing between attempts.
+async fn rpc_wait(source: &VerifiedRpc<WsTransport>, number: u64) {
+    loop {
+        match source.sync().await {
+            Ok(head) if head.block.number >= number => return,
+            Ok(_) => {}
+            Err(e) => eprintln!("taoscope: {e}"),
+        }
+        smol::Timer::after(Duration::from_secs(2)).await;
+    }
 }
 
 /// Runs `work` with a deadline.
@@ -189,7 +291,33 @@ pub fn run(command: &str, args: &[String]) -> Result<String, Failure> {
         matches!(command, "metagraph" | "replay"),
         command == "snapshot",
     )?;
+    if command == "head" {
+        return with_timeout(args.timeout, head(&args));
+    }
     match &args.from {
+        Origin::Rpc(endpoints, checkpoint) => {
+            let source = rpc_source(endpoints, checkpoint.as_ref())?;
+            let wait = |n: u64| {
+                let source = &source;
+                async move { rpc_wait(source, n).await }
+            };
+            with_timeout(args.timeout, async {
+                source
+                    .sync()
+                    .await
+                    .map_err(|e| Failure::Source(e.to_string()))?;
+                command_on(&source, command, &args, &wait).await
+            })
+        }
+        Origin::Trusted(endpoints) => {
+            let source = TrustedRpc::new(WsTransport::new(endpoints.clone()));
+            with_timeout(
+                args.timeout,
+                command_on(&source, command, &args, &|_| async {
+                    smol::Timer::after(Duration::from_secs(2)).await;
+                }),
+            )
+        }
         Origin::Snapshot(path) => {
             let source = snapshot_source(path)?;
             with_timeout(
@@ -209,6 +337,91 @@ pub fn run(command: &str, args: &[String]) -> Result<String, Failure> {
                 with_timeout(args.timeout, command_on(&source, command, &args, &wait))
             }
         }
+    }
+}
+
+/// `taoscope head`: the newest finalized block the source proves, and how.
+async fn head(args: &ReadArgs) -> Result<String, Failure> {
+    let (block, set_id, how, steps) = match &args.from {
+        Origin::Rpc(endpoints, checkpoint) => {
+            let source = rpc_source(endpoints, checkpoint.as_ref())?;
+            let head = source
+                .sync()
+                .await
+                .map_err(|e| Failure::Source(e.to_string()))?;
+            let how = match head.steps.last() {
+                Some(Step::Justified { number, set_id, .. }) => format!(
+                    "verified RPC ({}): GRANDPA justification of #{number} by set {set_id}, \
+                     from the checkpoint through {} justification(s); the endpoint's own \
+                     finalized head is #{}",
+                    head.endpoint,
+                    head.steps.len() - 1,
+                    head.endpoint_finalized
+                ),
+                _ => format!(
+                    "verified RPC ({}): the checkpoint itself; no newer justification yet (the \
+                     endpoint's finalized head is #{})",
+                    head.endpoint, head.endpoint_finalized
+                ),
+            };
+            let steps: Vec<Value> = head.steps.iter().map(step_json).collect();
+            let block = chain::BlockRef {
+                number: head.block.number,
+                hash: head.block.hash,
+            };
+            (block, Some(head.set_id), how, steps)
+        }
+        Origin::Chain(spec) => {
+            let source = light_source(spec)?;
+            source.wait_finalized(0).await;
+            let block = source.finalized().await?;
+            let how = "light client (smoldot-light): headers, GRANDPA finality and proofs \
+                       checked from the chain spec"
+                .to_owned();
+            (block, None, how, Vec::new())
+        }
+        Origin::Trusted(endpoints) => {
+            let source = TrustedRpc::new(WsTransport::new(endpoints.clone()));
+            let block = source.finalized().await?;
+            let how = format!("trusted RPC ({}): not verified", endpoints.join(", "));
+            (block, None, how, Vec::new())
+        }
+        Origin::Snapshot(path) => {
+            let block = snapshot_source(path)?.finalized().await?;
+            (
+                block,
+                None,
+                "snapshot: recorded, not re-verified".into(),
+                Vec::new(),
+            )
+        }
+    };
+    let hash = chain::hexser::to_hex(&block.hash);
+    Ok(if args.json {
+        json!({
+            "number": block.number,
+            "hash": hash,
+            "grandpa_set_id": set_id,
+            "verified": how,
+            "steps": steps,
+        })
+        .to_string()
+    } else {
+        let set = set_id.map_or(String::new(), |s| format!("\nGRANDPA set {s}"));
+        format!("#{} {hash}{set}\n{how}", block.number)
+    })
+}
+
+fn step_json(step: &Step) -> Value {
+    match step {
+        Step::Checkpoint { number, set_id } => {
+            json!({"checkpoint": number, "set_id": set_id})
+        }
+        Step::Justified {
+            number,
+            set_id,
+            new_set,
+        } => json!({"justified": number, "set_id": set_id, "new_set": new_set}),
     }
 }
 

@@ -18,6 +18,8 @@ const BIN: &str = env!("CARGO_BIN_EXE_taoscope");
 struct Devnode {
     child: Child,
     spec: PathBuf,
+    /// `ws://…` of its JSON-RPC endpoint and the checkpoint it wrote, when started with RPC.
+    rpc: Option<(String, PathBuf)>,
     _dir: TempDir,
 }
 
@@ -45,11 +47,26 @@ fn free_port() -> u16 {
 
 impl Devnode {
     fn start() -> Devnode {
-        let dir = temp_dir("node");
+        Self::start_with(false)
+    }
+
+    /// With `rpc`, also serving JSON-RPC (justifications every 4 blocks, as a finney node keeps
+    /// them every 512) and writing a checkpoint.
+    fn start_with(rpc: bool) -> Devnode {
+        let dir = temp_dir(if rpc { "rpc-node" } else { "node" });
         let spec = dir.0.join("devnet.json");
-        let mut child = Command::new(BIN)
+        let checkpoint = dir.0.join("checkpoint.json");
+        let mut command = Command::new(BIN);
+        command
             .args(["devnode", "--port", &free_port().to_string(), "--spec-out"])
-            .arg(&spec)
+            .arg(&spec);
+        if rpc {
+            command
+                .args(["--rpc-port", "0", "--justification-period", "4"])
+                .arg("--checkpoint-out")
+                .arg(&checkpoint);
+        }
+        let mut child = command
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -57,17 +74,20 @@ impl Devnode {
         // The spec line comes after the seeding, before the first block line.
         let stdout = child.stdout.take().unwrap();
         let mut lines = BufReader::new(stdout).lines();
-        loop {
+        let (mut url, mut spec_seen) = (None, false);
+        while !spec_seen || (rpc && url.is_none()) {
             let line = lines.next().unwrap().unwrap();
-            if line.starts_with("spec: ") {
-                break;
+            if let Some(u) = line.strip_prefix("rpc: ") {
+                url = Some(u.to_owned());
             }
+            spec_seen |= line.starts_with("spec: ");
         }
         // Keep draining the node's output so it never blocks on a full pipe.
         std::thread::spawn(move || for _ in lines {});
         Devnode {
             child,
             spec,
+            rpc: url.map(|u| (u, checkpoint)),
             _dir: dir,
         }
     }
@@ -248,9 +268,50 @@ fn bad_input_is_refused_with_a_reason() {
     let (c, e) = code(&["subnets"]);
     assert_eq!(c, Some(2));
     assert!(
-        e.contains("--chain SPEC.json or --snapshot FILE is required"),
+        e.contains(
+            "one of --chain SPEC.json, --rpc URL, --trusted-rpc URL, --snapshot FILE is required"
+        ),
         "{e}"
     );
+    let (c, e) = code(&["subnets", "--rpc", "http://127.0.0.1:9944"]);
+    assert_eq!(c, Some(2));
+    assert!(e.contains("expected a ws:// or wss:// URL"), "{e}");
+    let (c, e) = code(&["head", "--rpc", "ws://127.0.0.1:1", "--snapshot", "x"]);
+    assert_eq!(c, Some(2));
+    assert!(e.contains("exclude each other"), "{e}");
+    let (c, e) = code(&["head", "--checkpoint", "x.json", "--snapshot", "x"]);
+    assert_eq!(c, Some(2));
+    assert!(e.contains("--checkpoint goes with --rpc"), "{e}");
+    let (c, e) = code(&["head", "--chain", "finney"]);
+    assert_eq!(c, Some(1));
+    assert!(
+        e.contains("does not follow finney yet") && e.contains("--rpc wss://"),
+        "{e}"
+    );
+    // Nothing listens on port 1: every endpoint tried, then exit 1.
+    let (c, e) = code(&[
+        "head",
+        "--rpc",
+        "ws://127.0.0.1:1",
+        "--rpc",
+        "ws://127.0.0.1:2",
+    ]);
+    assert_eq!(c, Some(1));
+    assert!(
+        e.contains("cannot reach ws://127.0.0.1:1, ws://127.0.0.1:2"),
+        "{e}"
+    );
+    let bad_checkpoint = dir.0.join("checkpoint.json");
+    std::fs::write(&bad_checkpoint, r#"{"finalizedBlockHeader":"0x00"}"#).unwrap();
+    let (c, e) = code(&[
+        "head",
+        "--rpc",
+        "ws://127.0.0.1:1",
+        "--checkpoint",
+        bad_checkpoint.to_str().unwrap(),
+    ]);
+    assert_eq!(c, Some(2));
+    assert!(e.contains("checkpoint") && e.contains("header"), "{e}");
     let (c, e) = code(&["metagraph", "--snapshot", "x.json"]);
     assert_eq!(c, Some(2));
     assert!(e.contains("--netuid is required"), "{e}");
@@ -283,4 +344,103 @@ fn bad_input_is_refused_with_a_reason() {
     let (c, e) = code(&["subnets", "--chain", "/nonexistent/spec.json"]);
     assert_eq!(c, Some(2));
     assert!(e.contains("/nonexistent/spec.json"), "{e}");
+}
+
+/// Runs `taoscope` with `args` and returns its exit status, stdout and stderr.
+fn taoscope(args: &[&str]) -> (Option<i32>, String, String) {
+    let out = Command::new(BIN).args(args).output().unwrap();
+    (
+        out.status.code(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn verified_rpc_reads_what_the_light_client_reads() {
+    let node = Devnode::start_with(true);
+    let (url, checkpoint) = node.rpc.clone().unwrap();
+    let checkpoint = checkpoint.to_str().unwrap();
+    let rpc = |args: &[&str]| {
+        let mut all = args.to_vec();
+        all.extend([
+            "--rpc",
+            &url,
+            "--checkpoint",
+            checkpoint,
+            "--json",
+            "--timeout",
+            "240",
+        ]);
+        let (code, stdout, stderr) = taoscope(&all);
+        assert_eq!(code, Some(0), "{args:?}: {stderr}");
+        serde_json::from_str::<Value>(&stdout).unwrap_or_else(|e| panic!("{args:?}: {e}: {stdout}"))
+    };
+    // The checkpoint is the block after seeding; wait for a justified block past it.
+    let start: Value = serde_json::from_str(&std::fs::read_to_string(checkpoint).unwrap()).unwrap();
+    let start = start["blockNumber"].as_u64().unwrap();
+    let mut head = rpc(&["head"]);
+    for _ in 0..60 {
+        if head["number"].as_u64().unwrap() > start {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        head = rpc(&["head"]);
+    }
+    let number = head["number"].as_u64().unwrap();
+    assert!(number > start && number % 4 == 0, "{head}");
+    assert_eq!(head["grandpa_set_id"], 0);
+    assert_eq!(head["steps"][0]["checkpoint"], start);
+    assert_eq!(head["steps"][1]["justified"], number);
+    assert!(
+        head["verified"]
+            .as_str()
+            .unwrap()
+            .starts_with("verified RPC"),
+        "{head}"
+    );
+
+    let subnets = rpc(&["subnets"]);
+    let (code, light, stderr) = run(&["subnets", "--json"], &node.spec);
+    assert_eq!(code, Some(0), "{stderr}");
+    let light: Value = serde_json::from_str(&light).unwrap();
+    // The two may read different blocks: compare what does not move from block to block.
+    let shape = |v: &Value| -> Vec<(Value, Value, Value)> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|s| (s["netuid"].clone(), s["name"].clone(), s["tempo"].clone()))
+            .collect()
+    };
+    assert_eq!(shape(&subnets), shape(&light));
+    let metagraph = rpc(&["metagraph", "--netuid", "3"]);
+    assert_eq!(metagraph["provenance"], "verified-rpc");
+    assert_eq!(metagraph["neurons"].as_array().unwrap().len(), 24);
+    let replay = rpc(&["replay", "--netuid", "2"]);
+    assert_eq!(replay["verdict"], "exact", "{replay}");
+
+    let (code, trusted, stderr) = taoscope(&["head", "--trusted-rpc", &url, "--json"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let trusted: Value = serde_json::from_str(&trusted).unwrap();
+    assert!(
+        trusted["verified"]
+            .as_str()
+            .unwrap()
+            .contains("not verified"),
+        "{trusted}"
+    );
+    let (code, _, stderr) = taoscope(&[
+        "subnets",
+        "--trusted-rpc",
+        &url,
+        "--json",
+        "--timeout",
+        "240",
+    ]);
+    assert_eq!(code, Some(0), "{stderr}");
+
+    // finney's checkpoint (the default) against this chain: told apart by its genesis.
+    let (code, _, stderr) = taoscope(&["head", "--rpc", &url]);
+    assert_eq!(code, Some(1));
+    assert!(stderr.contains("another chain: its genesis is"), "{stderr}");
 }

@@ -504,6 +504,7 @@ fn write_checkpoint(options: &Options, chain: &Chain) -> Result<(), CliError> {
         .encode();
     let json = serde_json::json!({
         "description": "devnode checkpoint: a finalized header and the GRANDPA set (set_id u64, Vec<(ed25519, u64)>) that finalized it",
+        "genesisHash": format!("0x{}", hex::encode(chain.genesis_hash())),
         "blockNumber": block.number,
         "blockHash": format!("0x{}", hex::encode(block.hash)),
         "finalizedBlockHeader": format!("0x{}", hex::encode(&block.header)),

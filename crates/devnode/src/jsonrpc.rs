@@ -44,6 +44,7 @@ pub const METHODS: &[&str] = &[
     "state_getReadProof",
     "state_getRuntimeVersion",
     "state_getStorage",
+    "state_queryStorageAt",
     "system_chain",
 ];
 
@@ -191,6 +192,21 @@ fn dispatch(
             let at = block_at(chain, params, 1, best)?;
             let (_, state) = chain.state_at(&at).map_err(proof_failed)?;
             Ok(state.get(&key).map_or(Value::Null, |v| json!(hex(v))))
+        }
+        "state_queryStorageAt" => {
+            let listed = params
+                .first()
+                .and_then(Value::as_array)
+                .ok_or_else(|| invalid("keys must be a list"))?;
+            let at = block_at(chain, params, 1, best)?;
+            let (_, state) = chain.state_at(&at).map_err(proof_failed)?;
+            let mut changes = Vec::new();
+            for i in 0..listed.len() {
+                let key = param_bytes(listed, i, "key")?.unwrap_or_default();
+                let value = state.get(&key).map_or(Value::Null, |v| json!(hex(v)));
+                changes.push(json!([hex(&key), value]));
+            }
+            Ok(json!([{"block": hex(&at), "changes": changes}]))
         }
         "state_getKeysPaged" => {
             let prefix = param_bytes(params, 0, "prefix")?.unwrap_or_default();

@@ -8,7 +8,7 @@
 //! is trusted for nothing: a header is believed when a supermajority of the current set signed
 //! it, and a value when its proof leads to that header's state root.
 
-use codec::{Decode, Encode};
+use codec::{DecodeAll, Encode};
 use smoldot::finality::{decode as justification, verify};
 use smoldot::header::{self, DigestItemRef, GrandpaConsensusLogRef};
 use smoldot::trie::proof_decode;
@@ -33,7 +33,8 @@ impl AuthoritySet {
     /// # Errors
     /// [`VerifyError::Malformed`] when the bytes are not that.
     pub fn decode(scale: &[u8]) -> Result<Self, VerifyError> {
-        let (set_id, list) = <(u64, Vec<([u8; 32], u64)>)>::decode(&mut &scale[..])
+        // All of it: a byte too many or too few shifts every key, which must not decode.
+        let (set_id, list) = <(u64, Vec<([u8; 32], u64)>)>::decode_all(&mut &scale[..])
             .map_err(|e| VerifyError::Malformed(format!("authority set: {e}")))?;
         Ok(Self::from_weighted(set_id, list))
     }
@@ -43,7 +44,7 @@ impl AuthoritySet {
     /// # Errors
     /// [`VerifyError::Malformed`] when the bytes are not that list.
     pub fn decode_list(set_id: u64, scale: &[u8]) -> Result<Self, VerifyError> {
-        let list = <Vec<([u8; 32], u64)>>::decode(&mut &scale[..])
+        let list = <Vec<([u8; 32], u64)>>::decode_all(&mut &scale[..])
             .map_err(|e| VerifyError::Malformed(format!("authority list: {e}")))?;
         Ok(Self::from_weighted(set_id, list))
     }
@@ -238,6 +239,13 @@ fn justification_reason(e: &verify::JustificationVerifyError) -> String {
         E::NotEnoughSignatures => "fewer than two thirds of the set signed it".into(),
         E::BadAncestry => "a precommit's block does not descend from the target".into(),
         E::TargetMismatch => "its precommits finalize another block".into(),
+        E::NotAuthority { authority_key } => format!(
+            "a precommit is signed by 0x{}, which is not in this set",
+            hex::encode(authority_key)
+        ),
+        E::DuplicateSignature { authority_key } => {
+            format!("0x{} signed twice", hex::encode(authority_key))
+        }
         other => other.to_string(),
     }
 }

@@ -58,8 +58,8 @@ mod error;
 pub mod finality;
 pub mod rpc;
 mod source;
-pub mod verified;
 mod spec;
+pub mod verified;
 
 #[cfg(all(feature = "web", target_arch = "wasm32"))]
 mod browser;

@@ -9,9 +9,11 @@
 //!
 //! - [`wire`]: substrate's JSON answers, strictly read back into bytes;
 //! - [`VerifiedRpc`]: the client and its `chain::Source`, over any [`Transport`];
+//! - [`TrustedRpc`]: the same methods believed as answered, for a user who chooses to;
 //! - `ws` (feature `native`): a WebSocket [`Transport`] with endpoint failover.
 
 mod client;
+mod trusted;
 pub mod wire;
 #[cfg(feature = "native")]
 pub mod ws;
@@ -20,3 +22,4 @@ pub use client::{
     Checkpoint, Config, Head, MismatchError, Proven, RpcError, Step, Transport, TransportError,
     VerifiedRpc,
 };
+pub use trusted::TrustedRpc;

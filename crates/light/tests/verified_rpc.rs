@@ -45,6 +45,7 @@ fn checkpoint(chain: &devnode::Chain) -> Checkpoint {
             set_id: chain.grandpa_set_id(),
             authorities: vec![chain.keys().grandpa_public()],
         },
+        genesis: Some(chain.genesis_hash()),
     }
 }
 

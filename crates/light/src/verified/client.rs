@@ -159,6 +159,9 @@ pub struct Checkpoint {
     pub header: Vec<u8>,
     /// The set that finalized it.
     pub set: AuthoritySet,
+    /// The chain's genesis hash, when the checkpoint names it: an endpoint of another chain
+    /// is then told apart before anything else is asked.
+    pub genesis: Option<[u8; 32]>,
 }
 
 impl Checkpoint {
@@ -183,7 +186,17 @@ impl Checkpoint {
         let header = field("finalizedBlockHeader")?;
         finality::decode_header(&header)?;
         let set = AuthoritySet::decode(&field("grandpaAuthoritySet")?)?;
-        Ok(Checkpoint { header, set })
+        let genesis = match value.get("genesisHash") {
+            None => None,
+            Some(v) => {
+                Some(wire::hash("checkpoint", "genesisHash", v).map_err(|e| bad(e.what.clone()))?)
+            }
+        };
+        Ok(Checkpoint {
+            header,
+            set,
+            genesis,
+        })
     }
 
     /// The JSON [`Checkpoint::from_json`] reads.
@@ -194,6 +207,7 @@ impl Checkpoint {
             .map(|(h, hash)| (h.number, hash))
             .unwrap_or_default();
         json!({
+            "genesisHash": self.genesis.map(|g| wire::to_hex(&g)),
             "blockNumber": number,
             "blockHash": wire::to_hex(&hash),
             "finalizedBlockHeader": wire::to_hex(&self.header),
@@ -278,6 +292,8 @@ impl Default for Config {
 type CallKey = ([u8; 32], String, Vec<u8>);
 
 struct Trust {
+    /// The checkpoint's genesis hash, until the endpoint's was compared with it.
+    genesis_unchecked: Option<[u8; 32]>,
     finalized: Proven,
     /// The set that votes on blocks after `finalized`.
     set: AuthoritySet,
@@ -326,6 +342,7 @@ impl<T: Transport> VerifiedRpc<T> {
             transport,
             config,
             trust: RefCell::new(Trust {
+                genesis_unchecked: checkpoint.genesis,
                 finalized: proven,
                 set,
                 by_number: BTreeMap::from([(proven.number, proven)]),
@@ -502,6 +519,18 @@ impl<T: Transport> VerifiedRpc<T> {
     /// [`RpcError`]: the endpoint is unreachable, answers malformed data, or serves data that
     /// fails a check (then nothing it served is trusted, and the proven block stays).
     pub async fn sync(&self) -> Result<Head, RpcError> {
+        let genesis = self.trust.borrow().genesis_unchecked;
+        if let Some(expected) = genesis {
+            let served = self.block_hash(0).await?;
+            if served != expected {
+                return Err(self.mismatch(format!(
+                    "another chain: its genesis is {}, the checkpoint's chain has {}",
+                    wire::to_hex(&served),
+                    wire::to_hex(&expected)
+                )));
+            }
+            self.trust.borrow_mut().genesis_unchecked = None;
+        }
         let head_hash = {
             let answer = self.request("chain_getFinalizedHead", json!([])).await?;
             wire::hash("chain_getFinalizedHead", "result", &answer).map_err(|e| self.wire(e))?
@@ -512,6 +541,15 @@ impl<T: Transport> VerifiedRpc<T> {
             .0
             .number;
         self.trust.borrow_mut().endpoint_finalized = head_number;
+        let checkpoint = match self.trust.borrow().steps.first() {
+            Some(Step::Checkpoint { number, .. }) => *number,
+            _ => 0,
+        };
+        if head_number < checkpoint {
+            return Err(self.mismatch(format!(
+                "a finalized head #{head_number} below the checkpoint #{checkpoint}: another chain, or a node not synced"
+            )));
+        }
         loop {
             let (proven, set_id) = {
                 let t = self.trust.borrow();

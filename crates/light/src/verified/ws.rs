@@ -34,7 +34,8 @@ pub struct WsTransport {
 }
 
 impl WsTransport {
-    /// Over `endpoints` (`ws://…`; at least one). Connects on the first request.
+    /// Over `endpoints` (`ws://…`, or `wss://…` with feature `tls`; at least one). Connects on
+    /// the first request.
     pub fn new(endpoints: Vec<String>) -> Self {
         WsTransport {
             endpoints,
@@ -54,14 +55,17 @@ impl WsTransport {
 }
 
 fn open(url: &str) -> Result<Socket, String> {
-    if url.starts_with("wss://") {
-        return Err(
-            "this build has no TLS: wss:// endpoints are read from the page, or through a local ws:// node"
-                .into(),
-        );
+    if url.starts_with("wss://") && cfg!(not(feature = "tls")) {
+        return Err("this build has no TLS (feature `tls` of crate `light`)".into());
     }
     let (socket, _) = tungstenite::connect(url).map_err(|e| e.to_string())?;
-    if let MaybeTlsStream::Plain(stream) = socket.get_ref() {
+    let stream = match socket.get_ref() {
+        MaybeTlsStream::Plain(stream) => Some(stream),
+        #[cfg(feature = "tls")]
+        MaybeTlsStream::Rustls(tls) => Some(tls.get_ref()),
+        _ => None,
+    };
+    if let Some(stream) = stream {
         stream
             .set_read_timeout(Some(ANSWER_TIMEOUT))
             .map_err(|e| e.to_string())?;
