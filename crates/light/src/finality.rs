@@ -34,8 +34,13 @@ impl AuthoritySet {
     /// [`VerifyError::Malformed`] when the bytes are not that.
     pub fn decode(scale: &[u8]) -> Result<Self, VerifyError> {
         // All of it: a byte too many or too few shifts every key, which must not decode.
-        let (set_id, list) = <(u64, Vec<([u8; 32], u64)>)>::decode_all(&mut &scale[..])
-            .map_err(|e| VerifyError::Malformed(format!("authority set: {e}")))?;
+        let (set_id, list) =
+            <(u64, Vec<([u8; 32], u64)>)>::decode_all(&mut &scale[..]).map_err(|_| {
+                VerifyError::Malformed(
+                    "authority set: not a SCALE (u64 set id, list of (32-byte key, u64 weight))"
+                        .into(),
+                )
+            })?;
         Ok(Self::from_weighted(set_id, list))
     }
 
@@ -44,8 +49,11 @@ impl AuthoritySet {
     /// # Errors
     /// [`VerifyError::Malformed`] when the bytes are not that list.
     pub fn decode_list(set_id: u64, scale: &[u8]) -> Result<Self, VerifyError> {
-        let list = <Vec<([u8; 32], u64)>>::decode_all(&mut &scale[..])
-            .map_err(|e| VerifyError::Malformed(format!("authority list: {e}")))?;
+        let list = <Vec<([u8; 32], u64)>>::decode_all(&mut &scale[..]).map_err(|_| {
+            VerifyError::Malformed(
+                "authority list: not a SCALE list of (32-byte key, u64 weight)".into(),
+            )
+        })?;
         Ok(Self::from_weighted(set_id, list))
     }
 
@@ -153,7 +161,12 @@ pub fn verify_finality(
 ) -> Result<FinalizedHeader, VerifyError> {
     let (header, hash) = decode_header(header_scale)?;
     let claimed = justification::decode_grandpa_justification(justification, BLOCK_NUMBER_BYTES)
-        .map_err(|e| VerifyError::Malformed(format!("justification: {e}")))?;
+        .map_err(|e| {
+            VerifyError::Malformed(format!(
+                "justification: not a GRANDPA justification (round, target, precommits, \
+                 ancestry headers) for 4-byte block numbers ({e})"
+            ))
+        })?;
     if *claimed.target_hash != hash || claimed.target_number != header.number {
         return Err(VerifyError::TargetMismatch {
             number: header.number,
@@ -204,8 +217,14 @@ pub fn scheduled_change(
         };
         match change {
             GrandpaConsensusLogRef::ScheduledChange(change) if change.delay == 0 => {
+                let set_id = set.set_id.checked_add(1).ok_or_else(|| {
+                    VerifyError::Malformed(format!(
+                        "#{} hands over from set id {}, the last there is",
+                        header.number, set.set_id
+                    ))
+                })?;
                 next_set = Some(AuthoritySet {
-                    set_id: set.set_id + 1,
+                    set_id,
                     authorities: change.next_authorities.map(|a| *a.public_key).collect(),
                 });
             }
@@ -283,7 +302,17 @@ impl Proof {
         let decoded = proof_decode::decode_and_verify_proof(proof_decode::Config {
             proof: nodes.encode(),
         })
-        .map_err(|e| VerifyError::BadProof(e.to_string()))?;
+        .map_err(|e| {
+            VerifyError::BadProof(match e {
+                proof_decode::Error::UnusedProofEntry => {
+                    "a node hangs from no other node (damaged, or from another trie)".into()
+                }
+                proof_decode::Error::DuplicateProofEntry => "a node is listed twice".into(),
+                proof_decode::Error::InvalidFormat(_) => {
+                    "a node does not decode as a trie node".into()
+                }
+            })
+        })?;
         Ok(Proof { decoded })
     }
 

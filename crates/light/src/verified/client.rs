@@ -206,14 +206,17 @@ impl Checkpoint {
         let (number, hash) = finality::decode_header(&self.header)
             .map(|(h, hash)| (h.number, hash))
             .unwrap_or_default();
-        json!({
-            "genesisHash": self.genesis.map(|g| wire::to_hex(&g)),
+        let mut out = json!({
             "blockNumber": number,
             "blockHash": wire::to_hex(&hash),
             "finalizedBlockHeader": wire::to_hex(&self.header),
             "grandpaAuthoritySet": wire::to_hex(&(self.set.set_id, weighted).encode()),
-        })
-        .to_string()
+        });
+        // Absent rather than null: `from_json` reads a present `genesisHash` as a hash.
+        if let Some(genesis) = self.genesis {
+            out["genesisHash"] = json!(wire::to_hex(&genesis));
+        }
+        out.to_string()
     }
 }
 
@@ -601,11 +604,14 @@ impl<T: Transport> VerifiedRpc<T> {
 
     /// The proven block with `hash`, walking parent hashes down from a proven block when needed.
     fn proven_by_hash(&self, at: &BlockRef) -> Result<Proven, RpcError> {
+        // By hash: the page's requests name blocks by hash alone. Recent blocks first, which
+        // is what is read.
         self.trust
             .borrow()
             .by_number
-            .get(&at.number)
-            .filter(|p| p.hash == at.hash)
+            .values()
+            .rev()
+            .find(|p| p.hash == at.hash)
             .copied()
             .ok_or_else(|| RpcError::Unprovable {
                 number: at.number,
