@@ -169,9 +169,16 @@ export function freePort() {
  * line, with the process and the `SubtensorModule.TotalNetworks` value it reported. Its output
  * is drained for as long as it runs: callers must not block the event loop (no `execFileSync`)
  * while it serves, or its stdout pipe fills and it stops answering. */
-export function startDevnode(port, specPath, scenario = null, { bin = BIN, intervalMs = 1000 } = {}) {
+export function startDevnode(port, specPath, scenario = null, { bin = BIN, intervalMs = 1000, rpc = null } = {}) {
   const args = ['devnode', '--port', String(port), '--spec-out', specPath, '--interval-ms', String(intervalMs)];
   if (scenario) args.push('--scenario', scenario);
+  // JSON-RPC as finney's endpoints serve it: `rpc` is { checkpointOut, justificationPeriod,
+  // forge }; the resolved value then carries `rpcUrl`.
+  if (rpc) {
+    args.push('--rpc-port', '0', '--checkpoint-out', rpc.checkpointOut);
+    args.push('--justification-period', String(rpc.justificationPeriod ?? 1));
+    if (rpc.forge) args.push('--rpc-forge', rpc.forge);
+  }
   const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
@@ -188,11 +195,12 @@ export function startDevnode(port, specPath, scenario = null, { bin = BIN, inter
       if (started) return;
       out += d;
       const total = /SubtensorModule\.TotalNetworks = (\d+)/.exec(out);
-      if (/^spec: /m.test(out) && total) {
+      const rpcUrl = /^rpc: (\S+)/m.exec(out);
+      if (/^spec: /m.test(out) && total && (!rpc || rpcUrl)) {
         started = true;
         clearTimeout(timer);
         child.removeAllListeners('exit');
-        resolve({ child, totalNetworks: Number(total[1]) });
+        resolve({ child, totalNetworks: Number(total[1]), rpcUrl: rpcUrl?.[1] ?? null });
       }
     });
   });

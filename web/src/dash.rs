@@ -168,7 +168,7 @@ impl Source for PageSource {
     fn provenance(&self) -> Provenance {
         match self {
             #[cfg(target_arch = "wasm32")]
-            PageSource::Worker(_) => Provenance::LightClient,
+            PageSource::Worker(ctx) => ctx.provenance,
             PageSource::Snapshot(..) => Provenance::Snapshot,
         }
     }
@@ -260,6 +260,13 @@ impl Source for PageSource {
 pub enum Origin {
     /// Verified in this page by the light client.
     LightClient,
+    /// A JSON-RPC endpoint: verified in this page from a checkpoint, or trusted.
+    Rpc {
+        /// Whether answers are verified (otherwise believed).
+        verified: bool,
+        /// The endpoints, in failover order.
+        endpoints: Vec<String>,
+    },
     /// A snapshot: its file, the block it presents, how it was recorded and when.
     Snapshot {
         /// Where it was loaded from.
@@ -368,15 +375,40 @@ impl Dash {
     fn start_light(&self, base: &BasePath) {
         #[cfg(target_arch = "wasm32")]
         {
-            let spec = file_param("spec").unwrap_or_else(|| crate::light::DEFAULT_SPEC_PATH.into());
-            let spec_url = base.href(&format!("/{}", spec.trim_start_matches('/')));
+            use crate::light::host::WorkerStart;
+            let href = |path: &str| base.href(&format!("/{}", path.trim_start_matches('/')));
+            let (start, origin) = match SourceChoice::current() {
+                SourceChoice::Light { spec } => {
+                    (WorkerStart::Spec(href(&spec)), Origin::LightClient)
+                }
+                SourceChoice::Verified {
+                    endpoints,
+                    checkpoint,
+                } => (
+                    WorkerStart::Verified {
+                        endpoints: endpoints.clone(),
+                        checkpoint_url: href(&checkpoint),
+                    },
+                    Origin::Rpc {
+                        verified: true,
+                        endpoints,
+                    },
+                ),
+                SourceChoice::Trusted { endpoints } => (
+                    WorkerStart::Trusted(endpoints.clone()),
+                    Origin::Rpc {
+                        verified: false,
+                        endpoints,
+                    },
+                ),
+            };
             let worker_url = base.href("/light_worker_loader.js");
             let ctx = self
                 .root
                 .get_value()
-                .with(|| crate::light::host::LightCtx::start(&worker_url, &spec_url));
+                .with(|| crate::light::host::LightCtx::start(&worker_url, start));
             self.source.set(Some(Rc::new(PageSource::Worker(ctx))));
-            self.state.set(DashState::Ready(Origin::LightClient));
+            self.state.set(DashState::Ready(origin));
         }
         #[cfg(not(target_arch = "wasm32"))]
         {
@@ -450,6 +482,141 @@ impl Dash {
 
 /// A same-origin file named by `?key=FILE`, in the query before the hash or in the hash's
 /// query (other origins are refused: the app loads nothing from third parties).
+/// Where the browser key of the saved source choice lives.
+pub const SOURCE_KEY: &str = "taoscope.source";
+
+/// finney's checkpoint, shipped with the app: the verified RPC mode's default trust root.
+pub const FINNEY_CHECKPOINT: &str = "chainspecs/finney.checkpoint.json";
+
+/// finney's public JSON-RPC endpoints, in failover order.
+pub const FINNEY_ENDPOINTS: [&str; 2] = [
+    "wss://entrypoint-finney.opentensor.ai:443",
+    "wss://archive.chain.opentensor.ai:443",
+];
+
+/// What the worker reads through, as the user chose it: in the address (`?rpc=`,
+/// `?trusted-rpc=`, `?spec=`, which win), else saved in this browser by the chain page's
+/// settings, else the devnet's light client.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SourceChoice {
+    /// smoldot-light on a chain spec (same-origin path).
+    Light {
+        /// The spec's path.
+        spec: String,
+    },
+    /// Verified RPC.
+    Verified {
+        /// `ws://` or `wss://` endpoints.
+        endpoints: Vec<String>,
+        /// The checkpoint's same-origin path.
+        checkpoint: String,
+    },
+    /// Trusted RPC.
+    Trusted {
+        /// `ws://` or `wss://` endpoints.
+        endpoints: Vec<String>,
+    },
+}
+
+/// `ws://` or `wss://` URLs from a comma-separated list; others are dropped.
+pub fn endpoints_from(list: &str) -> Vec<String> {
+    list.split([',', ' ', '\n'])
+        .map(str::trim)
+        .filter(|e| e.starts_with("ws://") || e.starts_with("wss://"))
+        .map(str::to_owned)
+        .collect()
+}
+
+impl SourceChoice {
+    /// The choice in force for this page load.
+    pub fn current() -> Self {
+        use crate::i18n::location_param;
+        if let Some(list) = location_param("rpc") {
+            let endpoints = endpoints_from(&list);
+            if !endpoints.is_empty() {
+                return SourceChoice::Verified {
+                    endpoints,
+                    checkpoint: file_param("checkpoint")
+                        .unwrap_or_else(|| FINNEY_CHECKPOINT.into()),
+                };
+            }
+        }
+        if let Some(list) = location_param("trusted-rpc") {
+            let endpoints = endpoints_from(&list);
+            if !endpoints.is_empty() {
+                return SourceChoice::Trusted { endpoints };
+            }
+        }
+        if let Some(spec) = file_param("spec") {
+            return SourceChoice::Light { spec };
+        }
+        Self::saved().unwrap_or_else(|| SourceChoice::Light {
+            spec: crate::light::DEFAULT_SPEC_PATH.into(),
+        })
+    }
+
+    /// The choice saved in this browser, if any (and readable).
+    pub fn saved() -> Option<Self> {
+        let text = crate::i18n::local_get(SOURCE_KEY)?;
+        Self::from_json(&serde_json::from_str(&text).ok()?)
+    }
+
+    /// Saves the choice in this browser (applied on the next load).
+    pub fn save(&self) {
+        crate::i18n::local_set(SOURCE_KEY, &self.to_json().to_string());
+    }
+
+    /// Forgets the saved choice.
+    pub fn forget() {
+        crate::i18n::local_remove(SOURCE_KEY);
+    }
+
+    fn to_json(&self) -> serde_json::Value {
+        match self {
+            SourceChoice::Light { spec } => serde_json::json!({ "kind": "light", "spec": spec }),
+            SourceChoice::Verified {
+                endpoints,
+                checkpoint,
+            } => serde_json::json!({ "kind": "verified-rpc", "endpoints": endpoints,
+                                     "checkpoint": checkpoint }),
+            SourceChoice::Trusted { endpoints } => {
+                serde_json::json!({ "kind": "trusted-rpc", "endpoints": endpoints })
+            }
+        }
+    }
+
+    fn from_json(v: &serde_json::Value) -> Option<Self> {
+        let endpoints = || {
+            let list: Vec<&str> = v["endpoints"]
+                .as_array()?
+                .iter()
+                .filter_map(|e| e.as_str())
+                .collect();
+            let endpoints = endpoints_from(&list.join(","));
+            (!endpoints.is_empty()).then_some(endpoints)
+        };
+        let path = |key: &str| {
+            v[key]
+                .as_str()
+                .filter(|f| !f.contains("://") && !f.starts_with("//") && !f.is_empty())
+                .map(str::to_owned)
+        };
+        match v["kind"].as_str()? {
+            "light" => Some(SourceChoice::Light {
+                spec: path("spec")?,
+            }),
+            "verified-rpc" => Some(SourceChoice::Verified {
+                endpoints: endpoints()?,
+                checkpoint: path("checkpoint")?,
+            }),
+            "trusted-rpc" => Some(SourceChoice::Trusted {
+                endpoints: endpoints()?,
+            }),
+            _ => None,
+        }
+    }
+}
+
 fn file_param(key: &str) -> Option<String> {
     crate::i18n::location_param(key)
         .filter(|f| !f.contains("://") && !f.starts_with("//") && !f.is_empty())

@@ -91,11 +91,7 @@ const FORCE_GPU_KEY: &str = "taoscope.gpu-anyway";
 impl BatchCtx {
     /// Provides the context and starts asking for an adapter.
     pub fn provide() -> BatchCtx {
-        let stored = window()
-            .local_storage()
-            .ok()
-            .flatten()
-            .and_then(|s| s.get_item(FORCE_GPU_KEY).ok().flatten());
+        let stored = crate::i18n::local_get(FORCE_GPU_KEY);
         let ctx = BatchCtx {
             state: RwSignal::new(BatchEngine::Detecting),
             software: RwSignal::new(false),
@@ -170,10 +166,7 @@ impl BatchCtx {
     /// Sets "use the GPU anyway", remembers it and updates the badge.
     pub fn set_force_gpu(&self, on: bool) {
         self.force_gpu.set(on);
-        if let Ok(Some(storage)) = window().local_storage() {
-            // Not remembering only costs a click on the next visit.
-            let _ = storage.set_item(FORCE_GPU_KEY, if on { "1" } else { "0" });
-        }
+        crate::i18n::local_set(FORCE_GPU_KEY, if on { "1" } else { "0" });
         if let Some(state) = self.aside.with_value(|a| {
             a.as_ref()
                 .map(|a| if on { a.2.clone() } else { a.1.clone() })

@@ -128,6 +128,26 @@ fn local_storage() -> Option<web_sys::Storage> {
     window().local_storage().ok().flatten()
 }
 
+/// A value this browser keeps for the app (`None` when absent or storage is refused).
+pub fn local_get(key: &str) -> Option<String> {
+    local_storage().and_then(|s| s.get_item(key).ok().flatten())
+}
+
+/// Keeps `value` under `key`. Private browsing may refuse storage: the setting then holds for
+/// this visit only, which costs the user a click next time, so the refusal is not an error.
+pub fn local_set(key: &str, value: &str) {
+    if let Some(storage) = local_storage() {
+        let _ = storage.set_item(key, value);
+    }
+}
+
+/// Forgets `key`.
+pub fn local_remove(key: &str) {
+    if let Some(storage) = local_storage() {
+        let _ = storage.remove_item(key);
+    }
+}
+
 fn initial_lang() -> Lang {
     let from_query = location_param("lang").and_then(|code| Lang::from_code(&code));
     if let Some(lang) = from_query {
@@ -162,7 +182,7 @@ pub fn query_param(search: &str, key: &str) -> Option<String> {
         .split('&')
         .filter_map(|pair| pair.split_once('='))
         .find(|(k, _)| *k == key)
-        .map(|(_, v)| v.to_owned())
+        .map(|(_, v)| crate::route::decode(v))
 }
 
 /// Every user-visible string of the app in one language.
@@ -177,6 +197,10 @@ pub struct Text {
     pub chain_title: &'static str,
     /// Chain page: what the panel is.
     pub chain_intro: &'static str,
+    /// Chain page: what the panel is, in the verified RPC mode.
+    pub chain_intro_verified_rpc: &'static str,
+    /// Chain page: what the panel is, in the trusted RPC mode.
+    pub chain_intro_trusted_rpc: &'static str,
     /// Chain page: peers row.
     pub chain_peers: &'static str,
     /// Chain page: best block row.
@@ -359,6 +383,8 @@ static EN: Text = Text {
     nav_lab: "Consensus lab",
     chain_title: "Chain",
     chain_intro: "A smoldot light client in this page syncs the chain itself: it checks every header's signature and GRANDPA finality, and reads storage through Merkle proofs. No RPC server is trusted.",
+    chain_intro_verified_rpc: "This page reads a JSON-RPC endpoint and trusts it for nothing: finality is carried from a checkpoint shipped with the app by GRANDPA justifications, checked here with the smoldot library, and every value by a Merkle proof against a proven state root. A block newer than the last justification is not shown.",
+    chain_intro_trusted_rpc: "This page believes a JSON-RPC endpoint as it answers: nothing here is verified, and every figure says so.",
     chain_peers: "Peers",
     chain_best: "Best block",
     chain_finalized: "Finalized block",
@@ -473,6 +499,8 @@ static JA: Text = Text {
     nav_lab: "コンセンサス・ラボ",
     chain_title: "チェーン",
     chain_intro: "このページ内の smoldot ライトクライアントがチェーンを自分で同期します。各ヘッダーの署名と GRANDPA のファイナリティを検証し、ストレージはマークル証明で読み取ります。RPC サーバーを信頼しません。",
+    chain_intro_verified_rpc: "このページは JSON-RPC エンドポイントを読み込みますが、何も信頼しません。アプリに同梱したチェックポイントから GRANDPA ジャスティフィケーションでファイナリティをたどり(smoldot ライブラリでここで検証)、各値は証明済みのステートルートに対するマークル証明で検証します。最後のジャスティフィケーションより新しいブロックは表示しません。",
+    chain_intro_trusted_rpc: "このページは JSON-RPC エンドポイントの応答をそのまま信頼しています。ここでは何も検証されず、すべての数値にそう表示されます。",
     chain_peers: "ピア",
     chain_best: "最新ブロック",
     chain_finalized: "確定ブロック",

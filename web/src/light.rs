@@ -11,8 +11,12 @@
 //! and gets one [`FromWorker::Reply`]. That is all the page's `chain::Source` needs: the
 //! dashboard's model runs in the page, the worker only proves what it reads.
 //!
-//! Left out: several chains at once and finney (its spec needs the checkpoint work described
-//! in shared/bittensor-facts.md); the worker host takes any spec, the page loads the devnet's.
+//! The worker reads either through smoldot-light (a chain spec) or through a JSON-RPC endpoint
+//! (`light::verified`: verified from a checkpoint, or trusted when the user says so);
+//! [`FromWorker::Mode`] tells the page which, so every badge says it.
+//!
+//! Left out: several chains at once, and finney over p2p (smoldot refuses its spec; see
+//! shared/bittensor-facts.md): the page reads finney through verified RPC.
 
 use serde_json::{Value, json};
 
@@ -46,6 +50,14 @@ pub enum FromWorker {
     Started {
         /// The chain's name from the spec.
         chain: String,
+    },
+    /// How the worker reads the chain, for the badge: `light-client`, `verified-rpc` or
+    /// `trusted-rpc` (a [`chain::Provenance`] id), and in words what was verified last.
+    Mode {
+        /// The provenance id.
+        provenance: String,
+        /// What was verified, and how (the proven block, the GRANDPA set, the endpoint).
+        detail: String,
     },
     /// New best and finalized blocks (verified headers; finality by GRANDPA justification).
     Heads {
@@ -304,6 +316,9 @@ impl FromWorker {
         let value = match self {
             FromWorker::Ready => json!({ "type": "ready" }),
             FromWorker::Started { chain } => json!({ "type": "started", "chain": chain }),
+            FromWorker::Mode { provenance, detail } => {
+                json!({ "type": "mode", "provenance": provenance, "detail": detail })
+            }
             FromWorker::Heads { best, finalized } => json!({
                 "type": "heads", "best": head_json(best), "finalized": head_json(finalized)
             }),
@@ -367,6 +382,10 @@ impl FromWorker {
             "ready" => FromWorker::Ready,
             "started" => FromWorker::Started {
                 chain: string("chain")?,
+            },
+            "mode" => FromWorker::Mode {
+                provenance: string("provenance")?,
+                detail: string("detail")?,
             },
             "heads" => FromWorker::Heads {
                 best: head("best")?,
@@ -460,6 +479,8 @@ pub struct SyncState {
     pub total_networks: Option<(u16, u64)>,
     /// The latest error (kept until something good replaces it).
     pub error: Option<String>,
+    /// How the worker reads the chain (provenance id) and what it verified last.
+    pub mode: Option<(String, String)>,
 }
 
 impl SyncState {
@@ -468,6 +489,7 @@ impl SyncState {
         match message {
             FromWorker::Ready => {}
             FromWorker::Started { chain } => self.chain = Some(chain),
+            FromWorker::Mode { provenance, detail } => self.mode = Some((provenance, detail)),
             FromWorker::Heads { best, finalized } => {
                 if self.best != Some(best) {
                     self.last_block_ms = Some(now_ms);
@@ -554,6 +576,10 @@ mod tests {
             FromWorker::Ready,
             FromWorker::Started {
                 chain: "taoscope devnet".into(),
+            },
+            FromWorker::Mode {
+                provenance: "verified-rpc".into(),
+                detail: "GRANDPA justification of #8 by set 0".into(),
             },
             FromWorker::Heads {
                 best: head(7),

@@ -173,7 +173,7 @@ fn encode(text: &str) -> String {
 }
 
 /// Decodes `%XX` escapes and `+`; a broken escape stays as written.
-fn decode(text: &str) -> String {
+pub(crate) fn decode(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

@@ -98,6 +98,8 @@ pub fn Provenance(
         >
             {move || match provenance {
                 Provenance::LightClient => i18n.d().badge_light,
+                Provenance::VerifiedRpc => i18n.d().badge_verified_rpc,
+                Provenance::TrustedRpc => i18n.d().badge_trusted_rpc,
                 Provenance::Snapshot => i18n.d().badge_snapshot,
                 _ => i18n.d().badge_local,
             }}

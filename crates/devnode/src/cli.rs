@@ -41,7 +41,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use crate::jsonrpc::RpcConfig;
+use crate::jsonrpc::{Forge, RpcConfig};
 use crate::net_io::{self, Listener, RpcServe, ServeConfig};
 use crate::network::Network;
 use crate::scenario::{Scenario, ScenarioError, SeedReport};
@@ -57,7 +57,8 @@ pub const IDENTITY_SEED: [u8; 32] = *b"taoscope devnode identity seed 1";
 /// The flags, after the program name (`devnode` or `taoscope devnode`) in the first line.
 const USAGE: &str = "[--port P] [--rpc-port P] [--blocks N] [--interval-ms MS] \
 [--clock-start SECS | --backdate-secs S] [--key URI] [--spec-out PATH] [--print-spec]
-       [--checkpoint-out PATH] [--justification-period N] [--scenario FILE | --no-scenario]
+       [--checkpoint-out PATH] [--justification-period N] [--rpc-forge WHAT]
+       [--scenario FILE | --no-scenario]
   --port P            listen for libp2p peers on 127.0.0.1:P (TCP and /ws; 0 picks a port)
   --rpc-port P        serve JSON-RPC over WebSocket on 127.0.0.1:P as finney's endpoints do
                       (chain_getBlock with justifications, state_getReadProof, state_call ...;
@@ -65,6 +66,8 @@ const USAGE: &str = "[--port P] [--rpc-port P] [--blocks N] [--interval-ms MS] \
   --justification-period N
                       chain_getBlock carries a justification every N blocks (default 1;
                       substrate nodes: 512)
+  --rpc-forge WHAT    serve damaged data on purpose (proof | justification), for tests of
+                      clients that must refuse it
   --checkpoint-out PATH
                       write a checkpoint (the finalized header after seeding and its GRANDPA
                       set, the JSON `taoscope head --checkpoint` reads) to PATH
@@ -117,6 +120,8 @@ pub struct Options {
     pub justification_period: u64,
     /// Where to write the checkpoint JSON.
     pub checkpoint_out: Option<PathBuf>,
+    /// Damage served on purpose (tests).
+    pub rpc_forge: Option<Forge>,
 }
 
 impl Options {
@@ -135,6 +140,7 @@ impl Options {
             rpc_port: None,
             justification_period: 1,
             checkpoint_out: None,
+            rpc_forge: None,
         }
     }
 }
@@ -246,6 +252,14 @@ pub fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, Cli
                 options.justification_period = n;
             }
             "--checkpoint-out" => options.checkpoint_out = Some(value()?.into()),
+            "--rpc-forge" => {
+                let v = value()?;
+                options.rpc_forge = Some(Forge::parse(&v).ok_or_else(|| {
+                    CliError::Usage(format!(
+                        "--rpc-forge: expected proof or justification, got {v:?}"
+                    ))
+                })?);
+            }
             "--interval-ms" => options.interval = Some(Duration::from_millis(number(value()?)?)),
             "--clock-start" => options.clock_start = Duration::from_secs(number(value()?)?),
             "--backdate-secs" => {
@@ -429,6 +443,7 @@ pub fn run(options: &Options) -> Result<(), CliError> {
                     listener,
                     config: RpcConfig {
                         justification_period: options.justification_period,
+                        forge: options.rpc_forge,
                     },
                 })
             }

@@ -21,12 +21,35 @@ pub struct RpcConfig {
     /// A block's justification is served when its number is a multiple of this (1: every
     /// finalized block; finney's nodes: 512).
     pub justification_period: u64,
+    /// Serve damaged data on purpose, for tests of the clients that must catch it.
+    pub forge: Option<Forge>,
 }
 
 impl Default for RpcConfig {
     fn default() -> Self {
         RpcConfig {
             justification_period: 1,
+            forge: None,
+        }
+    }
+}
+
+/// What a lying endpoint damages (`--rpc-forge`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Forge {
+    /// The last byte of every node of every read proof.
+    Proof,
+    /// A precommit signature byte of every justification.
+    Justification,
+}
+
+impl Forge {
+    /// From the flag's value.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "proof" => Some(Forge::Proof),
+            "justification" => Some(Forge::Justification),
+            _ => None,
         }
     }
 }
@@ -160,7 +183,17 @@ fn dispatch(
             };
             let served = block.number % config.justification_period.max(1) == 0;
             let justifications = match &block.justification {
-                Some(j) if served => json!([[b"FRNK".to_vec(), j]]),
+                Some(j) if served => {
+                    let mut j = j.clone();
+                    // round (8), target (32 + 4), precommit count (1), precommit target
+                    // (32 + 4): then the first signature.
+                    if config.forge == Some(Forge::Justification)
+                        && let Some(byte) = j.get_mut(8 + 36 + 1 + 36)
+                    {
+                        *byte ^= 1;
+                    }
+                    json!([[b"FRNK".to_vec(), j]])
+                }
                 _ => Value::Null,
             };
             let extrinsics: Vec<String> = block.body.iter().map(|x| hex(x)).collect();
@@ -184,7 +217,16 @@ fn dispatch(
             let proof = chain.storage_proof(&at, &keys).map_err(proof_failed)?;
             let nodes = <Vec<Vec<u8>>>::decode(&mut &proof[..])
                 .map_err(|e| Fail(-32000, format!("proof does not decode: {e}")))?;
-            let nodes: Vec<String> = nodes.iter().map(|n| hex(n)).collect();
+            let forge = config.forge == Some(Forge::Proof);
+            let nodes: Vec<String> = nodes
+                .into_iter()
+                .map(|mut n| {
+                    if let Some(last) = n.last_mut().filter(|_| forge) {
+                        *last ^= 1;
+                    }
+                    hex(&n)
+                })
+                .collect();
             Ok(json!({"at": hex(&at), "proof": nodes}))
         }
         "state_getStorage" => {

@@ -10,8 +10,11 @@
 //! - [`wire`]: substrate's JSON answers, strictly read back into bytes;
 //! - [`VerifiedRpc`]: the client and its `chain::Source`, over any [`Transport`];
 //! - [`TrustedRpc`]: the same methods believed as answered, for a user who chooses to;
-//! - `ws` (feature `native`): a WebSocket [`Transport`] with endpoint failover.
+//! - `ws` (feature `native`) and `BrowserWs` (feature `web`): WebSocket [`Transport`]s with
+//!   endpoint failover.
 
+#[cfg(all(feature = "web", target_arch = "wasm32"))]
+mod browser_ws;
 mod client;
 mod trusted;
 pub mod wire;
@@ -23,3 +26,6 @@ pub use client::{
     VerifiedRpc,
 };
 pub use trusted::TrustedRpc;
+
+#[cfg(all(feature = "web", target_arch = "wasm32"))]
+pub use browser_ws::BrowserWs;

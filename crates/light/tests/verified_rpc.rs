@@ -87,6 +87,7 @@ fn the_dashboard_model_reads_the_same_through_verified_rpc() {
         true,
         Some(RpcConfig {
             justification_period: PERIOD,
+            forge: None,
         }),
     );
     let url = node.rpc.clone().unwrap();
@@ -255,6 +256,7 @@ fn a_man_in_the_middle_is_caught() {
         true,
         Some(RpcConfig {
             justification_period: PERIOD,
+            forge: None,
         }),
     );
     let url = node.rpc.clone().unwrap();

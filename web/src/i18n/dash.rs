@@ -22,6 +22,36 @@ pub struct DashText {
     pub badge_light: &'static str,
     /// Badge: snapshot.
     pub badge_snapshot: &'static str,
+    /// Badge: verified RPC.
+    pub badge_verified_rpc: &'static str,
+    /// Badge: trusted RPC.
+    pub badge_trusted_rpc: &'static str,
+    /// Source: verified RPC (endpoints follow).
+    pub source_is_verified_rpc: &'static str,
+    /// Source: trusted RPC (endpoints follow).
+    pub source_is_trusted_rpc: &'static str,
+    /// Settings heading.
+    pub source_settings: &'static str,
+    /// Choice: light client.
+    pub source_kind_light: &'static str,
+    /// Choice: verified RPC.
+    pub source_kind_verified: &'static str,
+    /// Choice: trusted RPC.
+    pub source_kind_trusted: &'static str,
+    /// Field: chain spec path.
+    pub source_spec: &'static str,
+    /// Field: endpoints.
+    pub source_endpoints: &'static str,
+    /// Field: checkpoint path.
+    pub source_checkpoint: &'static str,
+    /// Button: save and reload.
+    pub source_save: &'static str,
+    /// Button: back to the default.
+    pub source_reset: &'static str,
+    /// Note under the settings.
+    pub source_settings_note: &'static str,
+    /// Error: no usable endpoint.
+    pub source_bad_endpoints: &'static str,
     /// Badge: a local node (tests).
     pub badge_local: &'static str,
     /// Progress: requests out.
@@ -275,6 +305,21 @@ pub static DASH_EN: DashText = DashText {
     nav_audit: "Audit",
     badge_light: "verified · light client",
     badge_snapshot: "snapshot",
+    badge_verified_rpc: "verified · RPC",
+    badge_trusted_rpc: "trusted RPC · not verified",
+    source_is_verified_rpc: "The dashboard reads a JSON-RPC endpoint and verifies every answer in this page: finality from a shipped checkpoint by GRANDPA justifications, every value by a Merkle proof. Endpoint:",
+    source_is_trusted_rpc: "The dashboard believes a JSON-RPC endpoint as it answers (nothing verified). Endpoint:",
+    source_settings: "Read the chain through",
+    source_kind_light: "Light client (p2p, chain spec)",
+    source_kind_verified: "Verified RPC (checkpoint + justifications + proofs)",
+    source_kind_trusted: "Trusted RPC (nothing verified)",
+    source_spec: "Chain spec (path in this app)",
+    source_endpoints: "Endpoints (ws:// or wss://, comma-separated, tried in order)",
+    source_checkpoint: "Checkpoint (path in this app)",
+    source_save: "Save and reload",
+    source_reset: "Back to the default",
+    source_settings_note: "Kept in this browser only. A ?rpc=, ?trusted-rpc= or ?spec= in the address wins over it. finney's only boot node is plain ws://, which an https page may not dial: read finney with verified RPC.",
+    source_bad_endpoints: "Give at least one ws:// or wss:// endpoint.",
     badge_local: "local node",
     requests_in_flight: "requests to the light client:",
     source_failed: "The data source failed:",
@@ -407,6 +452,21 @@ pub static DASH_JA: DashText = DashText {
     nav_audit: "監査",
     badge_light: "検証済み · ライトクライアント",
     badge_snapshot: "スナップショット",
+    badge_verified_rpc: "検証済み · RPC",
+    badge_trusted_rpc: "信頼 RPC · 未検証",
+    source_is_verified_rpc: "JSON-RPC エンドポイントを読み込み、すべての応答をこのページで検証しています(同梱のチェックポイントから GRANDPA ジャスティフィケーションでファイナリティ、各値はマークル証明)。エンドポイント:",
+    source_is_trusted_rpc: "JSON-RPC エンドポイントの応答をそのまま信頼しています(検証なし)。エンドポイント:",
+    source_settings: "チェーンの読み込み方法",
+    source_kind_light: "ライトクライアント(p2p、チェーンスペック)",
+    source_kind_verified: "検証付き RPC(チェックポイント + ジャスティフィケーション + 証明)",
+    source_kind_trusted: "信頼 RPC(検証なし)",
+    source_spec: "チェーンスペック(このアプリ内のパス)",
+    source_endpoints: "エンドポイント(ws:// または wss://、カンマ区切り、順に試行)",
+    source_checkpoint: "チェックポイント(このアプリ内のパス)",
+    source_save: "保存して再読み込み",
+    source_reset: "既定に戻す",
+    source_settings_note: "このブラウザにのみ保存されます。アドレスの ?rpc=、?trusted-rpc=、?spec= が優先されます。finney の唯一のブートノードは ws:// のため https のページからは接続できません。finney は検証付き RPC で読み込んでください。",
+    source_bad_endpoints: "ws:// または wss:// のエンドポイントを少なくとも一つ指定してください。",
     badge_local: "ローカルノード",
     requests_in_flight: "ライトクライアントへのリクエスト:",
     source_failed: "データソースが失敗しました:",

@@ -18,5 +18,10 @@ fn query_param_finds_the_key() {
         Some("ja")
     );
     assert_eq!(query_param("?langx=ja", "lang"), None);
+    // As `encodeURIComponent` and `URLSearchParams` write an endpoint.
+    assert_eq!(
+        query_param("?rpc=wss%3A%2F%2Fexample.org%3A443&x=1", "rpc").as_deref(),
+        Some("wss://example.org:443")
+    );
     assert_eq!(query_param("", "lang"), None);
 }

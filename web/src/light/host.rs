@@ -1,5 +1,6 @@
-//! The page's side of the light client: starts the worker, hands it the chain spec, folds its
-//! messages into a [`SyncState`] signal, and sends it read requests ([`LightCtx::request`]),
+//! The page's side of the light client: starts the worker, hands it the chain spec (or the RPC
+//! endpoints and checkpoint, [`WorkerStart`]), folds its messages into a [`SyncState`]
+//! signal, and sends it read requests ([`LightCtx::request`]),
 //! matching each reply to its request by id. A worker that fails to load or posts garbage
 //! becomes an error on screen, never a silently frozen panel, and fails the requests waiting.
 
@@ -61,6 +62,8 @@ pub struct LightCtx {
     pub state: RwSignal<SyncState>,
     /// Requests in flight, for the progress indicator.
     pub in_flight: RwSignal<u32>,
+    /// How the worker reads the chain, for every figure's badge.
+    pub provenance: chain::Provenance,
     link: StoredValue<Link, LocalStorage>,
 }
 
@@ -76,11 +79,28 @@ fn fail(state: RwSignal<SyncState>, message: String) {
     });
 }
 
+/// What the worker reads through.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum WorkerStart {
+    /// smoldot-light on the chain spec at this URL.
+    Spec(String),
+    /// A JSON-RPC endpoint (failover in order), verified from the checkpoint at this URL.
+    Verified {
+        /// `wss://…` (or `ws://127.0.0.1…` from a local page).
+        endpoints: Vec<String>,
+        /// Same-origin URL of the checkpoint JSON.
+        checkpoint_url: String,
+    },
+    /// A JSON-RPC endpoint, believed.
+    Trusted(Vec<String>),
+}
+
 /// What the page waits for before starting the client.
 #[derive(Default)]
 struct Handshake {
     ready: bool,
-    spec: Option<String>,
+    /// The `start` message, once its file (spec or checkpoint) is fetched.
+    start: Option<String>,
 }
 
 fn send_spec(
@@ -92,11 +112,10 @@ fn send_spec(
     if !h.ready {
         return;
     }
-    let Some(spec) = h.spec.take() else {
+    let Some(message) = h.start.take() else {
         return;
     };
-    let message = serde_json::json!({ "type": "start", "spec": spec });
-    if let Err(e) = worker.post_message(&JsValue::from_str(&message.to_string())) {
+    if let Err(e) = worker.post_message(&JsValue::from_str(&message)) {
         fail(state, format!("cannot reach the worker: {e:?}"));
     }
 }
@@ -136,14 +155,19 @@ impl LightCtx {
         });
     }
 
-    /// Starts the worker at `worker_url` with the chain spec fetched from `spec_url`, once per
-    /// page load; later calls return the running one.
-    pub fn start(worker_url: &str, spec_url: &str) -> Self {
+    /// Starts the worker at `worker_url` reading through `start` (its spec or checkpoint
+    /// fetched first), once per page load; later calls return the running one.
+    pub fn start(worker_url: &str, start: WorkerStart) -> Self {
         if let Some(ctx) = use_context::<LightCtx>() {
             return ctx;
         }
         let state = RwSignal::new(SyncState::default());
         let pending = Rc::new(Pending::default());
+        let provenance = match &start {
+            WorkerStart::Spec(_) => chain::Provenance::LightClient,
+            WorkerStart::Verified { .. } => chain::Provenance::VerifiedRpc,
+            WorkerStart::Trusted(_) => chain::Provenance::TrustedRpc,
+        };
         let worker = match release_worker_url().map_or_else(
             || web_sys::Worker::new(worker_url),
             |u| web_sys::Worker::new(&u),
@@ -157,6 +181,7 @@ impl LightCtx {
                 let ctx = LightCtx {
                     state,
                     in_flight: RwSignal::new(0),
+                    provenance,
                     link: StoredValue::new_local(Link {
                         worker: None,
                         pending,
@@ -169,6 +194,7 @@ impl LightCtx {
         let ctx = LightCtx {
             state,
             in_flight: RwSignal::new(0),
+            provenance,
             link: StoredValue::new_local(Link {
                 worker: Some(worker.clone()),
                 pending: pending.clone(),
@@ -225,14 +251,33 @@ impl LightCtx {
 
         // The page keeps its worker for its whole life; no handle owns it otherwise.
         std::mem::forget(worker.clone());
-        let spec_url = spec_url.to_owned();
         wasm_bindgen_futures::spawn_local(async move {
-            match crate::api::fetch_text(&spec_url).await {
-                Ok(spec) => {
-                    handshake.borrow_mut().spec = Some(spec);
+            let message = match start {
+                WorkerStart::Spec(url) => crate::api::fetch_text(&url)
+                    .await
+                    .map(|spec| serde_json::json!({ "type": "start", "spec": spec }))
+                    .map_err(|e| format!("chain spec {url}: {e}")),
+                WorkerStart::Verified {
+                    endpoints,
+                    checkpoint_url,
+                } => crate::api::fetch_text(&checkpoint_url)
+                    .await
+                    .map(|checkpoint| {
+                        serde_json::json!({ "type": "start", "rpc": {
+                            "endpoints": endpoints, "checkpoint": checkpoint } })
+                    })
+                    .map_err(|e| format!("checkpoint {checkpoint_url}: {e}")),
+                WorkerStart::Trusted(endpoints) => {
+                    Ok(serde_json::json!({ "type": "start", "rpc": {
+                    "endpoints": endpoints, "trusted": true } }))
+                }
+            };
+            match message {
+                Ok(message) => {
+                    handshake.borrow_mut().start = Some(message.to_string());
                     send_spec(&worker, &handshake, state);
                 }
-                Err(e) => fail(state, format!("chain spec {spec_url}: {e}")),
+                Err(e) => fail(state, e),
             }
         });
         ctx

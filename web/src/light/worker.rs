@@ -1,7 +1,9 @@
 //! The light-client worker: smoldot-light (through `light`'s typed client on its browser
-//! platform) syncing the chain named by the spec the page sends, reporting heads, peers, the
-//! runtime and one verified SubtensorModule value back as [`FromWorker`] messages, and
-//! answering the page's verified reads ([`ToWorker`]) at the blocks it keeps.
+//! platform) syncing the chain named by the spec the page sends, or `light::verified` reading
+//! a JSON-RPC endpoint from a checkpoint (or trusting it, when the page says so); reporting
+//! heads, peers, the runtime and one verified SubtensorModule value back as [`FromWorker`]
+//! messages, and answering the page's reads ([`ToWorker`]) through whichever `chain::Source`
+//! it runs, at the blocks that source can read.
 //!
 //! Runs in a dedicated Web Worker (Trunk builds `bin/light_worker.rs` with a loader shim), so
 //! runtime compilation and proof checks never block the page.
@@ -9,6 +11,8 @@
 use std::cell::Cell;
 use std::rc::Rc;
 
+use chain::{BlockRef, Provenance, Source, SourceError};
+use light::verified::{BrowserWs, Checkpoint, Config, Step, TrustedRpc, VerifiedRpc};
 use light::{BrowserPlatform, FollowEvent};
 use serde_json::Value;
 use wasm_bindgen::JsCast;
@@ -16,11 +20,26 @@ use wasm_bindgen::prelude::*;
 
 use super::{FromWorker, Head, TOTAL_NETWORKS, TOTAL_NETWORKS_KEY, ToWorker};
 
+/// What the worker reads through.
+#[derive(Clone)]
+enum WorkerSource {
+    /// smoldot-light following a chain spec.
+    Light(Rc<light::LightSource<BrowserPlatform>>),
+    /// A JSON-RPC endpoint, verified from a checkpoint.
+    Verified(Rc<VerifiedRpc<BrowserWs>>),
+    /// A JSON-RPC endpoint, believed.
+    Trusted(Rc<TrustedRpc<BrowserWs>>),
+}
+
 thread_local! {
-    /// The chain being followed, once the spec is accepted; requests read through it.
-    static CHAIN: std::cell::RefCell<Option<light::Chain<BrowserPlatform>>> =
+    /// The source, once started; requests read through it.
+    static SOURCE: std::cell::RefCell<Option<WorkerSource>> =
         const { std::cell::RefCell::new(None) };
 }
+
+/// How often the verified RPC client looks for a newer justification (finney: a block every
+/// 12 s, a justification every 512 blocks and at set changes).
+const RPC_SYNC_PERIOD_MS: i32 = 6000;
 
 /// How often peers and sync status are polled.
 const HEALTH_PERIOD_MS: i32 = 1000;
@@ -59,12 +78,19 @@ pub fn start() {
                 Ok(None) => {}
                 Err(e) => return error(format!("request from the page: {e}"), false),
             }
-            match (message["type"].as_str(), message["spec"].as_str()) {
-                (Some("start"), Some(spec)) if !started.get() => {
+            let is_start = message["type"].as_str() == Some("start");
+            match (message["spec"].as_str(), message.get("rpc")) {
+                _ if is_start && started.get() => {
+                    error("the client is already running".into(), false)
+                }
+                (Some(spec), _) if is_start => {
                     started.set(true);
                     wasm_bindgen_futures::spawn_local(run(spec.to_owned()));
                 }
-                (Some("start"), Some(_)) => error("the client is already running".into(), false),
+                (None, Some(rpc)) if is_start => {
+                    started.set(true);
+                    wasm_bindgen_futures::spawn_local(run_rpc(rpc.clone()));
+                }
                 _ => error(
                     format!("unexpected message from the page: {text:.80}"),
                     false,
@@ -76,9 +102,9 @@ pub fn start() {
     post(&FromWorker::Ready);
 }
 
-/// Answers one request of the page through the followed chain.
+/// Answers one request of the page through the worker's source.
 async fn answer(request: ToWorker) {
-    let Some(chain) = CHAIN.with(|c| c.borrow().clone()) else {
+    let Some(source) = SOURCE.with(|c| c.borrow().clone()) else {
         if let Some(id) = request_id(&request) {
             post(&FromWorker::Reply {
                 id,
@@ -88,18 +114,33 @@ async fn answer(request: ToWorker) {
         }
         return;
     };
+    match source {
+        WorkerSource::Light(s) => answer_with(&*s, request).await,
+        WorkerSource::Verified(s) => answer_with(&*s, request).await,
+        WorkerSource::Trusted(s) => answer_with(&*s, request).await,
+    }
+}
+
+/// Answers `request` through `source`; a block it can no longer read is flagged as such.
+async fn answer_with<S: Source>(source: &S, request: ToWorker) {
     let hex = |b: &[u8]| format!("0x{}", super::hex_lower(b));
-    let reply = |id: u64, result: Result<Value, light::LightError>| {
-        let unavailable = matches!(result, Err(light::LightError::BlockNotPinned { .. }));
+    let reply = |id: u64, result: Result<Value, SourceError>| {
+        let unavailable = matches!(result, Err(SourceError::BlockUnavailable { .. }));
         post(&FromWorker::Reply {
             id,
-            result: result.map_err(|e| e.to_string()),
+            result: result.map_err(|e| match e {
+                // The page adds the block's number itself.
+                SourceError::BlockUnavailable { reason, .. } => reason,
+                other => other.to_string(),
+            }),
             unavailable,
         });
     };
+    // Only the hash is needed to read at a block; the number is the source's to check.
+    let at = |hash: [u8; 32]| BlockRef { number: 0, hash };
     match request {
         ToWorker::Storage { id, block, keys } => {
-            let result = chain.storage_at(Some(block), &keys).await.map(|values| {
+            let result = source.storage(&at(block), &keys).await.map(|values| {
                 let values: Vec<Value> = values
                     .iter()
                     .map(|v| v.as_deref().map_or(Value::Null, |v| hex(v).into()))
@@ -109,8 +150,8 @@ async fn answer(request: ToWorker) {
             reply(id, result);
         }
         ToWorker::Prefix { id, block, prefix } => {
-            let result = chain
-                .storage_prefix_at(Some(block), &prefix)
+            let result = source
+                .storage_prefix(&at(block), &prefix)
                 .await
                 .map(|entries| {
                     let entries: Vec<Value> = entries
@@ -127,36 +168,24 @@ async fn answer(request: ToWorker) {
             function,
             params,
         } => {
-            let result = chain
-                .call_at(Some(block), &function, &params)
+            let result = source
+                .call(&at(block), &function, &params)
                 .await
                 .map(|out| serde_json::json!({ "output": hex(&out) }));
             reply(id, result);
         }
-        ToWorker::Block { id, number } => match chain.retained_block(number) {
-            Some(b) => post(&FromWorker::Reply {
-                id,
-                result: Ok(serde_json::json!({ "number": b.number, "hash": hex(&b.hash) })),
-                unavailable: false,
-            }),
-            None => post(&FromWorker::Reply {
-                id,
-                result: Err(format!(
-                    "block #{number} is not among the {} finalized blocks the light client keeps",
-                    light::RETAINED_FINALIZED
-                )),
-                unavailable: true,
-            }),
-        },
+        ToWorker::Block { id, number } => {
+            let result = source
+                .block(number)
+                .await
+                .map(|b| serde_json::json!({ "number": b.number, "hash": hex(&b.hash) }));
+            reply(id, result);
+        }
         ToWorker::Hold { blocks } => {
-            for b in blocks {
-                chain.hold(b);
-            }
+            let _ = source.hold(&blocks.into_iter().map(at).collect::<Vec<_>>());
         }
         ToWorker::Unhold { blocks } => {
-            for b in blocks {
-                chain.unhold(b);
-            }
+            source.unhold(&blocks.into_iter().map(at).collect::<Vec<_>>());
         }
     }
 }
@@ -184,7 +213,17 @@ async fn run(spec: String) {
         Ok(chain) => chain,
         Err(e) => return error(format!("chain spec rejected: {e}"), true),
     };
-    CHAIN.with(|c| *c.borrow_mut() = Some(chain.clone()));
+    SOURCE.with(|c| {
+        *c.borrow_mut() = Some(WorkerSource::Light(Rc::new(light::LightSource::new(
+            chain.clone(),
+        ))));
+    });
+    post(&FromWorker::Mode {
+        provenance: Provenance::LightClient.id().into(),
+        detail:
+            "smoldot-light: headers, GRANDPA finality and Merkle proofs checked from the chain spec"
+                .into(),
+    });
     let name = serde_json::from_str::<Value>(&spec)
         .ok()
         .and_then(|v| v["name"].as_str().map(str::to_owned))
@@ -267,6 +306,137 @@ async fn run(spec: String) {
                 reading.set(false);
             });
         }
+    }
+}
+
+/// Reads a JSON-RPC endpoint: `{"endpoints": [...], "checkpoint": "<checkpoint JSON>"}`
+/// verified from that checkpoint, or `{"endpoints": [...], "trusted": true}` believed.
+async fn run_rpc(rpc: Value) {
+    let endpoints: Vec<String> = rpc["endpoints"]
+        .as_array()
+        .map(|list| {
+            list.iter()
+                .filter_map(|e| e.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    if endpoints.is_empty() {
+        return error("no JSON-RPC endpoint given".into(), true);
+    }
+    let transport = BrowserWs::new(endpoints.clone());
+    let names = endpoints.join(", ");
+    if rpc["trusted"].as_bool() == Some(true) {
+        let source = Rc::new(TrustedRpc::new(transport));
+        SOURCE.with(|c| *c.borrow_mut() = Some(WorkerSource::Trusted(source.clone())));
+        post(&FromWorker::Started {
+            chain: format!("trusted RPC · {names}"),
+        });
+        post(&FromWorker::Mode {
+            provenance: Provenance::TrustedRpc.id().into(),
+            detail: format!("not verified: believed as {names} answers"),
+        });
+        loop {
+            match source.finalized().await {
+                Ok(b) => on_rpc_head(&*source, b).await,
+                Err(e) => rpc_down(e.to_string()),
+            }
+            sleep(RPC_SYNC_PERIOD_MS).await;
+        }
+    }
+    let checkpoint = match Checkpoint::from_json(rpc["checkpoint"].as_str().unwrap_or_default()) {
+        Ok(c) => c,
+        Err(e) => return error(format!("checkpoint: {e}"), true),
+    };
+    let source = match VerifiedRpc::new(transport, &checkpoint, Config::default()) {
+        Ok(s) => Rc::new(s),
+        Err(e) => return error(format!("checkpoint: {e}"), true),
+    };
+    SOURCE.with(|c| *c.borrow_mut() = Some(WorkerSource::Verified(source.clone())));
+    post(&FromWorker::Started {
+        chain: format!("verified RPC · {names}"),
+    });
+    loop {
+        match source.sync().await {
+            Ok(head) => {
+                let detail = match head.steps.last() {
+                    Some(Step::Justified { number, set_id, .. }) => format!(
+                        "#{number} proven final by a GRANDPA justification of set {set_id}, \
+                         {} justification(s) from the checkpoint #{}; endpoint {} (its finalized \
+                         head #{}); every value by a read proof",
+                        head.steps.len() - 1,
+                        checkpoint_number(&head.steps),
+                        head.endpoint,
+                        head.endpoint_finalized
+                    ),
+                    _ => format!(
+                        "the checkpoint #{}: {} has served no newer justification yet",
+                        head.block.number, head.endpoint
+                    ),
+                };
+                post(&FromWorker::Mode {
+                    provenance: Provenance::VerifiedRpc.id().into(),
+                    detail,
+                });
+                let block = BlockRef {
+                    number: head.block.number,
+                    hash: head.block.hash,
+                };
+                on_rpc_head(&*source, block).await;
+            }
+            // Nothing the endpoint served is shown; what was proven stays.
+            Err(e) => rpc_down(e.to_string()),
+        }
+        sleep(RPC_SYNC_PERIOD_MS).await;
+    }
+}
+
+fn checkpoint_number(steps: &[Step]) -> u64 {
+    match steps.first() {
+        Some(Step::Checkpoint { number, .. }) => *number,
+        _ => 0,
+    }
+}
+
+fn rpc_down(message: String) {
+    post(&FromWorker::Health {
+        peers: 0,
+        syncing: false,
+    });
+    error(message, false);
+}
+
+/// The panel's figures at a new head of an RPC source: heads, the runtime, the subnet count.
+async fn on_rpc_head<S: Source>(source: &S, block: BlockRef) {
+    let h = head(light::BlockRef {
+        number: block.number,
+        hash: block.hash,
+    });
+    post(&FromWorker::Health {
+        peers: 1,
+        syncing: false,
+    });
+    post(&FromWorker::Heads {
+        best: h,
+        finalized: h,
+    });
+    if let Ok(version) = source.call(&block, "Core_version", &[]).await
+        && let Ok((spec_name, spec_version, _)) = chain::view::decode_version(&version)
+    {
+        post(&FromWorker::Runtime {
+            spec_name,
+            spec_version,
+        });
+    }
+    let Some(key) = hex_decode(TOTAL_NETWORKS_KEY) else {
+        return;
+    };
+    match source.storage(&block, &[key]).await {
+        Ok(mut values) => post(&FromWorker::Storage {
+            name: TOTAL_NETWORKS.into(),
+            block: block.number,
+            value: values.pop().flatten(),
+        }),
+        Err(e) => error(format!("{TOTAL_NETWORKS}: {e}"), false),
     }
 }
 

@@ -1,7 +1,9 @@
 //! `/chain`: the light client's sync panel — peers, best and finalized blocks, time since the
 //! last block, the runtime, and one SubtensorModule value, each figure badged with where it
-//! came from. Everything here was verified in the page's worker by smoldot-light; the badge says
-//! so, and later sources (an RPC fallback) will carry their own badge.
+//! came from: verified in the page's worker by smoldot-light, by the verified RPC client
+//! (checkpoint, justifications, proofs), or believed from a trusted RPC endpoint. The source
+//! settings below choose among them (kept in this browser; `?rpc=`, `?trusted-rpc=` and
+//! `?spec=` in the address win).
 //!
 //! `?spec=PATH` loads another chain spec (same origin); the default is the devnet's. The page
 //! also picks the dashboard's source: the light client, or a snapshot file (loaded from disk
@@ -42,7 +44,13 @@ pub fn Chain() -> impl IntoView {
     view! {
         <section class="page narrow sync-panel" data-phase=move || phase().id()>
             <h1>{move || i18n.t().chain_title}</h1>
-            <p class="lead">{move || i18n.t().chain_intro}</p>
+            <p class="lead">
+                {move || match state.with(|s| s.mode.as_ref().map(|m| m.0.clone())).as_deref() {
+                    Some("verified-rpc") => i18n.t().chain_intro_verified_rpc,
+                    Some("trusted-rpc") => i18n.t().chain_intro_trusted_rpc,
+                    _ => i18n.t().chain_intro,
+                }}
+            </p>
             <p class="sync-status">
                 <span class="phase-badge" data-phase=move || phase().id()>
                     {move || phase_label(phase(), i18n.t())}
@@ -136,6 +144,17 @@ fn SourcePicker() -> impl IntoView {
     let current = {
         move || match dash.state.get() {
             DashState::Ready(Origin::LightClient) => i18n.d().source_is_light.to_string(),
+            DashState::Ready(Origin::Rpc {
+                verified,
+                endpoints,
+            }) => {
+                let lead = if verified {
+                    i18n.d().source_is_verified_rpc
+                } else {
+                    i18n.d().source_is_trusted_rpc
+                };
+                format!("{lead} {}", endpoints.join(", "))
+            }
             DashState::Ready(Origin::Snapshot { file, .. }) => {
                 format!("{} {file}", i18n.d().source_is_snapshot)
             }
@@ -175,17 +194,130 @@ fn SourcePicker() -> impl IntoView {
                 <span>{move || i18n.d().source_load_snapshot}</span>
                 <input type="file" accept=".json,application/json" on:change=on_file data-snapshot-input="" />
             </label>
+            <SourceSettings />
         </section>
     }
 }
 
-/// "Verified by the light client": the only source so far.
+/// The saved choice of how the worker reads the chain: the light client on a spec, verified
+/// RPC from a checkpoint, or trusted RPC. Applied on reload, since the worker runs one source
+/// for its life.
+#[component]
+fn SourceSettings() -> impl IntoView {
+    use crate::dash::{FINNEY_CHECKPOINT, FINNEY_ENDPOINTS, SourceChoice, endpoints_from};
+    let i18n = use_i18n();
+    let shown = SourceChoice::current();
+    let kind = RwSignal::new(match &shown {
+        SourceChoice::Light { .. } => "light",
+        SourceChoice::Verified { .. } => "verified-rpc",
+        SourceChoice::Trusted { .. } => "trusted-rpc",
+    });
+    let spec = RwSignal::new(match &shown {
+        SourceChoice::Light { spec } => spec.clone(),
+        _ => crate::light::DEFAULT_SPEC_PATH.to_owned(),
+    });
+    let endpoints = RwSignal::new(match &shown {
+        SourceChoice::Verified { endpoints, .. } | SourceChoice::Trusted { endpoints } => {
+            endpoints.join(", ")
+        }
+        SourceChoice::Light { .. } => FINNEY_ENDPOINTS.join(", "),
+    });
+    let checkpoint = RwSignal::new(match &shown {
+        SourceChoice::Verified { checkpoint, .. } => checkpoint.clone(),
+        _ => FINNEY_CHECKPOINT.to_owned(),
+    });
+    let problem = RwSignal::new(None::<&'static str>);
+    let reload = || {
+        let _ = window().location().reload();
+    };
+    let save = move |_| {
+        let list = endpoints_from(&endpoints.get_untracked());
+        let choice = match kind.get_untracked() {
+            "light" => SourceChoice::Light {
+                spec: spec.get_untracked(),
+            },
+            _ if list.is_empty() => return problem.set(Some(i18n.d().source_bad_endpoints)),
+            "verified-rpc" => SourceChoice::Verified {
+                endpoints: list,
+                checkpoint: checkpoint.get_untracked(),
+            },
+            _ => SourceChoice::Trusted { endpoints: list },
+        };
+        choice.save();
+        reload();
+    };
+    let reset = move |_| {
+        SourceChoice::forget();
+        reload();
+    };
+    let option = move |value: &'static str, label: fn(&crate::i18n::DashText) -> &'static str| {
+        view! {
+            <label class="choice">
+                <input
+                    type="radio"
+                    name="source-kind"
+                    value=value
+                    data-source-kind=value
+                    prop:checked=move || kind.get() == value
+                    on:change=move |_| kind.set(value)
+                />
+                {move || label(i18n.d())}
+            </label>
+        }
+    };
+    view! {
+        <form class="source-settings" data-source-settings="" on:submit=|ev| ev.prevent_default()>
+            <h3>{move || i18n.d().source_settings}</h3>
+            {option("light", |d| d.source_kind_light)}
+            {option("verified-rpc", |d| d.source_kind_verified)}
+            {option("trusted-rpc", |d| d.source_kind_trusted)}
+            <label class="field" hidden=move || kind.get() != "light">
+                <span>{move || i18n.d().source_spec}</span>
+                <input type="text" data-source-spec="" bind:value=spec />
+            </label>
+            <label class="field" hidden=move || kind.get() == "light">
+                <span>{move || i18n.d().source_endpoints}</span>
+                <input type="text" data-source-endpoints="" bind:value=endpoints />
+            </label>
+            <label class="field" hidden=move || kind.get() != "verified-rpc">
+                <span>{move || i18n.d().source_checkpoint}</span>
+                <input type="text" data-source-checkpoint="" bind:value=checkpoint />
+            </label>
+            {move || problem.get().map(|p| view! { <p class="error" role="alert">{p}</p> })}
+            <p>
+                <button type="button" data-source-save="" on:click=save>
+                    {move || i18n.d().source_save}
+                </button>
+                " "
+                <button type="button" data-source-reset="" on:click=reset>
+                    {move || i18n.d().source_reset}
+                </button>
+            </p>
+            <p class="muted">{move || i18n.d().source_settings_note}</p>
+        </form>
+    }
+}
+
+/// How the panel's figures were obtained: the worker's mode (light client, verified or
+/// trusted RPC), with what it verified last in the tooltip.
 #[component]
 fn SourceBadge() -> impl IntoView {
     let i18n = use_i18n();
+    let state = client_state();
+    let mode = move || {
+        state.with(|s| {
+            s.mode
+                .clone()
+                .unwrap_or_else(|| ("light-client".into(), String::new()))
+        })
+    };
     view! {
-        <span class="source-badge" data-source="light-client">
-            {move || i18n.t().chain_source_light}
+        <span class="source-badge" data-source=move || mode().0 title=move || mode().1>
+            {move || match mode().0.as_str() {
+                "verified-rpc" => i18n.d().badge_verified_rpc,
+                "trusted-rpc" => i18n.d().badge_trusted_rpc,
+                _ => i18n.t().chain_source_light,
+            }}
         </span>
     }
 }
