@@ -494,9 +494,10 @@ pub const FINNEY_ENDPOINTS: [&str; 2] = [
     "wss://archive.chain.opentensor.ai:443",
 ];
 
-/// What the worker reads through, as the user chose it: in the address (`?rpc=`,
-/// `?trusted-rpc=`, `?spec=`, which win), else saved in this browser by the chain page's
-/// settings, else the devnet's light client.
+/// What the worker reads through, as the user chose it: in the address (`?rpc=`, `?spec=`,
+/// which win), else saved in this browser by the chain page's settings, else the devnet's light
+/// client. Trusting an endpoint is only ever the user's own setting: a link cannot make the
+/// page believe an endpoint (it can only name one to verify).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SourceChoice {
     /// smoldot-light on a chain spec (same-origin path).
@@ -539,12 +540,6 @@ impl SourceChoice {
                     checkpoint: file_param("checkpoint")
                         .unwrap_or_else(|| FINNEY_CHECKPOINT.into()),
                 };
-            }
-        }
-        if let Some(list) = location_param("trusted-rpc") {
-            let endpoints = endpoints_from(&list);
-            if !endpoints.is_empty() {
-                return SourceChoice::Trusted { endpoints };
             }
         }
         if let Some(spec) = file_param("spec") {

@@ -21,6 +21,7 @@ pub mod wire;
 #[cfg(feature = "native")]
 pub mod ws;
 
+use client::answer_of;
 pub use client::{
     Checkpoint, Config, Head, MismatchError, Proven, RpcError, Step, Transport, TransportError,
     VerifiedRpc,

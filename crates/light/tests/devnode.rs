@@ -282,18 +282,5 @@ fn the_dashboard_model_and_replays_read_verified_state() {
     );
 
     // The node's own state at the same block gives the same values.
-    let mut served = node.stop();
-    let local = devnode::source::LocalSource::new(&mut served);
-    let cache = MetadataCache::default();
-    native::block_on(async {
-        let view = View::open(&local, at, &cache).await.unwrap();
-        let mut expected = model::read_subnets(&view).await.unwrap();
-        expected.provenance = subnets.provenance;
-        assert_eq!(subnets, expected);
-        for m in &metagraphs {
-            let mut expected = model::read_metagraph(&view, m.netuid).await.unwrap();
-            expected.provenance = m.provenance;
-            assert_eq!(*m, expected);
-        }
-    });
+    support::assert_node_agrees(node.stop(), at, &subnets, &metagraphs);
 }

@@ -62,6 +62,20 @@ fn seeded_checkpoint() -> Checkpoint {
     checkpoint(&chain)
 }
 
+/// A seeded node serving JSON-RPC with justifications every [`PERIOD`] blocks, the
+/// checkpoint after its seeding, and its endpoint.
+fn serving() -> (Node, Checkpoint, String) {
+    init_log();
+    let checkpoint = seeded_checkpoint();
+    let rpc = RpcConfig {
+        justification_period: PERIOD,
+        forge: None,
+    };
+    let (node, _) = Node::start_serving(true, Some(rpc));
+    let url = node.rpc.clone().unwrap();
+    (node, checkpoint, url)
+}
+
 /// Syncs until the proven block is at least `number`.
 fn sync_to<T: Transport>(client: &VerifiedRpc<T>, number: u64) {
     let started = Instant::now();
@@ -81,16 +95,7 @@ fn sync_to<T: Transport>(client: &VerifiedRpc<T>, number: u64) {
 
 #[test]
 fn the_dashboard_model_reads_the_same_through_verified_rpc() {
-    init_log();
-    let checkpoint = seeded_checkpoint();
-    let (node, _) = Node::start_serving(
-        true,
-        Some(RpcConfig {
-            justification_period: PERIOD,
-            forge: None,
-        }),
-    );
-    let url = node.rpc.clone().unwrap();
+    let (node, checkpoint, url) = serving();
     let client = VerifiedRpc::new(WsTransport::new(vec![url]), &checkpoint, config()).unwrap();
     let start = client.head().block.number;
     // Every subnet (tempo 15 at most) has run an epoch since the checkpoint.
@@ -149,20 +154,7 @@ fn the_dashboard_model_reads_the_same_through_verified_rpc() {
     );
     assert!(metagraphs.iter().all(|m| !m.neurons.is_empty()));
 
-    let mut served = node.stop();
-    let local = devnode::source::LocalSource::new(&mut served);
-    let cache = MetadataCache::default();
-    native::block_on(async {
-        let view = View::open(&local, at, &cache).await.unwrap();
-        let mut expected = model::read_subnets(&view).await.unwrap();
-        expected.provenance = subnets.provenance;
-        assert_eq!(subnets, expected);
-        for m in &metagraphs {
-            let mut expected = model::read_metagraph(&view, m.netuid).await.unwrap();
-            expected.provenance = m.provenance;
-            assert_eq!(*m, expected);
-        }
-    });
+    support::assert_node_agrees(node.stop(), at, &subnets, &metagraphs);
 }
 
 /// What the man in the middle alters.
@@ -250,16 +242,7 @@ impl Transport for ManInTheMiddle {
 
 #[test]
 fn a_man_in_the_middle_is_caught() {
-    init_log();
-    let checkpoint = seeded_checkpoint();
-    let (node, _) = Node::start_serving(
-        true,
-        Some(RpcConfig {
-            justification_period: PERIOD,
-            forge: None,
-        }),
-    );
-    let url = node.rpc.clone().unwrap();
+    let (node, checkpoint, url) = serving();
     let mitm = ManInTheMiddle {
         inner: WsTransport::new(vec![url.clone()]),
         forgery: Cell::new(Forgery::Justification),

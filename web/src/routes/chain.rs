@@ -2,8 +2,8 @@
 //! last block, the runtime, and one SubtensorModule value, each figure badged with where it
 //! came from: verified in the page's worker by smoldot-light, by the verified RPC client
 //! (checkpoint, justifications, proofs), or believed from a trusted RPC endpoint. The source
-//! settings below choose among them (kept in this browser; `?rpc=`, `?trusted-rpc=` and
-//! `?spec=` in the address win).
+//! settings below choose among them (kept in this browser; `?rpc=` and `?spec=` in the
+//! address win; trusting an endpoint is only ever this setting, never a link).
 //!
 //! `?spec=PATH` loads another chain spec (same origin); the default is the devnet's. The page
 //! also picks the dashboard's source: the light client, or a snapshot file (loaded from disk

@@ -139,7 +139,7 @@ impl BrowserWs {
                         .and_then(|k| k.pending.remove(&id).map(|p| (k.url.clone(), p)))
                 };
                 if let Some((endpoint, (method, tx))) = waiting {
-                    let _ = tx.send(result_of(&endpoint, &method, &answer));
+                    let _ = tx.send(super::answer_of(&endpoint, &method, &answer));
                 }
             }
         });
@@ -198,29 +198,6 @@ impl BrowserWs {
             Err(_) => Err("the connection went away".into()),
         }
     }
-}
-
-fn result_of(endpoint: &str, method: &str, answer: &Value) -> Answer {
-    if let Some(error) = answer.get("error") {
-        return Err(TransportError::Remote {
-            endpoint: endpoint.to_owned(),
-            method: method.to_owned(),
-            code: error.get("code").and_then(Value::as_i64).unwrap_or(0),
-            message: error
-                .get("message")
-                .and_then(Value::as_str)
-                .unwrap_or("(no message)")
-                .to_owned(),
-        });
-    }
-    answer
-        .get("result")
-        .cloned()
-        .ok_or_else(|| TransportError::Garbage {
-            endpoint: endpoint.to_owned(),
-            method: method.to_owned(),
-            what: "neither `result` nor `error`".into(),
-        })
 }
 
 impl Transport for BrowserWs {

@@ -75,6 +75,35 @@ pub enum TransportError {
     },
 }
 
+/// A JSON-RPC answer object as its `result`, or its `error` as a [`TransportError`]; the
+/// transports share it so that every endpoint's errors read the same.
+pub(crate) fn answer_of(
+    endpoint: &str,
+    method: &str,
+    answer: &Value,
+) -> Result<Value, TransportError> {
+    if let Some(error) = answer.get("error") {
+        return Err(TransportError::Remote {
+            endpoint: endpoint.to_owned(),
+            method: method.to_owned(),
+            code: error.get("code").and_then(Value::as_i64).unwrap_or(0),
+            message: error
+                .get("message")
+                .and_then(Value::as_str)
+                .unwrap_or("(no message)")
+                .to_owned(),
+        });
+    }
+    answer
+        .get("result")
+        .cloned()
+        .ok_or_else(|| TransportError::Garbage {
+            endpoint: endpoint.to_owned(),
+            method: method.to_owned(),
+            what: "neither `result` nor `error`".into(),
+        })
+}
+
 /// Why a verified read failed. A failed check names the endpoint: it served data that is wrong.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]

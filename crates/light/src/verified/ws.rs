@@ -113,22 +113,7 @@ fn exchange(
         if answer.get("id").and_then(Value::as_u64) != Some(id) {
             continue;
         }
-        if let Some(error) = answer.get("error") {
-            return Exchange::Answer(Err(TransportError::Remote {
-                endpoint: endpoint.to_owned(),
-                method: method.to_owned(),
-                code: error.get("code").and_then(Value::as_i64).unwrap_or(0),
-                message: error
-                    .get("message")
-                    .and_then(Value::as_str)
-                    .unwrap_or("(no message)")
-                    .to_owned(),
-            }));
-        }
-        return match answer.get("result") {
-            Some(result) => Exchange::Answer(Ok(result.clone())),
-            None => garbage("neither `result` nor `error`".into()),
-        };
+        return Exchange::Answer(super::answer_of(endpoint, method, &answer));
     }
 }
 

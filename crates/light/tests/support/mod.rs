@@ -142,3 +142,27 @@ pub fn init_log() {
         log::set_max_level(level);
     }
 }
+
+/// The dashboard's model read from the node's own state at `at` equals what a client read
+/// there (`subnets`, `metagraphs`), provenance aside.
+pub fn assert_node_agrees(
+    mut served: Chain,
+    at: chain::BlockRef,
+    subnets: &chain::model::Subnets,
+    metagraphs: &[chain::model::Metagraph],
+) {
+    use chain::{MetadataCache, View, model};
+    let local = devnode::source::LocalSource::new(&mut served);
+    let cache = MetadataCache::default();
+    light::native::block_on(async {
+        let view = View::open(&local, at, &cache).await.unwrap();
+        let mut expected = model::read_subnets(&view).await.unwrap();
+        expected.provenance = subnets.provenance;
+        assert_eq!(*subnets, expected);
+        for m in metagraphs {
+            let mut expected = model::read_metagraph(&view, m.netuid).await.unwrap();
+            expected.provenance = m.provenance;
+            assert_eq!(*m, expected);
+        }
+    });
+}
