@@ -76,15 +76,19 @@ pub fn Provenance(
     let dash = use_dash();
     let detail = move || match dash.state.get() {
         DashState::Ready(Origin::Snapshot {
-            file, recorded_at, ..
+            file,
+            recorded_at,
+            recorded_from,
         }) => {
             let when = recorded_at.map(|t| {
                 let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(t as f64 * 1000.0));
                 String::from(date.to_iso_string())
             });
+            // How the values were read when recorded (light client, verified RPC …).
             format!(
-                "{file}{}",
-                when.map(|w| format!(" · {w}")).unwrap_or_default()
+                "{file}{} · {}",
+                when.map(|w| format!(" · {w}")).unwrap_or_default(),
+                recorded_from.id()
             )
         }
         _ => String::new(),

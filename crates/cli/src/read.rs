@@ -22,7 +22,9 @@ use chain::replay::{self, Replay};
 use chain::snapshot::{Recorder, Snapshot};
 use chain::{MetadataCache, Source, View, ss58};
 use light::verified::ws::WsTransport;
-use light::verified::{Checkpoint, Config as RpcConfig, Step, TrustedRpc, VerifiedRpc};
+use light::verified::{
+    Checkpoint, Config as RpcConfig, Step, Transport as _, TrustedRpc, VerifiedRpc,
+};
 use serde_json::{Value, json};
 
 use crate::table::Table;
@@ -70,7 +72,8 @@ struct ReadArgs {
 }
 
 pub const USAGE: &str = "usage: taoscope subnets|metagraph|replay|audit|head SOURCE [options]
-       taoscope snapshot --chain SPEC.json --out FILE [--timeout SECS]
+       taoscope snapshot (--chain SPEC.json | --rpc URL [--checkpoint FILE]) --out FILE
+                         [--timeout SECS]
   SOURCE: --chain SPEC.json | --rpc URL [--rpc URL2 ...] [--checkpoint FILE]
         | --trusted-rpc URL [--trusted-rpc URL2 ...] | --snapshot FILE
 
@@ -129,11 +132,11 @@ fn parse(args: &[String], needs_netuid: bool, snapshot_cmd: bool) -> Result<Read
                 }
                 chain = Some(PathBuf::from(spec));
             }
-            "--rpc" if !snapshot_cmd => rpc.push(endpoint(value("--rpc")?, "--rpc")?),
+            "--rpc" => rpc.push(endpoint(value("--rpc")?, "--rpc")?),
             "--trusted-rpc" if !snapshot_cmd => {
                 trusted.push(endpoint(value("--trusted-rpc")?, "--trusted-rpc")?);
             }
-            "--checkpoint" if !snapshot_cmd => {
+            "--checkpoint" => {
                 checkpoint = Some(PathBuf::from(value("--checkpoint")?));
             }
             "--snapshot" if !snapshot_cmd => snapshot = Some(PathBuf::from(value("--snapshot")?)),
@@ -306,6 +309,10 @@ pub fn run(command: &str, args: &[String]) -> Result<String, Failure> {
                     .sync()
                     .await
                     .map_err(|e| Failure::Source(e.to_string()))?;
+                if command == "snapshot" {
+                    let identity = rpc_identity(&source).await?;
+                    return snapshot(&source, identity, &args, &wait).await;
+                }
                 command_on(&source, command, &args, &wait).await
             })
         }
@@ -332,7 +339,9 @@ pub fn run(command: &str, args: &[String]) -> Result<String, Failure> {
                 async move { source.wait_finalized(n).await }
             };
             if command == "snapshot" {
-                with_timeout(args.timeout, snapshot(&source, &args, &wait))
+                with_timeout(args.timeout, async {
+                    snapshot(&source, light_identity(&source).await?, &args, &wait).await
+                })
             } else {
                 with_timeout(args.timeout, command_on(&source, command, &args, &wait))
             }
@@ -540,15 +549,10 @@ where
 
 /// `taoscope snapshot`: everything the dashboard reads, recorded at one finalized block at
 /// which every subnet's last epoch is still readable.
-async fn snapshot<W, F>(
+/// The chain's name and genesis hash as the light client has them from its spec.
+async fn light_identity(
     source: &light::LightSource<light::native::NativePlatform>,
-    args: &ReadArgs,
-    wait: &W,
-) -> Result<String, Failure>
-where
-    W: Fn(u64) -> F,
-    F: Future<Output = ()>,
-{
+) -> Result<(String, [u8; 32]), Failure> {
     let chain = source.chain();
     let name = chain
         .request("chainSpec_v1_chainName", json!([]))
@@ -558,11 +562,48 @@ where
         .request("chainSpec_v1_genesisHash", json!([]))
         .await
         .map_err(|e| Failure::Source(e.to_string()))?;
-    let genesis: [u8; 32] = genesis
+    Ok((
+        name.as_str().unwrap_or("chain").to_owned(),
+        genesis_of(&genesis)?,
+    ))
+}
+
+/// The chain's name (`system_chain`, a label) and genesis hash from a verified RPC endpoint,
+/// after a sync, which compared that genesis with the checkpoint's.
+async fn rpc_identity(source: &VerifiedRpc<WsTransport>) -> Result<(String, [u8; 32]), Failure> {
+    let ask = |method: &'static str, params: Value| async move {
+        source
+            .transport()
+            .request(method, params)
+            .await
+            .map_err(|e| Failure::Source(e.to_string()))
+    };
+    let name = ask("system_chain", json!([])).await?;
+    let genesis = ask("chain_getBlockHash", json!([0])).await?;
+    Ok((
+        name.as_str().unwrap_or("chain").to_owned(),
+        genesis_of(&genesis)?,
+    ))
+}
+
+fn genesis_of(value: &Value) -> Result<[u8; 32], Failure> {
+    value
         .as_str()
         .and_then(|g| chain::hexser::parse(g).ok())
         .and_then(|g| g.try_into().ok())
-        .ok_or_else(|| Failure::Source(format!("genesis hash {genesis} is not 32 bytes of hex")))?;
+        .ok_or_else(|| Failure::Source(format!("genesis hash {value} is not 32 bytes of hex")))
+}
+
+async fn snapshot<S: Source, W, F>(
+    source: &S,
+    (name, genesis): (String, [u8; 32]),
+    args: &ReadArgs,
+    wait: &W,
+) -> Result<String, Failure>
+where
+    W: Fn(u64) -> F,
+    F: Future<Output = ()>,
+{
     for attempt in 0..4 {
         let recorder = Recorder::new(source);
         let cache = MetadataCache::default();
@@ -587,7 +628,7 @@ where
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs())
             .ok();
-        let snapshot = recorder.snapshot(name.as_str().unwrap_or("chain"), genesis, at, now);
+        let snapshot = recorder.snapshot(&name, genesis, at, now);
         let out = args.out.clone().unwrap_or_default();
         let text = snapshot.to_json();
         std::fs::write(&out, &text)

@@ -419,6 +419,35 @@ fn verified_rpc_reads_what_the_light_client_reads() {
     let replay = rpc(&["replay", "--netuid", "2"]);
     assert_eq!(replay["verdict"], "exact", "{replay}");
 
+    // A snapshot recorded through verified RPC, read back offline.
+    let snap = node._dir.0.join("rpc-snapshot.json");
+    let (code, _, stderr) = taoscope(&[
+        "snapshot",
+        "--rpc",
+        &url,
+        "--checkpoint",
+        checkpoint,
+        "--out",
+        snap.to_str().unwrap(),
+        "--timeout",
+        "240",
+    ]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let recorded: Value = serde_json::from_str(&std::fs::read_to_string(&snap).unwrap()).unwrap();
+    assert_eq!(recorded["recorded_from"], "verified-rpc");
+    let (code, offline, stderr) = taoscope(&[
+        "metagraph",
+        "--netuid",
+        "3",
+        "--snapshot",
+        snap.to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let offline: Value = serde_json::from_str(&offline).unwrap();
+    assert_eq!(offline["provenance"], "snapshot");
+    assert_eq!(offline["neurons"].as_array().unwrap().len(), 24);
+
     let (code, trusted, stderr) = taoscope(&["head", "--trusted-rpc", &url, "--json"]);
     assert_eq!(code, Some(0), "{stderr}");
     let trusted: Value = serde_json::from_str(&trusted).unwrap();
