@@ -177,6 +177,8 @@ enum Forgery {
 struct ManInTheMiddle {
     inner: WsTransport,
     forgery: Cell<Forgery>,
+    /// Read proofs asked for `:code` (the runtime, about 1.6 MB here).
+    code_reads: Cell<u32>,
 }
 
 impl Transport for ManInTheMiddle {
@@ -186,6 +188,9 @@ impl Transport for ManInTheMiddle {
 
     async fn request(&self, method: &str, mut params: Value) -> Result<Value, TransportError> {
         let forgery = self.forgery.get();
+        if method == "state_getReadProof" && params[0].to_string().contains("0x3a636f6465") {
+            self.code_reads.set(self.code_reads.get() + 1);
+        }
         if forgery == Forgery::ProofOfAnotherBlock && method == "state_getReadProof" {
             let at = params[1].as_str().unwrap().to_owned();
             let header = self
@@ -246,6 +251,7 @@ fn a_man_in_the_middle_is_caught() {
     let mitm = ManInTheMiddle {
         inner: WsTransport::new(vec![url.clone()]),
         forgery: Cell::new(Forgery::Justification),
+        code_reads: Cell::new(0),
     };
     let client = VerifiedRpc::new(mitm, &checkpoint, config()).unwrap();
     let start = client.head().block.number;
@@ -305,6 +311,14 @@ fn a_man_in_the_middle_is_caught() {
     assert!(e.contains("hashes to") && e.contains("not the"), "{e}");
 
     // Honest again: the same reads succeed (nothing was cached from the forged answers).
+    client.transport().forgery.set(Forgery::None);
+    // A block walked down to from a proven one, with no runtime change in between, runs the
+    // runtime already read: its version comes without reading `:code` again.
+    let older = native::block_on(client.block(at.number - 3)).unwrap();
+    let reads = client.transport().code_reads.get();
+    let version = native::block_on(client.call(&older, "Core_version", &[])).unwrap();
+    assert!(!version.is_empty());
+    assert_eq!(client.transport().code_reads.get(), reads);
     client.transport().forgery.set(Forgery::None);
     let entries = native::block_on(client.storage_prefix(&at, &owner_prefix)).unwrap();
     assert_eq!(entries, honest);

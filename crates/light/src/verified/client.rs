@@ -261,6 +261,21 @@ pub struct Proven {
     pub state_root: [u8; 32],
     /// Parent hash, for walking down.
     pub parent_hash: [u8; 32],
+    /// The header says the runtime (code or heap pages) changed in this block: the state after
+    /// it runs another runtime than its parent's.
+    pub runtime_updated: bool,
+}
+
+impl Proven {
+    fn of(header: &smoldot::header::HeaderRef<'_>, hash: [u8; 32]) -> Self {
+        Proven {
+            number: header.number,
+            hash,
+            state_root: *header.state_root,
+            parent_hash: *header.parent_hash,
+            runtime_updated: header.digest.has_runtime_environment_updated(),
+        }
+    }
 }
 
 /// One link of the chain of trust from the checkpoint to the newest proven block.
@@ -320,6 +335,9 @@ impl Default for Config {
     }
 }
 
+/// Headers requested at once when walking down from a proven block.
+const WALK_WINDOW: u64 = 32;
+
 /// A runtime call: block hash, entry point, SCALE parameters.
 type CallKey = ([u8; 32], String, Vec<u8>);
 
@@ -340,8 +358,8 @@ pub struct VerifiedRpc<T> {
     transport: T,
     config: Config,
     trust: RefCell<Trust>,
-    /// The compiled runtime, by the blake2-256 of its code.
-    runtime: RefCell<Option<([u8; 32], HostVmPrototype)>>,
+    /// The compiled runtime: the blake2-256 of its code, and a block it was read at.
+    runtime: RefCell<Option<([u8; 32], HostVmPrototype, u64)>>,
     /// Runtime call answers, by block, function and parameters (metadata is read more than once).
     calls: RefCell<HashMap<CallKey, Vec<u8>>>,
 }
@@ -362,12 +380,7 @@ impl<T: Transport> VerifiedRpc<T> {
     /// client does not follow.
     pub fn new(transport: T, checkpoint: &Checkpoint, config: Config) -> Result<Self, VerifyError> {
         let (header, hash) = finality::decode_header(&checkpoint.header)?;
-        let proven = Proven {
-            number: header.number,
-            hash,
-            state_root: *header.state_root,
-            parent_hash: *header.parent_hash,
-        };
+        let proven = Proven::of(&header, hash);
         let set = finality::scheduled_change(&header, &checkpoint.set)?
             .unwrap_or_else(|| checkpoint.set.clone());
         Ok(VerifiedRpc {
@@ -524,12 +537,9 @@ impl<T: Transport> VerifiedRpc<T> {
                 finalized.number
             )));
         }
-        let proven = Proven {
-            number,
-            hash,
-            state_root: finalized.state_root,
-            parent_hash: finalized.parent_hash,
-        };
+        let proven = finality::decode_header(&block.header)
+            .map(|(header, hash)| Proven::of(&header, hash))
+            .map_err(|e| self.refused(format!("the header of #{number}"), e))?;
         let mut trust = self.trust.borrow_mut();
         trust.steps.push(Step::Justified {
             number,
@@ -681,27 +691,55 @@ impl<T: Transport> VerifiedRpc<T> {
             });
         }
         while above.number > number {
-            let scale = self.header(&above.parent_hash).await?;
-            let (header, hash) = finality::decode_header(&scale)
-                .map_err(|e| self.refused(format!("the header of #{}", above.number - 1), e))?;
-            if header.number + 1 != above.number {
-                return Err(self.mismatch(format!(
-                    "#{}'s parent numbered #{}",
-                    above.number, header.number
-                )));
+            // A window of headers asked for at once (a browser socket carries them side by
+            // side), then checked link by link from the proven block down.
+            let low = number.max(above.number.saturating_sub(WALK_WINDOW));
+            let fetched = futures_util::future::join_all(
+                (low..above.number).rev().map(|n| self.header_at(n)),
+            )
+            .await;
+            for scale in fetched {
+                let scale = scale?;
+                let (header, hash) = finality::decode_header(&scale)
+                    .map_err(|e| self.refused(format!("the header of #{}", above.number - 1), e))?;
+                if hash != above.parent_hash || header.number + 1 != above.number {
+                    return Err(self.mismatch(format!(
+                        "as #{} a header that is not #{}'s parent ({})",
+                        above.number - 1,
+                        above.number,
+                        wire::to_hex(&above.parent_hash)
+                    )));
+                }
+                above = Proven::of(&header, hash);
+                self.trust
+                    .borrow_mut()
+                    .by_number
+                    .insert(above.number, above);
             }
-            above = Proven {
-                number: header.number,
-                hash,
-                state_root: *header.state_root,
-                parent_hash: *header.parent_hash,
-            };
-            self.trust
-                .borrow_mut()
-                .by_number
-                .insert(above.number, above);
         }
         Ok(above)
+    }
+
+    /// The header the endpoint has at height `number` (checked by the caller's walk).
+    async fn header_at(&self, number: u64) -> Result<Vec<u8>, RpcError> {
+        let hash = self.block_hash(number).await?;
+        self.header(&hash).await
+    }
+
+    /// Whether blocks `a` and `b` run the same runtime: every block between them is proven and
+    /// none says its runtime changed (so `:code` need not be read again).
+    fn same_runtime(&self, a: u64, b: u64) -> bool {
+        let (low, high) = (a.min(b), a.max(b));
+        if low == high {
+            return true;
+        }
+        let trust = self.trust.borrow();
+        let between: Vec<&Proven> = trust
+            .by_number
+            .range(low + 1..=high)
+            .map(|(_, p)| p)
+            .collect();
+        between.len() as u64 == high - low && between.iter().all(|p| !p.runtime_updated)
     }
 
     /// Proven values at `keys`, in batches of [`Config::page`].
@@ -879,6 +917,16 @@ impl<T: Transport> VerifiedRpc<T> {
 
     /// The runtime stored at `at`, compiled once per distinct code.
     async fn runtime_at(&self, at: &Proven) -> Result<HostVmPrototype, RpcError> {
+        let cached = self
+            .runtime
+            .borrow()
+            .as_ref()
+            .map(|(_, proto, number)| (proto.clone(), *number));
+        if let Some((proto, number)) = cached
+            && self.same_runtime(number, at.number)
+        {
+            return Ok(proto);
+        }
         let mut values = self
             .proven_values(at, &[b":code".to_vec(), b":heappages".to_vec()])
             .await?;
@@ -889,7 +937,7 @@ impl<T: Transport> VerifiedRpc<T> {
         })?;
         // blake2b-256 of the bytes, which is all this function does with them.
         let code_hash = smoldot::header::hash_from_scale_encoded_header(&code);
-        if let Some((hash, proto)) = self.runtime.borrow().as_ref()
+        if let Some((hash, proto, _)) = self.runtime.borrow().as_ref()
             && *hash == code_hash
         {
             return Ok(proto.clone());
@@ -907,7 +955,7 @@ impl<T: Transport> VerifiedRpc<T> {
             allow_unresolved_imports: true,
         })
         .map_err(|e| failed(e.to_string()))?;
-        *self.runtime.borrow_mut() = Some((code_hash, proto.clone()));
+        *self.runtime.borrow_mut() = Some((code_hash, proto.clone(), at.number));
         Ok(proto)
     }
 }
