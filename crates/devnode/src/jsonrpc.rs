@@ -82,12 +82,26 @@ fn hex(bytes: &[u8]) -> String {
     format!("0x{}", hex::encode(bytes))
 }
 
-/// Answers one JSON-RPC request text (a single call; batches are not served).
+/// Answers one JSON-RPC request text: a call, or a batch (a list of calls, answered by a list
+/// in the same order, as substrate's server does).
 pub fn answer(chain: &mut Chain, request: &str, config: &RpcConfig) -> String {
     let Ok(request) = serde_json::from_str::<Value>(request) else {
         return json!({"jsonrpc": "2.0", "id": null, "error": {"code": -32700, "message": "parse error"}})
             .to_string();
     };
+    match request {
+        Value::Array(calls) if !calls.is_empty() => Value::Array(
+            calls
+                .iter()
+                .map(|call| answer_call(chain, call, config))
+                .collect(),
+        )
+        .to_string(),
+        call => answer_call(chain, &call, config).to_string(),
+    }
+}
+
+fn answer_call(chain: &mut Chain, request: &Value, config: &RpcConfig) -> Value {
     let id = request.get("id").cloned().unwrap_or(Value::Null);
     let method = request.get("method").and_then(Value::as_str).unwrap_or("");
     let params = match request.get("params") {
@@ -100,14 +114,13 @@ pub fn answer(chain: &mut Chain, request: &str, config: &RpcConfig) -> String {
     reply(id, dispatch(chain, method, &params, config))
 }
 
-fn reply(id: Value, result: Result<Value, Fail>) -> String {
+fn reply(id: Value, result: Result<Value, Fail>) -> Value {
     match result {
         Ok(result) => json!({"jsonrpc": "2.0", "id": id, "result": result}),
         Err(Fail(code, message)) => {
             json!({"jsonrpc": "2.0", "id": id, "error": {"code": code, "message": message}})
         }
     }
-    .to_string()
 }
 
 fn param_bytes(params: &[Value], index: usize, what: &str) -> Result<Option<Vec<u8>>, Fail> {
@@ -326,3 +339,6 @@ fn header_json(scale: &[u8], block_number_bytes: usize) -> Result<Value, Fail> {
         "digest": {"logs": logs},
     }))
 }
+
+#[cfg(test)]
+mod tests;

@@ -37,6 +37,21 @@ pub trait Transport {
     /// # Errors
     /// [`TransportError`] when the endpoint cannot be reached or answers with an error.
     async fn request(&self, method: &str, params: Value) -> Result<Value, TransportError>;
+
+    /// Several calls, answered in order: side by side by default (a browser socket carries
+    /// them at once), or one JSON-RPC batch where the transport sends one (a round trip for
+    /// a window of headers instead of one per header).
+    async fn request_batch(
+        &self,
+        calls: Vec<(&'static str, Value)>,
+    ) -> Vec<Result<Value, TransportError>> {
+        futures_util::future::join_all(
+            calls
+                .into_iter()
+                .map(|(method, params)| self.request(method, params)),
+        )
+        .await
+    }
 }
 
 /// Why a request got no answer.
@@ -694,10 +709,7 @@ impl<T: Transport> VerifiedRpc<T> {
             // A window of headers asked for at once (a browser socket carries them side by
             // side), then checked link by link from the proven block down.
             let low = number.max(above.number.saturating_sub(WALK_WINDOW));
-            let fetched = futures_util::future::join_all(
-                (low..above.number).rev().map(|n| self.header_at(n)),
-            )
-            .await;
+            let fetched = self.headers_at(low, above.number).await;
             for scale in fetched {
                 let scale = scale?;
                 let (header, hash) = finality::decode_header(&scale)
@@ -720,10 +732,54 @@ impl<T: Transport> VerifiedRpc<T> {
         Ok(above)
     }
 
-    /// The header the endpoint has at height `number` (checked by the caller's walk).
-    async fn header_at(&self, number: u64) -> Result<Vec<u8>, RpcError> {
-        let hash = self.block_hash(number).await?;
-        self.header(&hash).await
+    /// The headers the endpoint has at heights `high - 1` down to `low`, each checked to hash to
+    /// the hash the endpoint gave for its height (the caller's walk checks the links): two
+    /// batches, hashes then headers.
+    async fn headers_at(&self, low: u64, high: u64) -> Vec<Result<Vec<u8>, RpcError>> {
+        let numbers: Vec<u64> = (low..high).rev().collect();
+        let hashes = self
+            .transport
+            .request_batch(
+                numbers
+                    .iter()
+                    .map(|n| ("chain_getBlockHash", json!([n])))
+                    .collect(),
+            )
+            .await;
+        let hashes: Vec<Result<[u8; 32], RpcError>> = hashes
+            .into_iter()
+            .zip(&numbers)
+            .map(|(answer, n)| {
+                let answer = answer?;
+                if answer.is_null() {
+                    return Err(RpcError::Missing {
+                        endpoint: self.transport.endpoint(),
+                        what: format!("has no block #{n}"),
+                    });
+                }
+                wire::hash("chain_getBlockHash", "result", &answer).map_err(|e| self.wire(e))
+            })
+            .collect();
+        let asked: Vec<(&'static str, Value)> = hashes
+            .iter()
+            .flatten()
+            .map(|h| ("chain_getHeader", json!([wire::to_hex(h)])))
+            .collect();
+        let mut headers = self.transport.request_batch(asked).await.into_iter();
+        hashes
+            .into_iter()
+            .map(|hash| {
+                let hash = hash?;
+                let answer = headers.next().ok_or_else(|| RpcError::Missing {
+                    endpoint: self.transport.endpoint(),
+                    what: "answered a batch with fewer answers than calls".into(),
+                })??;
+                let scale =
+                    wire::header_scale("chain_getHeader", &answer).map_err(|e| self.wire(e))?;
+                self.check_hash(&scale, &hash)?;
+                Ok(scale)
+            })
+            .collect()
     }
 
     /// Whether blocks `a` and `b` run the same runtime: every block between them is proven and

@@ -117,7 +117,84 @@ fn exchange(
     }
 }
 
+/// Sends `calls` as one JSON-RPC batch and reads the list that answers it, in call order.
+/// `None` when the connection broke or the endpoint does not answer batches with a list (the
+/// caller then asks one by one).
+fn batch(
+    socket: &mut Socket,
+    endpoint: &str,
+    first_id: u64,
+    calls: &[(&'static str, Value)],
+) -> Option<Vec<Result<Value, TransportError>>> {
+    let request: Vec<Value> = calls
+        .iter()
+        .zip(first_id..)
+        .map(|((method, params), id)| {
+            json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params})
+        })
+        .collect();
+    socket
+        .send(Message::text(Value::Array(request).to_string()))
+        .ok()?;
+    let answers = loop {
+        let text = match socket.read().ok()? {
+            Message::Text(text) => text.to_string(),
+            Message::Binary(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+            Message::Close(_) => return None,
+            _ => continue,
+        };
+        match serde_json::from_str::<Value>(&text).ok()? {
+            Value::Array(answers) => break answers,
+            // An error object for the whole batch: no batches here.
+            _ => return None,
+        }
+    };
+    let mut by_id: std::collections::HashMap<u64, Value> = answers
+        .into_iter()
+        .filter_map(|a| Some((a.get("id")?.as_u64()?, a)))
+        .collect();
+    Some(
+        calls
+            .iter()
+            .zip(first_id..)
+            .map(|((method, _), id)| match by_id.remove(&id) {
+                Some(answer) => super::answer_of(endpoint, method, &answer),
+                None => Err(TransportError::Garbage {
+                    endpoint: endpoint.to_owned(),
+                    method: (*method).to_owned(),
+                    what: "no answer for it in the batch".into(),
+                }),
+            })
+            .collect(),
+    )
+}
+
 impl Transport for WsTransport {
+    async fn request_batch(
+        &self,
+        calls: Vec<(&'static str, Value)>,
+    ) -> Vec<Result<Value, TransportError>> {
+        {
+            let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+            let url = self.url(state.index).to_owned();
+            let first_id = state.next_id;
+            state.next_id += calls.len() as u64;
+            if let Some(socket) = state.socket.as_mut() {
+                if let Some(answers) = batch(socket, &url, first_id, &calls) {
+                    return answers;
+                }
+                // Broken, or a batch refused: start clean for the calls one by one.
+                state.socket = None;
+            }
+        }
+        // No connection yet, a broken one, or no batches: one by one, with failover.
+        let mut out = Vec::with_capacity(calls.len());
+        for (method, params) in calls {
+            out.push(self.request(method, params).await);
+        }
+        out
+    }
+
     fn endpoint(&self) -> String {
         let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         self.url(state.index).to_owned()
