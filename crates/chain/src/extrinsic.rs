@@ -37,7 +37,7 @@ pub enum Era {
 impl Era {
     /// The era's two SCALE bytes (`Mortal`), as Substrate encodes them: the period's log2 − 1
     /// in the low four bits, the quantized phase in the high twelve.
-    fn mortal_bytes(period: u64, birth: u64) -> [u8; 2] {
+    pub fn mortal_bytes(period: u64, birth: u64) -> [u8; 2] {
         let period = period.clamp(4, 1 << 16).next_power_of_two();
         let phase = birth % period;
         let quantize_factor = (period >> 12).max(1);

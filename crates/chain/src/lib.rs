@@ -38,6 +38,7 @@ pub mod rules;
 pub mod snapshot;
 pub mod source;
 pub mod ss58;
+pub mod staking;
 pub mod tokenomics;
 pub mod view;
 

@@ -290,9 +290,19 @@ pub(crate) fn text(bytes: &[u8]) -> Option<String> {
     (!t.is_empty()).then_some(t)
 }
 
-/// Bytes of a dynamic value that holds a byte sequence.
+/// Bytes of a dynamic value that holds a byte sequence, through newtypes around it
+/// (`AccountId32([u8; 32])`, `H256`).
 pub(crate) fn value_bytes(v: &scale_value::Value<u32>) -> Option<Vec<u8>> {
     match &v.value {
+        scale_value::ValueDef::Composite(c)
+            if c.len() == 1
+                && matches!(
+                    c.values().next().map(|x| &x.value),
+                    Some(scale_value::ValueDef::Composite(_))
+                ) =>
+        {
+            c.values().next().and_then(value_bytes)
+        }
         scale_value::ValueDef::Composite(c) => c
             .values()
             .map(|x| x.as_u128().and_then(|b| u8::try_from(b).ok()))
