@@ -20,6 +20,12 @@ use crate::error::DecodeError;
 use crate::metadata::Metadata;
 use crate::ss58;
 
+mod prepare;
+pub use prepare::{
+    EventLine, MORTAL_PERIOD, Outcome, Quote, Signer, explain_refusal, outcome, quote, read_signer,
+    shortfall_bps, tx_params, units_with,
+};
+
 /// Rao in one TAO (and alpha units in one alpha: both have nine decimals).
 pub const UNIT: u64 = 1_000_000_000;
 

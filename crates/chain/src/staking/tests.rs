@@ -352,3 +352,18 @@ fn a_call_the_runtime_lacks_is_named() {
         .to_string();
     assert!(err.contains("Staking.bond"), "{err}");
 }
+
+#[test]
+fn refusals_by_subtensor_code_are_explained() {
+    let smoldot = "invalid: Invalid transaction: Other reason (code: 14)";
+    let explained = explain_refusal(smoldot);
+    assert!(explained.starts_with(smoldot), "{explained}");
+    assert!(explained.contains("ZeroMaxAmount"), "{explained}");
+    assert!(explain_refusal("invalid: Custom(8)").contains("SlippageTooHigh"));
+    // Codes subtensor does not define here, and other refusals, stay as they are.
+    assert_eq!(explain_refusal("invalid: Custom(200)"), "invalid: Custom(200)");
+    assert_eq!(explain_refusal("invalid: Payment"), "invalid: Payment");
+    assert_eq!(shortfall_bps(1000, 990), 100);
+    assert_eq!(shortfall_bps(1000, 1010), -100);
+    assert_eq!(shortfall_bps(0, 5), 0);
+}
