@@ -8,7 +8,9 @@
 use leptos::prelude::*;
 
 mod dash;
+mod stake;
 pub use dash::{DASH_EN, DASH_JA, DashText};
+pub use stake::{STAKE_EN, STAKE_JA, StakeText};
 
 /// Where the choice is kept between visits.
 const STORAGE_KEY: &str = "taoscope.lang";
@@ -68,6 +70,14 @@ impl Lang {
             Lang::Ja => &DASH_JA,
         }
     }
+
+    /// The staking panel's text table of this language.
+    pub fn stake(self) -> &'static StakeText {
+        match self {
+            Lang::En => &STAKE_EN,
+            Lang::Ja => &STAKE_JA,
+        }
+    }
 }
 
 /// The language signal shared through context.
@@ -107,6 +117,11 @@ impl I18n {
     /// The current dashboard text table (tracked).
     pub fn d(self) -> &'static DashText {
         self.lang.get().dash()
+    }
+
+    /// The current staking text table (tracked).
+    pub fn s(self) -> &'static StakeText {
+        self.lang.get().stake()
     }
 
     /// Switches language and remembers the choice.

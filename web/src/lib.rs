@@ -25,6 +25,8 @@ pub mod light;
 pub mod route;
 pub mod routes;
 pub mod ui;
+#[cfg(target_arch = "wasm32")]
+pub mod wallet;
 
 use i18n::{I18n, Lang, use_i18n};
 use route::{Route, RouterCtx};

@@ -96,6 +96,15 @@ pub enum FromWorker {
         /// Whether the client stopped.
         fatal: bool,
     },
+    /// A step of the transaction sent by [`ToWorker::Submit`] `id`, before its final
+    /// [`FromWorker::Reply`]: `{"kind": "validated" | "broadcast" | "in-block" | "retracted",
+    /// "block": "0x…", "index": n, "peers": n}`.
+    Tx {
+        /// The submit request's id.
+        id: u64,
+        /// The step.
+        event: Value,
+    },
     /// The answer to request `id` ([`ToWorker`]): its result, or why it failed.
     Reply {
         /// The request's id.
@@ -156,6 +165,14 @@ pub enum ToWorker {
         /// Block hashes.
         blocks: Vec<[u8; 32]>,
     },
+    /// Send a signed extrinsic and watch it: [`FromWorker::Tx`] steps, then a reply
+    /// `{"block": "0x…", "number": n, "index": n}` once finalized, or the refusal in words.
+    Submit {
+        /// Request id.
+        id: u64,
+        /// The signed extrinsic, length prefix included.
+        extrinsic: Vec<u8>,
+    },
 }
 
 fn hex_list(items: &[Vec<u8>]) -> Value {
@@ -193,6 +210,9 @@ impl ToWorker {
             ToWorker::Block { id, number } => json!({"type": "block", "id": id, "number": number}),
             ToWorker::Hold { blocks } => json!({"type": "hold", "blocks": hash_list(blocks)}),
             ToWorker::Unhold { blocks } => json!({"type": "unhold", "blocks": hash_list(blocks)}),
+            ToWorker::Submit { id, extrinsic } => {
+                json!({"type": "submit", "id": id, "extrinsic": h(extrinsic)})
+            }
         };
         value.to_string()
     }
@@ -266,6 +286,10 @@ impl ToWorker {
             "unhold" => ToWorker::Unhold {
                 blocks: hashes("blocks")?,
             },
+            "submit" => ToWorker::Submit {
+                id: id()?,
+                extrinsic: bytes("extrinsic")?,
+            },
             _ => return Ok(None),
         }))
     }
@@ -336,6 +360,7 @@ impl FromWorker {
             FromWorker::Error { message, fatal } => {
                 json!({ "type": "error", "message": message, "fatal": fatal })
             }
+            FromWorker::Tx { id, event } => json!({ "type": "tx", "id": id, "event": event }),
             FromWorker::Reply {
                 id,
                 result,
@@ -414,6 +439,10 @@ impl FromWorker {
             "error" => FromWorker::Error {
                 message: string("message")?,
                 fatal: value["fatal"].as_bool().ok_or_else(|| bad("fatal"))?,
+            },
+            "tx" => FromWorker::Tx {
+                id: value["id"].as_u64().ok_or_else(|| bad("id"))?,
+                event: value.get("event").cloned().ok_or_else(|| bad("event"))?,
             },
             "reply" => FromWorker::Reply {
                 id: value["id"].as_u64().ok_or_else(|| bad("id"))?,
@@ -540,7 +569,7 @@ impl SyncState {
                 }
             }
             // Replies go to the request that asked, not into the panel.
-            FromWorker::Reply { .. } => {}
+            FromWorker::Reply { .. } | FromWorker::Tx { .. } => {}
         }
     }
 }

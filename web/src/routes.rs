@@ -7,5 +7,7 @@ pub mod chain;
 pub mod lab;
 pub mod neuron;
 pub mod overview;
+#[cfg(target_arch = "wasm32")]
+pub mod stake;
 pub mod subnet;
 pub mod subnets;

@@ -41,11 +41,16 @@ fn release_worker_url() -> Option<String> {
 /// A request's answer: the result, or the error and whether it is a block no longer kept.
 pub type Answer = Result<Value, (String, bool)>;
 
+/// What a sent transaction's steps are handed to.
+type OnStep = Box<dyn Fn(Value)>;
+
 /// Requests sent to the worker and not yet answered.
 #[derive(Default)]
 struct Pending {
     next_id: Cell<u64>,
     waiting: RefCell<HashMap<u64, oneshot::Sender<Answer>>>,
+    /// Sent transactions' step handlers, until their reply.
+    watching: RefCell<HashMap<u64, OnStep>>,
 }
 
 /// The worker and its waiting requests: browser objects, kept in the page's thread.
@@ -123,6 +128,24 @@ fn send_spec(
 impl LightCtx {
     /// Sends a read to the worker and waits for its reply.
     pub async fn request(&self, make: impl FnOnce(u64) -> ToWorker) -> Answer {
+        self.request_watching(make, None).await
+    }
+
+    /// Sends a signed extrinsic; `on_step` sees each step (validated, broadcast, in a block)
+    /// until the reply: its finalized block, or why it was not included.
+    pub async fn submit(&self, extrinsic: Vec<u8>, on_step: impl Fn(Value) + 'static) -> Answer {
+        self.request_watching(
+            move |id| ToWorker::Submit { id, extrinsic },
+            Some(Box::new(on_step)),
+        )
+        .await
+    }
+
+    async fn request_watching(
+        &self,
+        make: impl FnOnce(u64) -> ToWorker,
+        on_step: Option<OnStep>,
+    ) -> Answer {
         let (worker, pending) = self
             .link
             .with_value(|l| (l.worker.clone(), l.pending.clone()));
@@ -133,8 +156,12 @@ impl LightCtx {
         pending.next_id.set(id);
         let (tx, rx) = oneshot::channel();
         pending.waiting.borrow_mut().insert(id, tx);
+        if let Some(on_step) = on_step {
+            pending.watching.borrow_mut().insert(id, on_step);
+        }
         if let Err(e) = worker.post_message(&JsValue::from_str(&make(id).encode())) {
             pending.waiting.borrow_mut().remove(&id);
+            pending.watching.borrow_mut().remove(&id);
             return Err((format!("cannot reach the worker: {e:?}"), false));
         }
         self.in_flight.update(|n| *n += 1);
@@ -218,8 +245,14 @@ impl LightCtx {
                         result,
                         unavailable,
                     }) => {
+                        pending.watching.borrow_mut().remove(&id);
                         if let Some(tx) = pending.waiting.borrow_mut().remove(&id) {
                             let _ = tx.send(result.map_err(|e| (e, unavailable)));
+                        }
+                    }
+                    Ok(FromWorker::Tx { id, event }) => {
+                        if let Some(on_step) = pending.watching.borrow().get(&id) {
+                            on_step(event);
                         }
                     }
                     Ok(message) => state.update(|s| s.apply(message, now_ms())),
@@ -244,6 +277,7 @@ impl LightCtx {
                 );
                 // Nobody will answer what is waiting.
                 pending.waiting.borrow_mut().clear();
+                pending.watching.borrow_mut().clear();
             }
         });
         worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));

@@ -114,6 +114,25 @@ async fn answer(request: ToWorker) {
         }
         return;
     };
+    if let ToWorker::Submit { id, extrinsic } = request {
+        let result = match &source {
+            WorkerSource::Light(s) => submit(s.chain(), id, &extrinsic).await,
+            // Verified RPC reads through proofs; sending through an endpoint and proving the
+            // inclusion is not built yet, and a trusted endpoint must not be asked to relay a
+            // signed stake move silently.
+            WorkerSource::Verified(_) | WorkerSource::Trusted(_) => Err(
+                "sending a transaction needs the light-client source; this page reads through \
+                 JSON-RPC"
+                    .to_owned(),
+            ),
+        };
+        post(&FromWorker::Reply {
+            id,
+            result,
+            unavailable: false,
+        });
+        return;
+    }
     match source {
         WorkerSource::Light(s) => answer_with(&*s, request).await,
         WorkerSource::Verified(s) => answer_with(&*s, request).await,
@@ -187,12 +206,50 @@ async fn answer_with<S: Source>(source: &S, request: ToWorker) {
         ToWorker::Unhold { blocks } => {
             source.unhold(&blocks.into_iter().map(at).collect::<Vec<_>>());
         }
+        // Answered by `answer` before any source read.
+        ToWorker::Submit { .. } => {}
     }
+}
+
+/// Sends `extrinsic` through smoldot-light and reports each step as [`FromWorker::Tx`]; the
+/// result is its finalized block (number and hash, once the follow subscription has it, so the
+/// page can read its events there) and index, or why it was not included.
+async fn submit(
+    chain: &light::Chain<BrowserPlatform>,
+    id: u64,
+    extrinsic: &[u8],
+) -> Result<Value, String> {
+    use light::TransactionEvent as E;
+    let hex = |b: &[u8]| format!("0x{}", super::hex_lower(b));
+    let step = |event: Value| post(&FromWorker::Tx { id, event });
+    let inclusion = chain
+        .submit_and_watch(extrinsic)
+        .finalized(|event| match event {
+            E::Validated => step(serde_json::json!({ "kind": "validated" })),
+            E::Broadcasted { peers } => {
+                step(serde_json::json!({ "kind": "broadcast", "peers": peers }))
+            }
+            E::BestChainBlockIncluded(Some(at)) => step(serde_json::json!({
+                "kind": "in-block", "block": hex(&at.block), "index": at.index
+            })),
+            E::BestChainBlockIncluded(None) => step(serde_json::json!({ "kind": "retracted" })),
+            _ => {}
+        })
+        .await
+        .map_err(|e| e.to_string())?;
+    let block = chain
+        .until_finalized(inclusion.block)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(serde_json::json!({
+        "block": hex(&block.hash), "number": block.number, "index": inclusion.index
+    }))
 }
 
 fn request_id(request: &ToWorker) -> Option<u64> {
     match request {
-        ToWorker::Storage { id, .. }
+        ToWorker::Submit { id, .. }
+        | ToWorker::Storage { id, .. }
         | ToWorker::Prefix { id, .. }
         | ToWorker::Call { id, .. }
         | ToWorker::Block { id, .. } => Some(*id),

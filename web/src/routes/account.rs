@@ -85,6 +85,11 @@ pub fn AccountPage(address: String) -> impl IntoView {
         Some(Err(e)) => view! { <ErrorBox message=e /> }.into_any(),
         Some(Ok(a)) => view! { <AccountBody a=a /> }.into_any(),
     };
+    // Staking signs through browser extensions, which only exist in the browser build.
+    #[cfg(target_arch = "wasm32")]
+    let stake = view! { <crate::routes::stake::StakePanel coldkey=coldkey /> }.into_any();
+    #[cfg(not(target_arch = "wasm32"))]
+    let stake = ().into_any();
     view! {
         <section class="page" data-account=address.clone()>
             <h1>{move || i18n.d().account_title}</h1>
@@ -92,6 +97,7 @@ pub fn AccountPage(address: String) -> impl IntoView {
             <SourceState />
             <StaleNote stale=stale />
             {body}
+            {stake}
         </section>
     }
     .into_any()

@@ -361,7 +361,10 @@ fn refusals_by_subtensor_code_are_explained() {
     assert!(explained.contains("ZeroMaxAmount"), "{explained}");
     assert!(explain_refusal("invalid: Custom(8)").contains("SlippageTooHigh"));
     // Codes subtensor does not define here, and other refusals, stay as they are.
-    assert_eq!(explain_refusal("invalid: Custom(200)"), "invalid: Custom(200)");
+    assert_eq!(
+        explain_refusal("invalid: Custom(200)"),
+        "invalid: Custom(200)"
+    );
     assert_eq!(explain_refusal("invalid: Payment"), "invalid: Payment");
     assert_eq!(shortfall_bps(1000, 990), 100);
     assert_eq!(shortfall_bps(1000, 1010), -100);
