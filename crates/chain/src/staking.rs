@@ -200,7 +200,8 @@ pub enum Action {
         destination_netuid: u16,
         /// Alpha units of the origin subnet.
         alpha: u64,
-        /// Lowest accepted price of origin alpha in destination alpha (×1e9).
+        /// Lowest accepted price of origin alpha in destination alpha (×1e9): the origin's
+        /// price over the destination's, as subtensor's `get_max_amount_move` reads it.
         limit: Limit,
     },
     /// Send `tao` rao of free balance to `dest`, never killing the sender's account.
@@ -262,6 +263,18 @@ impl Action {
                 limit,
             }),
             (false, false) => Err(ActionError::UnlimitedMove),
+        }
+    }
+
+    /// The action's limit, if it swaps through a pool, and whether it buys (the limit is then
+    /// a highest price) or sells (a lowest one).
+    pub fn limit_mut(&mut self) -> Option<(&mut Limit, bool)> {
+        match self {
+            Action::AddStake { limit, .. } => Some((limit, true)),
+            Action::RemoveStake { limit, .. } | Action::SwapStake { limit, .. } => {
+                Some((limit, false))
+            }
+            Action::MoveStake { .. } | Action::Transfer { .. } => None,
         }
     }
 
@@ -398,6 +411,8 @@ pub enum Shown {
     Alpha(String),
     /// A price in TAO per alpha, every digit.
     Price(String),
+    /// A swap's limit: origin alpha in destination alpha, every digit.
+    Ratio(String),
     /// Yes or no.
     Flag(bool),
     /// Anything else, as the decoder writes it.
@@ -470,7 +485,7 @@ fn account_of(value: &Value<u32>) -> Option<[u8; 32]> {
     bytes_of(value).and_then(|b| b.try_into().ok())
 }
 
-fn show(name: &str, value: &Value<u32>) -> Shown {
+fn show(call: &str, name: &str, value: &Value<u32>) -> Shown {
     let units = |n: u128| u64::try_from(n).map(format_units).ok();
     let text = value.to_string();
     let shown = if name.contains("hotkey") || name.contains("coldkey") || name == "dest" {
@@ -479,6 +494,8 @@ fn show(name: &str, value: &Value<u32>) -> Shown {
         uint(value)
             .and_then(|n| u16::try_from(n).ok())
             .map(Shown::Netuid)
+    } else if name == "limit_price" && call == "swap_stake_limit" {
+        uint(value).and_then(units).map(Shown::Ratio)
     } else if name == "limit_price" {
         uint(value).and_then(units).map(Shown::Price)
     } else if name == "amount_staked" || name == "value" {
@@ -540,7 +557,7 @@ impl Review {
                 .iter()
                 .map(|(name, v)| Arg {
                     name: name.clone(),
-                    shown: show(name, v),
+                    shown: show(&variant.name, name, v),
                     raw: raw(v),
                 })
                 .collect(),

@@ -3,7 +3,8 @@
 //! development key (the test extension's job in the browser), sent through the light client,
 //! followed to finality, and its outcome read from the block's events and the account's
 //! verified stake. Then a remove whose limit the pool cannot meet: the chain refuses it and the
-//! outcome names the reason.
+//! outcome names the reason. Then a swap of half the stake to another subnet, limited by the
+//! ratio of the two pools' prices.
 //!
 //! The timeouts are hang guards, not speed assertions.
 
@@ -93,11 +94,7 @@ fn add_stake_with_a_limit_is_reviewed_signed_finalized_and_seen() {
         let call = action.encode(view.metadata()).unwrap();
         let payload = view.metadata().signing_payload(call, &params).unwrap();
         let account = model::read_account(&view, coldkey).await.unwrap();
-        let stake_before = account
-            .positions
-            .iter()
-            .find(|p| p.hotkey == hotkey && p.netuid == netuid)
-            .map_or(0, |p| p.alpha);
+        let stake_before = account.alpha_on(&hotkey, netuid);
         (
             action,
             payload,
@@ -159,11 +156,7 @@ fn add_stake_with_a_limit_is_reviewed_signed_finalized_and_seen() {
         assert_eq!(after.nonce, before.nonce + 1);
         assert!(after.free <= before.free - tao, "{before:?} → {after:?}");
         let account = model::read_account(&view, coldkey).await.unwrap();
-        let stake = account
-            .positions
-            .iter()
-            .find(|p| p.hotkey == hotkey && p.netuid == netuid)
-            .map_or(0, |p| p.alpha);
+        let stake = account.alpha_on(&hotkey, netuid);
         // Alpha stake rounds through shares: within a unit or two of what the event says.
         assert!(
             stake.abs_diff(stake_before + alpha) <= 2,
@@ -209,12 +202,65 @@ fn add_stake_with_a_limit_is_reviewed_signed_finalized_and_seen() {
                 "{error}"
             );
             let account = model::read_account(&view, coldkey).await.unwrap();
-            let left = account
-                .positions
-                .iter()
-                .find(|p| p.hotkey == hotkey && p.netuid == netuid)
-                .map_or(0, |p| p.alpha);
+            let left = account.alpha_on(&hotkey, netuid);
             assert_eq!(left, stake, "a refused remove moved stake");
         }),
     }
+
+    // Swap half the stake to another subnet, limited by the origin's price over the
+    // destination's (subtensor's reading of `swap_stake_limit`'s limit), 5% below it.
+    let (swap, destination) = native::block_on(async {
+        let at = source.finalized().await.unwrap();
+        let view = View::open(&source, at, &cache).await.unwrap();
+        let destination = model::netuids(&view)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|n| *n >= 2 && *n != netuid)
+            .unwrap();
+        let mut action = Action::relocate(
+            hotkey,
+            netuid,
+            hotkey,
+            destination,
+            stake / 2,
+            Limit {
+                price: 0,
+                allow_partial: false,
+            },
+        )
+        .unwrap();
+        let probe = action.encode(view.metadata()).unwrap();
+        let quote = staking::quote(&view, &action, &probe).await.unwrap();
+        let relative = quote.price.expect("both pools priced");
+        let (limit, buying) = action.limit_mut().unwrap();
+        assert!(!buying, "a swap sells the origin's alpha");
+        *limit = Limit::from_price(relative, 500, false, false);
+        let review_limit = limit.price;
+        let signer = staking::read_signer(&view, &coldkey).await.unwrap();
+        let params = staking::tx_params(&view, signer.nonce).await.unwrap();
+        let call = action.encode(view.metadata()).unwrap();
+        let payload = view.metadata().signing_payload(call, &params).unwrap();
+        let review = Review::of(view.metadata(), &payload.bytes()).unwrap();
+        assert_eq!(review.call, "swap_stake_limit");
+        assert_eq!(
+            review.arg("limit_price").unwrap().shown,
+            Shown::Ratio(staking::format_units(review_limit))
+        );
+        let signature = alice.sign_sr25519(&payload.to_sign());
+        let extrinsic = view
+            .metadata()
+            .signed_extrinsic(&payload, &coldkey, &signature)
+            .unwrap();
+        (extrinsic, destination)
+    });
+    let (block, index) = send(&chain, &swap).unwrap();
+    native::block_on(async {
+        let view = View::open(&source, block, &cache).await.unwrap();
+        let outcome = staking::outcome(&view, index).await.unwrap();
+        assert!(outcome.success, "{outcome:?}");
+        let account = model::read_account(&view, coldkey).await.unwrap();
+        assert!(account.alpha_on(&hotkey, destination) > 0, "{account:?}");
+        assert!(account.alpha_on(&hotkey, netuid) < stake, "{account:?}");
+    });
 }

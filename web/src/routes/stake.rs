@@ -171,54 +171,16 @@ fn read_form(form: &Form, free: u64) -> Result<Asked, String> {
 }
 
 /// The limit price from the pool's price: above it when buying, below when selling.
-fn with_limit(action: Action, price: Option<u64>, tolerance_bps: u32) -> Result<Action, String> {
-    let set = |limit: Limit, buying: bool| -> Result<Limit, String> {
+fn with_limit(
+    mut action: Action,
+    price: Option<u64>,
+    tolerance_bps: u32,
+) -> Result<Action, String> {
+    if let Some((limit, buying)) = action.limit_mut() {
         let price = price.ok_or("this runtime gives no pool price, so no limit can be set")?;
-        Ok(Limit::from_price(
-            price,
-            tolerance_bps,
-            buying,
-            limit.allow_partial,
-        ))
-    };
-    Ok(match action {
-        Action::AddStake {
-            hotkey,
-            netuid,
-            tao,
-            limit,
-        } => Action::AddStake {
-            hotkey,
-            netuid,
-            tao,
-            limit: set(limit, true)?,
-        },
-        Action::RemoveStake {
-            hotkey,
-            netuid,
-            alpha,
-            limit,
-        } => Action::RemoveStake {
-            hotkey,
-            netuid,
-            alpha,
-            limit: set(limit, false)?,
-        },
-        Action::SwapStake {
-            hotkey,
-            origin_netuid,
-            destination_netuid,
-            alpha,
-            limit,
-        } => Action::SwapStake {
-            hotkey,
-            origin_netuid,
-            destination_netuid,
-            alpha,
-            limit: set(limit, false)?,
-        },
-        other => other,
-    })
+        *limit = Limit::from_price(price, tolerance_bps, buying, limit.allow_partial);
+    }
+    Ok(action)
 }
 
 /// Reads what the review needs at the finalized block and builds the payload. The outer error
@@ -315,13 +277,7 @@ async fn conclude(
             let account = model::read_account(&view, signer)
                 .await
                 .map_err(|e| e.to_string())?;
-            Some(
-                account
-                    .positions
-                    .iter()
-                    .find(|p| p.hotkey == hotkey && p.netuid == netuid)
-                    .map_or(0, |p| p.alpha),
-            )
+            Some(account.alpha_on(&hotkey, netuid))
         }
         None => None,
     };
@@ -605,6 +561,7 @@ fn shown_text(shown: &Shown) -> String {
         Shown::Tao(t) => format!("{t} τ"),
         Shown::Alpha(a) => format!("{a} α"),
         Shown::Price(p) => format!("{p} τ/α"),
+        Shown::Ratio(r) => format!("{r} α/α"),
         Shown::Flag(f) => if *f { "yes" } else { "no" }.into(),
         Shown::Other(o) => o.clone(),
     }

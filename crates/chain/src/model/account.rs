@@ -31,6 +31,16 @@ pub struct Position {
     pub price: Option<u64>,
 }
 
+impl Account {
+    /// The alpha staked to `hotkey` on `netuid` (0 when there is no such position).
+    pub fn alpha_on(&self, hotkey: &[u8; 32], netuid: u16) -> u64 {
+        self.positions
+            .iter()
+            .find(|p| p.hotkey == *hotkey && p.netuid == netuid)
+            .map_or(0, |p| p.alpha)
+    }
+}
+
 /// A coldkey's holdings at a block.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Account {

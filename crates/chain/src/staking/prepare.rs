@@ -92,7 +92,8 @@ pub async fn tx_params<S: Source>(view: &View<'_, S>, nonce: u32) -> Result<TxPa
 /// The pool price and the runtime's own simulation of an action, where it offers them.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Quote {
-    /// Rao per alpha (×1e9) on the subnet bought or sold (`SwapRuntimeApi.current_alpha_price`).
+    /// Rao per alpha (×1e9) on the subnet bought or sold (`SwapRuntimeApi.current_alpha_price`);
+    /// for a swap between subnets, the origin's price over the destination's (×1e9).
     pub price: Option<u64>,
     /// What the swap gives back: alpha units for an add, rao for a remove
     /// (`sim_swap_tao_for_alpha` / `sim_swap_alpha_for_tao`).
@@ -131,15 +132,32 @@ pub async fn quote<S: Source>(
         Action::RemoveStake { netuid, alpha, .. } => {
             Some((*netuid, "sim_swap_alpha_for_tao", *alpha))
         }
-        Action::SwapStake { origin_netuid, .. } => {
-            let price: Option<u64> = view
+        Action::SwapStake {
+            origin_netuid,
+            destination_netuid,
+            ..
+        } => {
+            // The limit of a swap is the origin's price over the destination's (×1e9).
+            let origin: Option<u64> = view
                 .api(
                     "SwapRuntimeApi",
                     "current_alpha_price",
                     &key_u16(*origin_netuid),
                 )
                 .await?;
-            quote.price = price;
+            let destination: Option<u64> = view
+                .api(
+                    "SwapRuntimeApi",
+                    "current_alpha_price",
+                    &key_u16(*destination_netuid),
+                )
+                .await?;
+            quote.price = match (origin, destination) {
+                (Some(o), Some(d)) if d > 0 => {
+                    u64::try_from(u128::from(o) * u128::from(super::UNIT) / u128::from(d)).ok()
+                }
+                _ => None,
+            };
             None
         }
         Action::MoveStake { .. } | Action::Transfer { .. } => None,

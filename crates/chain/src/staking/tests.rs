@@ -129,7 +129,7 @@ fn expected(action: &Action) -> Vec<(&'static str, Shown)> {
             ("origin_netuid", Shown::Netuid(*origin_netuid)),
             ("destination_netuid", Shown::Netuid(*destination_netuid)),
             ("alpha_amount", Shown::Alpha(u(*alpha))),
-            ("limit_price", Shown::Price(u(limit.price))),
+            ("limit_price", Shown::Ratio(u(limit.price))),
             ("allow_partial", Shown::Flag(limit.allow_partial)),
         ],
         Action::Transfer { dest, tao } => {
