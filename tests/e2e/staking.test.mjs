@@ -3,7 +3,8 @@
 // injectedWeb3 interface with a development key (//Alice), rebuilds the bytes it signs from the
 // JSON request on its own, and records them. On the devnet: connect, add stake with a limit,
 // review, sign, follow the transaction to a finalized block, see the position change in the
-// page and in the chain read natively (the command line's own light client); remove part of it.
+// page and in the chain read natively (the command line's own light client); remove part of it;
+// move part to another hotkey.
 // Then a refusal in the extension, bad amounts, and a limit the pool cannot meet: each a clear
 // message, nothing signed or sent that should not be.
 //
@@ -76,6 +77,7 @@ describe('staking through a browser extension, on the devnet', () => {
   let context;
   let wallet;
   let hotkey;
+  let otherHotkey;
   const routes = {};
   const pageErrors = [];
 
@@ -96,6 +98,7 @@ describe('staking through a browser extension, on the devnet', () => {
     wallet ??= await context.waitForEvent('serviceworker', { timeout: GUARD_MS });
     const graph = await metagraph(routes['/chainspecs/devnet.json']);
     hotkey = graph.neurons.find((n) => n.validator_permit)?.hotkey ?? graph.neurons[0].hotkey;
+    otherHotkey = graph.neurons.find((n) => n.hotkey !== hotkey).hotkey;
   });
 
   after(async () => {
@@ -110,8 +113,12 @@ describe('staking through a browser extension, on the devnet', () => {
     page.on('pageerror', (e) => pageErrors.push(String(e)));
     await page.goto(`${fixture.base}/#/account/${ALICE}`);
     await page.waitForSelector('[data-stake-panel]', { timeout: GUARD_MS });
-    // Connect, unless the page already reconnected the remembered wallet.
-    if (!(await page.$('[data-wallet-connected]'))) await page.click('button[data-connect="taoscope-test"]', { timeout: GUARD_MS });
+    // Connect, unless the page is already reconnecting the remembered wallet (then it offers no
+    // button until that is settled).
+    await page.waitForSelector('[data-wallet-connected], [data-wallet-connecting], button[data-connect="taoscope-test"]', {
+      timeout: GUARD_MS,
+    });
+    if (await page.$('button[data-connect="taoscope-test"]')) await page.click('button[data-connect="taoscope-test"]');
     await page.waitForSelector('[data-wallet-connected="taoscope-test"]', { timeout: GUARD_MS });
     await page.waitForSelector('form[data-stake-form]', { timeout: GUARD_MS });
     return page;
@@ -136,7 +143,7 @@ describe('staking through a browser extension, on the devnet', () => {
     return wallet.evaluate(() => self.signed);
   }
 
-  test('add stake with a limit: the review is the signed payload, finalized, and the stake moves', async () => {
+  test('add stake with a limit: the review is the signed payload, finalized, and the stake moves; remove; move', async () => {
     const before = (await metagraph(routes['/chainspecs/devnet.json'])).neurons.find((n) => n.hotkey === hotkey);
     const page = await accountPage();
     await fill(page, { kind: 'add', hotkey, netuid: String(NETUID), amount: '1.5', tolerance: '5' });
@@ -173,6 +180,8 @@ describe('staking through a browser extension, on the devnet', () => {
     assert.ok(alpha > 0, received);
     const stakeNow = Number(await page.getAttribute('[data-stake-now]', 'data-stake-now'));
     assert.ok(stakeNow >= Math.round(alpha * 1e9) - 2, `stake now ${stakeNow}, received ${alpha}`);
+    // The portfolio above reads again at once: the new position is in the table.
+    await page.waitForSelector(`[data-account] tr[data-netuid="${NETUID}"]`, { timeout: GUARD_MS });
     await page.screenshot({ path: path.join(OUTPUT, 'staking-done.png'), fullPage: true });
 
     // The chain read natively, by the command line's own light client: the hotkey's stake grew
@@ -193,6 +202,23 @@ describe('staking through a browser extension, on the devnet', () => {
     assert.equal((await signed()).at(-1).payload, removal.payload);
     const left = Number(await page.getAttribute('[data-stake-now]', 'data-stake-now'));
     assert.ok(left < stakeNow + 1e9, `${stakeNow} → ${left}`);
+
+    // Move some to another hotkey on the same subnet: no swap, so no limit.
+    await page.click('button[data-again]');
+    await fill(page, { kind: 'move', hotkey, netuid: String(NETUID), 'to-hotkey': otherHotkey, 'to-netuid': String(NETUID), amount: '0.2' });
+    const move = await reviewed(page);
+    assert.equal(move.call, 'SubtensorModule.move_stake');
+    assert.equal(move.args.destination_hotkey.shown, otherHotkey);
+    assert.equal(move.args.alpha_amount.raw, '200000000');
+    await page.click('button[data-sign]');
+    await page.waitForSelector('[data-outcome]', { timeout: GUARD_MS });
+    assert.equal(await page.getAttribute('[data-outcome]', 'data-outcome'), 'success', await page.textContent('[data-stake-panel]'));
+    assert.equal((await signed()).at(-1).payload, move.payload);
+    const moved = Number(await page.getAttribute('[data-stake-now]', 'data-stake-now'));
+    assert.ok(moved > 0 && moved <= 200_000_002, `the other hotkey holds ${moved}`);
+    await page.waitForFunction((n) => document.querySelectorAll(`[data-account] tr[data-netuid="${n}"]`).length === 2, NETUID, {
+      timeout: GUARD_MS,
+    });
     await page.close();
   });
 

@@ -624,6 +624,11 @@ pub fn use_dash() -> Dash {
     dash
 }
 
+/// Provided by a page whose own action changed the chain (a stake move): bumping it makes the
+/// page's [`live_read`]s read again at once instead of at the next refresh tick.
+#[derive(Clone, Copy)]
+pub struct ReadAgain(pub RwSignal<u64>);
+
 /// A live page's data: `read` at the source's latest finalized block, again every
 /// [`REFRESH_BLOCKS`] blocks while following the chain, kept across a failed refresh. `shown`
 /// gives the last good read in place of a later error (a first read that fails is still the
@@ -642,8 +647,12 @@ where
 {
     let dash = use_dash();
     let tick = refresh_tick(&dash);
+    let now = use_context::<ReadAgain>();
     let data = LocalResource::new(move || {
         tick.track();
+        if let Some(ReadAgain(n)) = now {
+            n.track();
+        }
         let (source, cache, read) = (dash.source(), dash.cache(), read.clone());
         async move {
             let source = source.ok_or_else(String::new)?;

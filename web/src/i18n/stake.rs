@@ -13,6 +13,8 @@ pub struct StakeText {
     pub no_extension: &'static str,
     /// Connected (extension name follows).
     pub connected: &'static str,
+    /// Waiting for the extension to let the page in.
+    pub connecting: &'static str,
     /// The extension has no account for this page's address.
     pub not_your_account: &'static str,
     /// Your accounts in the extension.
@@ -128,6 +130,7 @@ pub static STAKE_EN: StakeText = StakeText {
     connect: "Connect",
     no_extension: "No wallet extension found. Install polkadot{.js}, Talisman or SubWallet and reload.",
     connected: "Connected:",
+    connecting: "Asking the extension…",
     not_your_account: "This extension holds no key for this address. Its accounts:",
     your_accounts: "Your accounts",
     needs_light: "Sending transactions needs the light client as the source (chain page settings).",
@@ -190,6 +193,7 @@ pub static STAKE_JA: StakeText = StakeText {
     connect: "接続",
     no_extension: "ウォレット拡張機能が見つかりません。polkadot{.js}、Talisman、SubWallet のいずれかを入れて再読み込みしてください。",
     connected: "接続中:",
+    connecting: "拡張機能に問い合わせています…",
     not_your_account: "この拡張機能にはこのアドレスの鍵がありません。拡張機能のアカウント:",
     your_accounts: "あなたのアカウント",
     needs_light: "取引の送信にはライトクライアントをソースにする必要があります(チェーンページの設定)。",

@@ -78,6 +78,8 @@ pub fn AccountPage(address: String) -> impl IntoView {
             .into_any();
         }
     };
+    // The staking panel bumps this after a finalized stake move: the positions read again.
+    provide_context(crate::dash::ReadAgain(RwSignal::new(0)));
     let (shown, stale) = live_read(async move |view| model::read_account(view, coldkey).await);
     let body = move || match shown() {
         None => view! { <Reading what=i18n.d().reading_account.to_string() /> }.into_any(),

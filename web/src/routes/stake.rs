@@ -293,6 +293,7 @@ async fn conclude(
 pub fn StakePanel(coldkey: [u8; 32]) -> impl IntoView {
     let i18n = use_i18n();
     let dash = use_dash();
+    let read_again = use_context::<crate::dash::ReadAgain>();
     let names = wallet::extensions();
     let wallet = RwSignal::new_local(None::<Wallet>);
     let accounts = RwSignal::new(Vec::<WalletAccount>::new());
@@ -301,7 +302,10 @@ pub fn StakePanel(coldkey: [u8; 32]) -> impl IntoView {
     let steps = RwSignal::new(Vec::<String>::new());
     let form = Form::new();
 
+    // While an extension is being asked, its buttons are not offered again.
+    let connecting = RwSignal::new(false);
     let connect = move |name: String| {
+        connecting.set(true);
         spawn_local(async move {
             problem.set(None);
             match wallet::enable(&name).await {
@@ -317,6 +321,7 @@ pub fn StakePanel(coldkey: [u8; 32]) -> impl IntoView {
                 },
                 Err(e) => problem.set(Some(e.to_string())),
             }
+            connecting.set(false);
         });
     };
     // Reconnect the remembered extension (it asks again only if the user revoked the page).
@@ -406,7 +411,12 @@ pub fn StakePanel(coldkey: [u8; 32]) -> impl IntoView {
                 return refuse("the light client's report of the block is malformed".into());
             };
             match conclude(dash, &prepared, coldkey, number, hash, index).await {
-                Ok(done) => stage.set(Stage::Done(prepared, Box::new(done))),
+                Ok(done) => {
+                    stage.set(Stage::Done(prepared, Box::new(done)));
+                    if let Some(crate::dash::ReadAgain(n)) = read_again {
+                        n.update(|n| *n += 1);
+                    }
+                }
                 Err(e) => refuse(e),
             }
         });
@@ -437,6 +447,10 @@ pub fn StakePanel(coldkey: [u8; 32]) -> impl IntoView {
         }
         if names.is_empty() {
             return view! { <p class="muted" data-no-wallet="">{s.no_extension}</p> }.into_any();
+        }
+        if connecting.get() {
+            return view! { <p role="status" data-wallet-connecting="">{s.connecting}</p> }
+                .into_any();
         }
         view! {
             <p>
