@@ -24,6 +24,7 @@ import { BASE_ARGS, BIN, CHROMIUM, GUARD_MS, OUTPUT, ROOT, freePort, startDevnod
 const SCENARIO = path.join(ROOT, 'tests', 'scenarios', 'tiny.json');
 const WALLET_SRC = path.join(ROOT, 'tests', 'e2e', 'wallet');
 const ALICE = '5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY';
+const BOB = '5FHneW46xGXgs5mUiveU4sbTyGBzmstUspZC92UhjJM694ty';
 const NETUID = 2;
 const run = promisify(execFile);
 
@@ -108,10 +109,10 @@ describe('staking through a browser extension, on the devnet', () => {
     assert.deepEqual(pageErrors, [], 'no uncaught errors in any page');
   });
 
-  async function accountPage() {
+  async function accountPage(who = ALICE) {
     const page = await context.newPage();
     page.on('pageerror', (e) => pageErrors.push(String(e)));
-    await page.goto(`${fixture.base}/#/account/${ALICE}`);
+    await page.goto(`${fixture.base}/#/account/${who}`);
     await page.waitForSelector('[data-stake-panel]', { timeout: GUARD_MS });
     // Connect, unless the page is already reconnecting the remembered wallet (then it offers no
     // button until that is settled).
@@ -127,7 +128,8 @@ describe('staking through a browser extension, on the devnet', () => {
   async function fill(page, fields) {
     await page.selectOption('[data-stake-field="kind"]', fields.kind);
     for (const [name, value] of Object.entries(fields)) {
-      if (name !== 'kind') await page.fill(`[data-stake-field="${name}"]`, value);
+      if (name === 'partial') await page.setChecked('[data-stake-field="partial"]', value);
+      else if (name !== 'kind') await page.fill(`[data-stake-field="${name}"]`, value);
     }
   }
 
@@ -275,5 +277,48 @@ describe('staking through a browser extension, on the devnet', () => {
     // Emissions may add to the hotkey's stake; 50 TAO of buying would add far more.
     assert.ok(after.stake - before.stake < 5e9, `${before.stake} → ${after.stake}`);
     await page.close();
+  });
+
+  test('the price moves between review and signature: the limit holds, nothing is bought', async () => {
+    // Alice funds Bob through the page (a transfer), then reviews a small buy with 0.5% room.
+    const alice = await accountPage(ALICE);
+    await fill(alice, { kind: 'transfer', dest: BOB, amount: '400' });
+    const transfer = await reviewed(alice);
+    assert.equal(transfer.call, 'Balances.transfer_keep_alive');
+    assert.equal(transfer.args.dest.shown, BOB);
+    assert.equal(transfer.args.value.shown, '400 τ');
+    await alice.click('button[data-sign]');
+    await alice.waitForSelector('[data-outcome]', { timeout: GUARD_MS });
+    assert.equal(await alice.getAttribute('[data-outcome]', 'data-outcome'), 'success', await alice.textContent('[data-stake-panel]'));
+    await alice.click('button[data-again]');
+    await fill(alice, { kind: 'add', hotkey, netuid: String(NETUID), amount: '1', tolerance: '0.5', partial: false });
+    const review = await reviewed(alice);
+    const limit = BigInt(review.args.limit_price.raw);
+
+    // Bob, in another tab, buys a lot of the same subnet's alpha (partly, up to +50%).
+    const bob = await accountPage(BOB);
+    await bob.waitForSelector('[data-free]', { timeout: GUARD_MS });
+    await fill(bob, { kind: 'add', hotkey, netuid: String(NETUID), amount: '300', tolerance: '50', partial: true });
+    const bobReview = await reviewed(bob);
+    assert.equal(bobReview.args.allow_partial.shown, 'yes');
+    await bob.click('button[data-sign]');
+    await bob.waitForSelector('[data-outcome]', { timeout: GUARD_MS });
+    assert.equal(await bob.getAttribute('[data-outcome]', 'data-outcome'), 'success', await bob.textContent('[data-stake-panel]'));
+    // Bob's purchase pushed the pool's price past Alice's limit.
+    await bob.click('button[data-again]');
+    await fill(bob, { kind: 'add', hotkey, netuid: String(NETUID), amount: '1', tolerance: '5' });
+    await reviewed(bob);
+    const priceNow = BigInt(await bob.getAttribute('[data-price]', 'data-price'));
+    assert.ok(priceNow > limit, `price ${priceNow} is past Alice's limit ${limit}`);
+
+    // Alice signs the review she was shown: the chain refuses it, naming why.
+    await alice.click('button[data-sign]');
+    await alice.waitForSelector('[data-outcome="refused"], [data-outcome="failed"]', { timeout: GUARD_MS });
+    const text = await alice.textContent('[data-stake-panel]');
+    assert.match(text, /ZeroMaxAmount|SlippageTooHigh/, text);
+    assert.equal((await signed()).at(-1).payload, review.payload, 'what was refused is what she reviewed');
+    assert.equal(await alice.$('[data-stake-now]'), null, 'not included: no new position');
+    await alice.close();
+    await bob.close();
   });
 });

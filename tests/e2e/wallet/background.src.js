@@ -8,15 +8,21 @@
 import { blake2b } from '@noble/hashes/blake2.js';
 import * as sr25519 from '@scure/sr25519';
 
-// Substrate's well-known development seed of //Alice (subkey inspect //Alice).
-const SEED = hexToBytes('e5be9a5092b81bca64be81d212e7f2f9eba183bb7a90954f7b76361f6edb5c0a');
-const SECRET = sr25519.secretFromSeed(SEED);
-const PUBLIC = sr25519.getPublicKey(SECRET);
-const ALICE = '5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY';
+// Substrate's well-known development seeds (subkey inspect //Alice, //Bob), by SS58 address.
+const KEYS = {
+  '5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY': {
+    name: 'Alice (test)',
+    secret: sr25519.secretFromSeed(hexToBytes('e5be9a5092b81bca64be81d212e7f2f9eba183bb7a90954f7b76361f6edb5c0a')),
+  },
+  '5FHneW46xGXgs5mUiveU4sbTyGBzmstUspZC92UhjJM694ty': {
+    name: 'Bob (test)',
+    secret: sr25519.secretFromSeed(hexToBytes('398f0c28f98885e046333d4a41c19cee4c37368a9832c6502f6cfd182e2aef89')),
+  },
+};
 
 self.refuse = null;
 self.signed = [];
-self.publicKey = bytesToHex(PUBLIC);
+self.publicKeys = Object.values(KEYS).map((k) => bytesToHex(sr25519.getPublicKey(k.secret)));
 
 function hexToBytes(hex) {
   const clean = hex.replace(/^0x/, '');
@@ -101,12 +107,13 @@ async function handle(method, params) {
     case 'enable':
       return true;
     case 'accounts':
-      return [{ address: ALICE, name: 'Alice (test)', type: 'sr25519' }];
+      return Object.entries(KEYS).map(([address, k]) => ({ address, name: k.name, type: 'sr25519' }));
     case 'signPayload': {
-      if (params.address !== ALICE) throw new Error(`no key for ${params.address}`);
+      const key = KEYS[params.address];
+      if (!key) throw new Error(`no key for ${params.address}`);
       const bytes = payloadBytes(params);
       const message = bytes.length > 256 ? blake2b256(bytes) : bytes;
-      const signature = sr25519.sign(SECRET, message);
+      const signature = sr25519.sign(key.secret, message);
       self.signed.push({ payload: `0x${bytesToHex(bytes)}`, request: params });
       return { id: self.signed.length, signature: `0x01${bytesToHex(signature)}` };
     }
