@@ -23,7 +23,7 @@ use crate::ss58;
 mod prepare;
 pub use prepare::{
     EventLine, MORTAL_PERIOD, Outcome, Quote, Signer, explain_refusal, outcome, quote, read_signer,
-    shortfall_bps, tx_params, units_with,
+    shortfall_bps, tx_params,
 };
 
 /// Rao in one TAO (and alpha units in one alpha: both have nine decimals).

@@ -56,10 +56,6 @@ enum Stage {
     Refused(Box<Prepared>, String),
 }
 
-fn storage() -> Option<web_sys::Storage> {
-    web_sys::window()?.local_storage().ok().flatten()
-}
-
 fn units(n: u64) -> String {
     staking::format_units(n)
 }
@@ -194,15 +190,16 @@ async fn prepare(dash: Dash, signer: [u8; 32], form: Form) -> Result<Prepared, S
             Ok(a) => a,
             Err(e) => return Ok(Err(e)),
         };
-        // Price first (for the limit), then the quote of the call actually signed.
+        // One quote serves both the limit and the review: the limit price is a fixed-width
+        // argument, so the call signed has the probe's length and weight (the same fee), and
+        // the price and simulation do not depend on it.
         let probe = asked.action.encode(meta)?;
-        let priced = staking::quote(view, &asked.action, &probe).await?;
-        let action = match with_limit(asked.action, priced.price, asked.tolerance_bps) {
+        let quote = staking::quote(view, &asked.action, &probe).await?;
+        let action = match with_limit(asked.action, quote.price, asked.tolerance_bps) {
             Ok(a) => a,
             Err(e) => return Ok(Err(e)),
         };
         let call = action.encode(meta)?;
-        let quote = staking::quote(view, &action, &call).await?;
         let params = staking::tx_params(view, account.nonce).await?;
         let payload = meta.signing_payload(call.clone(), &params)?;
         let review = Review::of(meta, &payload.bytes())?;
@@ -311,9 +308,7 @@ pub fn StakePanel(coldkey: [u8; 32]) -> impl IntoView {
             match wallet::enable(&name).await {
                 Ok(w) => match w.accounts().await {
                     Ok(list) => {
-                        if let Some(s) = storage() {
-                            let _ = s.set_item(WALLET_KEY, &name);
-                        }
+                        crate::i18n::local_set(WALLET_KEY, &name);
                         accounts.set(list);
                         wallet.set(Some(w));
                     }
@@ -325,7 +320,7 @@ pub fn StakePanel(coldkey: [u8; 32]) -> impl IntoView {
         });
     };
     // Reconnect the remembered extension (it asks again only if the user revoked the page).
-    if let Some(saved) = storage().and_then(|s| s.get_item(WALLET_KEY).ok().flatten())
+    if let Some(saved) = crate::i18n::local_get(WALLET_KEY)
         && names.contains(&saved)
     {
         connect(saved);

@@ -8,7 +8,7 @@
 
 use scale_value::{At as _, Value, ValueDef};
 
-use super::{Action, format_units, uint};
+use super::{Action, uint};
 use crate::error::ChainError;
 use crate::extrinsic::{Era, TxParams};
 use crate::source::Source;
@@ -330,11 +330,6 @@ pub fn shortfall_bps(expected: u64, got: u64) -> i64 {
     }
     let diff = i128::from(expected) - i128::from(got);
     i64::try_from(diff * 10_000 / i128::from(expected)).unwrap_or(i64::MAX)
-}
-
-/// `1.5 τ` / `1.5 α`: amounts in the review's units, every digit.
-pub fn units_with(unit: &str, n: u64) -> String {
-    format!("{} {unit}", format_units(n))
 }
 
 /// subtensor's `CustomTransactionError` codes (`common/src/transaction_error.rs`), which
