@@ -195,12 +195,34 @@ impl ChainInformationBuild {
             .decode()
             .apis
             .find_versions(["AuraApi", "BabeApi", "GrandpaApi"]);
-        let runtime_has_aura = aura_version.map_or(false, |version_number| version_number == 1);
-        let runtime_babeapi_is_v1 = babe_version.and_then(|version_number| match version_number {
+        let mut runtime_has_aura = aura_version.map_or(false, |version_number| version_number == 1);
+        let mut runtime_babeapi_is_v1 = babe_version.and_then(|version_number| match version_number {
             1 => Some(true),
             2 => Some(false),
             _ => None,
         });
+
+        // taoscope patch (vendor/README.md, smoldot 3): a runtime may advertise both AuraApi and
+        // BabeApi while only one of them produces blocks (subtensor's runtimes since mid-2025).
+        // The finalized header's own digest says which: Aura items and no BABE item keep Aura,
+        // BABE items and no Aura item keep BABE. A header with neither (the genesis block) is
+        // decided in `start_next_call`, once Aura's authority list is known.
+        if runtime_has_aura && runtime_babeapi_is_v1.is_some() {
+            if let ConfigFinalizedBlockHeader::Any {
+                scale_encoded_header,
+                ..
+            } = &config.finalized_block_header
+            {
+                if let Ok(decoded) = header::decode(scale_encoded_header, config.block_number_bytes)
+                {
+                    match (decoded.digest.has_any_aura(), decoded.digest.has_any_babe()) {
+                        (true, false) => runtime_babeapi_is_v1 = None,
+                        (false, true) => runtime_has_aura = false,
+                        _ => {}
+                    }
+                }
+            }
+        }
         let runtime_grandpa_supports_currentsetid =
             grandpa_version.and_then(|version_number| match version_number {
                 // Version 1 is from 2019 and isn't used by any chain in production, so we don't
@@ -489,6 +511,20 @@ impl ChainInformationBuild {
     fn start_next_call(mut inner: ChainInformationBuildInner) -> Self {
         debug_assert!(inner.call_in_progress.is_none());
         debug_assert!(inner.virtual_machine.is_some());
+
+        // taoscope patch (vendor/README.md, smoldot 3): both engines advertised and the header
+        // did not decide (see `new`). `AuraApi_authorities` is the first call made; a non-empty
+        // Aura authority list means Aura produces the blocks, and BABE's API (a stub on such
+        // runtimes) is neither called nor used.
+        if inner.runtime_has_aura
+            && inner.runtime_babeapi_is_v1.is_some()
+            && inner
+                .aura_autorities_call_output
+                .as_ref()
+                .is_some_and(|authorities| !authorities.is_empty())
+        {
+            inner.runtime_babeapi_is_v1 = None;
+        }
 
         if let Some(call) = ChainInformationBuild::necessary_calls(&inner).next() {
             let vm_start_result = runtime_call::run(runtime_call::Config {
