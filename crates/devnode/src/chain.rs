@@ -125,6 +125,9 @@ pub enum ProduceError {
     /// The block height or slot does not fit its encoding.
     #[error("block number or slot overflow")]
     Overflow,
+    /// The set change this block was to schedule could not be built.
+    #[error("scheduling a GRANDPA set change: {0}")]
+    SetChange(String),
     /// The block changed `:code` or `:heappages` and the new runtime does not load.
     #[error("runtime upgrade in block {number} does not load: {reason}")]
     Upgrade {
@@ -145,8 +148,12 @@ pub enum FinalizeError {
     /// The block is already finalized.
     #[error("block {0} is already final")]
     AlreadyFinal(u64),
-    /// A block on the way schedules a GRANDPA authority-set change, which is not supported.
-    #[error("block {0} changes the GRANDPA authority set; not supported")]
+    /// A block on the way schedules a GRANDPA authority-set change this node cannot follow:
+    /// a delay other than 0, a forced change, or authorities other than its own key.
+    #[error(
+        "block {0} changes the GRANDPA authority set in a way this node cannot follow \
+         (only a change with delay 0 to its own key)"
+    )]
     AuthoritySetChange(u64),
     /// The block number does not fit the header's number encoding.
     #[error("block number overflow")]
@@ -191,6 +198,10 @@ pub struct Chain {
     aura_authorities: Vec<[u8; 32]>,
     grandpa_set_id: u64,
     grandpa_round: u64,
+    /// See [`Chain::set_changes`].
+    set_changes: Vec<u64>,
+    /// See [`Chain::change_set_every`].
+    change_set_every: Option<NonZero<u64>>,
     blocks: Vec<Block>,
     /// Block number by hash.
     by_hash: HashMap<[u8; 32], u64>,
@@ -296,6 +307,8 @@ impl Chain {
             aura_authorities,
             grandpa_set_id,
             grandpa_round: 0,
+            set_changes: Vec::new(),
+            change_set_every: None,
             by_hash: HashMap::from([(genesis.hash, 0)]),
             blocks: vec![genesis],
             undo: VecDeque::new(),
@@ -557,6 +570,16 @@ impl Chain {
     /// [`ProduceError`] if the runtime rejects the block. The chain is unchanged then, and the
     /// pool is kept.
     pub fn produce_block(&mut self, now: Duration) -> Result<&Block, ProduceError> {
+        let next = self.best_block().number.saturating_add(1);
+        if self
+            .change_set_every
+            .is_some_and(|every| next.is_multiple_of(every.get()))
+        {
+            let at = u32::try_from(next).map_err(|_| ProduceError::Overflow)?;
+            let extrinsic = crate::grandpa::schedule_change(self, at)
+                .map_err(|e| ProduceError::SetChange(e.to_string()))?;
+            self.pool.push(extrinsic);
+        }
         let slot = self.next_slot(now).ok_or(ProduceError::Overflow)?;
         let timestamp = slot
             .checked_mul(self.slot_duration.get())
@@ -720,25 +743,23 @@ impl Chain {
         if number <= self.finalized {
             return Err(FinalizeError::AlreadyFinal(number));
         }
-        let block = self.block(number).ok_or(FinalizeError::Unknown(number))?;
-        for candidate in &self.blocks[(self.finalized + 1) as usize..=number as usize] {
-            let changes = header::decode(&candidate.header, self.block_number_bytes)
-                .map(|h| {
-                    h.digest.logs().any(|log| {
-                        matches!(
-                            log,
-                            header::DigestItemRef::GrandpaConsensus(
-                                header::GrandpaConsensusLogRef::ScheduledChange(_)
-                                    | header::GrandpaConsensusLogRef::ForcedChange { .. }
-                            )
-                        )
-                    })
-                })
-                .unwrap_or(false);
-            if changes {
-                return Err(FinalizeError::AuthoritySetChange(candidate.number));
+        self.block(number).ok_or(FinalizeError::Unknown(number))?;
+        // A block that signals an authority-set change is finalized by the set before the
+        // change, and everything after it by the next set; so such a block on the way is
+        // finalized first, on its own, as a GRANDPA voter would.
+        for candidate in self.finalized + 1..number {
+            if self.set_change(candidate)?.is_some() {
+                self.finalize_one(candidate)?;
             }
         }
+        self.finalize_one(number)
+    }
+
+    /// Signs the justification of `number` with the current set and enacts the set change
+    /// the block signals, if any.
+    fn finalize_one(&mut self, number: u64) -> Result<Vec<u8>, FinalizeError> {
+        let change = self.set_change(number)?;
+        let block = self.block(number).ok_or(FinalizeError::Unknown(number))?;
         let round = self.grandpa_round + 1;
         let justification = crate::grandpa::justification(
             &self.keys,
@@ -752,7 +773,96 @@ impl Chain {
         self.grandpa_round = round;
         self.finalized = number;
         self.blocks[number as usize].justification = Some(justification.clone());
+        if change.is_some() {
+            // Clients count set ids themselves: one more per enacted change, whatever the
+            // runtime's `Grandpa.CurrentSetId` says (finney's lags behind, see the checkpoint).
+            self.grandpa_set_id += 1;
+            self.set_changes.push(number);
+        }
         Ok(justification)
+    }
+
+    /// The GRANDPA authority-set change block `number` signals, if any: `Some(())` for a
+    /// standard change with delay 0 to this node's own key (the only kind this node can follow,
+    /// since it must remain the only voter), an error for any other change.
+    fn set_change(&self, number: u64) -> Result<Option<()>, FinalizeError> {
+        let block = self.block(number).ok_or(FinalizeError::Unknown(number))?;
+        let Ok(decoded) = header::decode(&block.header, self.block_number_bytes) else {
+            return Ok(None);
+        };
+        let mut found = None;
+        for log in decoded.digest.logs() {
+            match log {
+                header::DigestItemRef::GrandpaConsensus(
+                    header::GrandpaConsensusLogRef::ScheduledChange(change),
+                ) => {
+                    let ours = change.delay == 0
+                        && change
+                            .next_authorities
+                            .map(|a| *a.public_key)
+                            .eq([self.keys.grandpa_public()]);
+                    if !ours {
+                        return Err(FinalizeError::AuthoritySetChange(number));
+                    }
+                    found = Some(());
+                }
+                header::DigestItemRef::GrandpaConsensus(
+                    header::GrandpaConsensusLogRef::ForcedChange { .. },
+                ) => return Err(FinalizeError::AuthoritySetChange(number)),
+                _ => {}
+            }
+        }
+        Ok(found)
+    }
+
+    /// From now on, every block whose number is a multiple of `every` schedules a GRANDPA
+    /// authority-set change (to this node's key, delay 0: see [`crate::grandpa`]), so that
+    /// clients meet set changes as finney's do. `None` stops it. The change is a sudo
+    /// transaction from this node's key, placed in the pool before the block is built.
+    pub fn change_set_every(&mut self, every: Option<NonZero<u64>>) {
+        self.change_set_every = every;
+    }
+
+    /// A checkpoint at the finalized block, the JSON `taoscope head --checkpoint` and the light
+    /// client's checkpoint start read: the header, the GRANDPA set that finalized it (SCALE
+    /// `(set_id u64, Vec<(ed25519, u64)>)`), the genesis hash, and Aura's authorities and slot
+    /// duration (what a p2p client needs to check the next block's author).
+    pub fn checkpoint(&self) -> serde_json::Value {
+        use codec::Encode;
+        let block = self.finalized_block();
+        let set = (
+            self.set_id_finalizing(block.number),
+            vec![(self.keys.grandpa_public(), 1u64)],
+        )
+            .encode();
+        let aura: Vec<String> = self
+            .aura_authorities
+            .iter()
+            .map(|k| format!("0x{}", hex::encode(k)))
+            .collect();
+        serde_json::json!({
+            "description": "devnode checkpoint: a finalized header and the GRANDPA set (set_id u64, Vec<(ed25519, u64)>) that finalized it; Aura's authorities and slot duration for a p2p client",
+            "genesisHash": format!("0x{}", hex::encode(self.genesis_hash())),
+            "blockNumber": block.number,
+            "blockHash": format!("0x{}", hex::encode(block.hash)),
+            "finalizedBlockHeader": format!("0x{}", hex::encode(&block.header)),
+            "grandpaAuthoritySet": format!("0x{}", hex::encode(set)),
+            "auraAuthorities": aura,
+            "auraSlotDurationMs": self.slot_duration.get(),
+        })
+    }
+
+    /// The id of the GRANDPA set whose votes finalize block `number`: a change block is still
+    /// finalized by the set it ends.
+    pub fn set_id_finalizing(&self, number: u64) -> u64 {
+        let later = self.set_changes.iter().filter(|&&c| c >= number).count();
+        self.grandpa_set_id - later as u64
+    }
+
+    /// Blocks that enacted a GRANDPA authority-set change, in order: each one's justification
+    /// is signed by the set before it (what a warp-sync proof lists).
+    pub fn set_changes(&self) -> &[u64] {
+        &self.set_changes
     }
 
     /// Runs an entry point on the best block's storage under `diff`.

@@ -4,8 +4,8 @@
 //!
 //! # What a run does, in order
 //!
-//! 1. Builds the development chain (subtensor's `aura-dev` runtime, spec 293, with the `--key`
-//!    authority) and prints `genesis 0x...`.
+//! 1. Builds the development chain (subtensor's `aura-dev` runtime, spec 293, or `--runtime 300`,
+//!    with the `--key` authority) and prints `genesis 0x...`.
 //! 2. With `--port`, binds `127.0.0.1:P` first, so that a port in use fails at once rather than
 //!    after the seeding. Nothing is accepted yet: a peer that dials early waits in the kernel's
 //!    backlog until step 5.
@@ -35,6 +35,7 @@
 //! files (a handful of flags suffice).
 
 use std::io::Write as _;
+use std::num::NonZero;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -45,7 +46,7 @@ use crate::jsonrpc::{Forge, RpcConfig};
 use crate::net_io::{self, Listener, RpcServe, ServeConfig};
 use crate::network::Network;
 use crate::scenario::{Scenario, ScenarioError, SeedReport};
-use crate::{Chain, DevKeys, DevSpec, KeyError};
+use crate::{Chain, DevKeys, DevRuntime, DevSpec, KeyError};
 
 /// Default chain clock start: 2026-01-01T00:00:00Z. Fixed so that every run builds the same
 /// chain (same timestamps, same hashes), which lets a light client resume after a restart.
@@ -58,7 +59,17 @@ pub const IDENTITY_SEED: [u8; 32] = *b"taoscope devnode identity seed 1";
 const USAGE: &str = "[--port P] [--rpc-port P] [--blocks N] [--interval-ms MS] \
 [--clock-start SECS | --backdate-secs S] [--key URI] [--spec-out PATH] [--print-spec]
        [--checkpoint-out PATH] [--justification-period N] [--rpc-forge WHAT]
+       [--runtime 293|300] [--set-changes N] [--set-change-every K] [--light-spec-out PATH]
        [--scenario FILE | --no-scenario]
+  --runtime 293|300   subtensor runtime: 293 (Aura only, default) or 300 (advertises Aura and
+                      BABE, as finney's runtime does)
+  --set-changes N     make N GRANDPA authority-set changes after the seeding, before the
+                      checkpoint (finney's set id is past 0 too)
+  --set-change-every K
+                      while running, schedule a set change every K blocks
+  --light-spec-out PATH
+                      write the spec with its genesis as a state root hash only (a few KB):
+                      a light client starts from it with the --checkpoint-out checkpoint
   --port P            listen for libp2p peers on 127.0.0.1:P (TCP and /ws; 0 picks a port)
   --rpc-port P        serve JSON-RPC over WebSocket on 127.0.0.1:P as finney's endpoints do
                       (chain_getBlock with justifications, state_getReadProof, state_call ...;
@@ -120,8 +131,16 @@ pub struct Options {
     pub justification_period: u64,
     /// Where to write the checkpoint JSON.
     pub checkpoint_out: Option<PathBuf>,
+    /// Where to write the spec with only the genesis state root (for a checkpoint start).
+    pub light_spec_out: Option<PathBuf>,
     /// Damage served on purpose (tests).
     pub rpc_forge: Option<Forge>,
+    /// The subtensor runtime the chain runs.
+    pub runtime: DevRuntime,
+    /// GRANDPA authority-set changes made right after the seeding, before the checkpoint.
+    pub set_changes: u64,
+    /// Schedule a set change every this many blocks while running.
+    pub set_change_every: Option<NonZero<u64>>,
 }
 
 impl Options {
@@ -138,6 +157,10 @@ impl Options {
             print_spec: false,
             scenario: Some((Scenario::default_scenario(), "default scenario".into())),
             rpc_port: None,
+            runtime: DevRuntime::default(),
+            light_spec_out: None,
+            set_changes: 0,
+            set_change_every: None,
             justification_period: 1,
             checkpoint_out: None,
             rpc_forge: None,
@@ -252,6 +275,20 @@ pub fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, Cli
                 options.justification_period = n;
             }
             "--checkpoint-out" => options.checkpoint_out = Some(value()?.into()),
+            "--light-spec-out" => options.light_spec_out = Some(value()?.into()),
+            "--runtime" => {
+                let v = value()?;
+                options.runtime = DevRuntime::parse(&v).ok_or_else(|| {
+                    CliError::Usage(format!("--runtime: expected 293 or 300, got {v:?}"))
+                })?;
+            }
+            "--set-changes" => options.set_changes = number(value()?)?,
+            "--set-change-every" => {
+                options.set_change_every =
+                    Some(NonZero::new(number(value()?)?).ok_or_else(|| {
+                        CliError::Usage("--set-change-every: expected at least 1".into())
+                    })?);
+            }
             "--rpc-forge" => {
                 let v = value()?;
                 options.rpc_forge = Some(Forge::parse(&v).ok_or_else(|| {
@@ -322,7 +359,7 @@ pub struct Prepared {
 /// refuses the scenario.
 pub fn prepare(options: &Options, mut log: impl FnMut(&str)) -> Result<Prepared, CliError> {
     let started = Instant::now();
-    let spec = DevSpec::aura_dev(&options.keys).map_err(node_error)?;
+    let spec = DevSpec::of(options.runtime, &options.keys).map_err(node_error)?;
     let mut chain = Chain::new(&spec, options.keys.clone()).map_err(node_error)?;
     log(&format!(
         "genesis 0x{} ({} ms to load); slot {} ms; authority {:?}",
@@ -351,6 +388,25 @@ pub fn prepare(options: &Options, mut log: impl FnMut(&str)) -> Result<Prepared,
         clock = report.next_time;
         seeded = Some(report);
     }
+    // Set changes before the checkpoint, so that a client joining there starts past set 0, as
+    // one joining finney does.
+    let slot = Duration::from_millis(chain.slot_duration().get());
+    for _ in 0..options.set_changes {
+        chain.change_set_every(NonZero::new(1));
+        let number = chain.produce_block(clock).map_err(node_error)?.number;
+        chain.change_set_every(None);
+        chain.finalize(number).map_err(node_error)?;
+        clock += slot;
+    }
+    if options.set_changes > 0 {
+        log(&format!(
+            "GRANDPA set id {} after {} set changes (blocks {:?})",
+            chain.grandpa_set_id(),
+            options.set_changes,
+            chain.set_changes()
+        ));
+    }
+    chain.change_set_every(options.set_change_every);
     // The number of subnets as the chain stores it: what a light client must read back (the
     // browser tests compare the page with this line).
     let total_networks = chain
@@ -400,7 +456,7 @@ fn say(line: &str) {
 /// [`CliError`]: see [`CliError::exit_code`] for which are the caller's fault.
 pub fn run(options: &Options) -> Result<(), CliError> {
     if options.print_spec && options.port.is_none() {
-        let spec = DevSpec::aura_dev(&options.keys).map_err(node_error)?;
+        let spec = DevSpec::of(options.runtime, &options.keys).map_err(node_error)?;
         say(spec.json());
         return Ok(());
     }
@@ -434,7 +490,7 @@ pub fn run(options: &Options) -> Result<(), CliError> {
         if let Some(addr) = boot_nodes.first() {
             say(&format!("boot node: {addr}"));
         }
-        write_spec(options, &spec)?;
+        write_spec(options, &spec, &chain)?;
         let rpc = match rpc_listener {
             Some(listener) => {
                 let port = listener.port().map_err(node_error)?;
@@ -462,7 +518,7 @@ pub fn run(options: &Options) -> Result<(), CliError> {
         }
         return Ok(());
     }
-    write_spec(options, &spec)?;
+    write_spec(options, &spec, &chain)?;
 
     let mut clock = clock;
     let interval = options.interval.unwrap_or(Duration::ZERO);
@@ -507,24 +563,10 @@ pub fn run(options: &Options) -> Result<(), CliError> {
 /// does not replay the chain from genesis (as a finney client starts from the spec's
 /// checkpoint, not from block 0).
 fn write_checkpoint(options: &Options, chain: &Chain) -> Result<(), CliError> {
-    use codec::Encode;
     let Some(path) = &options.checkpoint_out else {
         return Ok(());
     };
-    let block = chain.finalized_block();
-    let set = (
-        chain.grandpa_set_id(),
-        vec![(chain.keys().grandpa_public(), 1u64)],
-    )
-        .encode();
-    let json = serde_json::json!({
-        "description": "devnode checkpoint: a finalized header and the GRANDPA set (set_id u64, Vec<(ed25519, u64)>) that finalized it",
-        "genesisHash": format!("0x{}", hex::encode(chain.genesis_hash())),
-        "blockNumber": block.number,
-        "blockHash": format!("0x{}", hex::encode(block.hash)),
-        "finalizedBlockHeader": format!("0x{}", hex::encode(&block.header)),
-        "grandpaAuthoritySet": format!("0x{}", hex::encode(set)),
-    });
+    let json = chain.checkpoint();
     std::fs::write(path, format!("{json:#}\n")).map_err(|source| CliError::SpecOut {
         path: path.display().to_string(),
         source,
@@ -534,13 +576,26 @@ fn write_checkpoint(options: &Options, chain: &Chain) -> Result<(), CliError> {
 }
 
 /// `--spec-out` (announced by a `spec: <path>` line) and `--print-spec`.
-fn write_spec(options: &Options, spec: &DevSpec) -> Result<(), CliError> {
-    if let Some(path) = &options.spec_out {
-        std::fs::write(path, spec.json()).map_err(|source| CliError::SpecOut {
+fn write_spec(options: &Options, spec: &DevSpec, chain: &Chain) -> Result<(), CliError> {
+    let write = |path: &PathBuf, text: &str, what: &str| {
+        std::fs::write(path, text).map_err(|source| CliError::SpecOut {
             path: path.display().to_string(),
             source,
         })?;
-        say(&format!("spec: {}", path.display()));
+        say(&format!("{what}: {}", path.display()));
+        Ok::<_, CliError>(())
+    };
+    if let Some(path) = &options.spec_out {
+        write(path, spec.json(), "spec")?;
+    }
+    if let Some(path) = &options.light_spec_out {
+        let root = *chain
+            .genesis_information()
+            .as_ref()
+            .finalized_block_header
+            .state_root;
+        let light = spec.with_state_root_only(&root).map_err(node_error)?;
+        write(path, light.json(), "light spec")?;
     }
     if options.print_spec {
         say(spec.json());

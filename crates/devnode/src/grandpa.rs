@@ -5,8 +5,46 @@
 //! protocol itself (prevotes, rounds over the network, neighbor packets) is left to the
 //! networking layer: a lone voter has nobody to vote with, and clients only ever check
 //! justifications and commit messages.
+//!
+//! Authority-set changes: [`schedule_change`] has the runtime itself announce one, to the same
+//! key with delay 0, so that the set id moves past 0 as finney's has while this node stays the
+//! only voter; [`crate::Chain::finalize`] then signs with the next set id after that block.
 
+use crate::Chain;
+use crate::extrinsic::{ExtrinsicError, Extrinsics, Value};
 use crate::keys::DevKeys;
+
+/// A signed `Sudo.sudo(System.set_storage([(Grandpa.PendingChange, change)]))` from the node's
+/// key (the devnet's sudo key) that makes block `at` announce a standard change to this node's
+/// key with delay 0: pallet_grandpa's `on_finalize` deposits the `ScheduledChange` digest in the
+/// block whose number is the change's `scheduled_at` and enacts it there (delay 0).
+///
+/// Why storage and not a call: the runtimes the devnode runs (spec 293/300) have no
+/// `AdminUtils.schedule_grandpa_change` (newer subtensor runtimes do), and pallet_grandpa's
+/// `note_stalled` waits for a session change, which subtensor has none of.
+/// `StoredPendingChange` is `{ scheduled_at: u32, delay: u32, next_authorities:
+/// Vec<(ed25519 key, u64 weight)>, forced: Option<u32> }`, unchanged in pallet_grandpa for years.
+///
+/// # Errors
+///
+/// [`ExtrinsicError`] when the runtime's metadata lacks the calls.
+pub fn schedule_change(chain: &mut Chain, at: u32) -> Result<Vec<u8>, ExtrinsicError> {
+    let keys = chain.keys().clone();
+    let mut change = Vec::with_capacity(4 + 4 + 1 + 40 + 1);
+    change.extend_from_slice(&at.to_le_bytes());
+    change.extend_from_slice(&0u32.to_le_bytes());
+    change.extend_from_slice(&crate::scale::compact(1));
+    change.extend_from_slice(&keys.grandpa_public());
+    change.extend_from_slice(&1u64.to_le_bytes());
+    change.push(0);
+    let key = crate::spec::storage_value_key("Grandpa", "PendingChange").to_vec();
+
+    let mut tx = Extrinsics::from_chain(chain)?;
+    let item = Value::Seq(vec![Value::Bytes(key), Value::Bytes(change)]);
+    let inner = tx.call("System", "set_storage", vec![Value::Seq(vec![item])])?;
+    let call = tx.call("Sudo", "sudo", vec![Value::Encoded(inner)])?;
+    tx.sign(chain, &keys, &call)
+}
 
 /// SCALE-encoded `GrandpaJustification` for block `(hash, number)` in `round` of set `set_id`,
 /// signed by `keys`. `None` when `number` does not fit `block_number_bytes`.

@@ -194,7 +194,9 @@ fn dispatch(
             let Some(block) = chain.block_by_hash(&at) else {
                 return Ok(Value::Null);
             };
-            let served = block.number % config.justification_period.max(1) == 0;
+            // As substrate keeps them: every period, and at every authority-set change.
+            let served = block.number % config.justification_period.max(1) == 0
+                || chain.set_changes().contains(&block.number);
             let justifications = match &block.justification {
                 Some(j) if served => {
                     let mut j = j.clone();

@@ -26,7 +26,12 @@
 //! - [`scenario::Scenario`]: subnets, neurons, stakes and weights seeded through ordinary
 //!   signed extrinsics (`tests/scenarios/default.json` is embedded).
 //!
-//! Left out: a transaction pool with validation, forks, authority-set changes, and peer
+//! Runtimes: subtensor's spec 293 (the default) or, with `--runtime 300`, spec 300, which
+//! advertises both AuraApi and BabeApi as finney's runtime does ([`DevRuntime`]). GRANDPA
+//! authority-set changes (to the node's own key, delay 0) move the set id past 0 as finney's
+//! has ([`grandpa::schedule_change`], [`Chain::change_set_every`]).
+//!
+//! Left out: a transaction pool with validation, forks, changes to other authorities, and peer
 //! discovery (light clients find the node through the spec's boot nodes).
 
 pub mod chain;
@@ -48,4 +53,4 @@ pub use chain::{Block, Chain, ChainError, FinalizeError, ProduceError, Transacti
 pub use keys::{DevKeys, KeyError};
 pub use proof::ProofError;
 pub use runtime::CallError;
-pub use spec::{DevSpec, SpecError};
+pub use spec::{DevRuntime, DevSpec, SpecError};

@@ -50,6 +50,11 @@ pub trait Backend {
     fn finalized(&self) -> (u64, [u8; 32]);
     /// GRANDPA authority set id.
     fn grandpa_set_id(&self) -> u64;
+    /// Blocks that enacted an authority-set change, in order (see `Chain::set_changes`).
+    fn set_changes(&self) -> Vec<u64>;
+    /// The id of the set whose votes finalize block `number` (a change block's is the set it
+    /// ends; see `Chain::set_id_finalizing`).
+    fn set_id_finalizing(&self, number: u64) -> u64;
     /// Number of a known block.
     fn number_of(&self, hash: &[u8; 32]) -> Option<u64>;
     /// Header, body and GRANDPA justification of the block at `number`.
@@ -544,7 +549,7 @@ impl Network {
             .and_then(|j| {
                 crate::grandpa::commit_notification(
                     &j,
-                    backend.grandpa_set_id(),
+                    backend.set_id_finalizing(finalized),
                     self.block_number_bytes,
                 )
             });
@@ -693,27 +698,36 @@ impl Network {
         Ok(concat(codec::build_block_response(out)))
     }
 
-    /// One fragment: the finalized block and its justification. The authority set never
-    /// changes on the devnet, so no intermediate fragments are needed.
+    /// The fragments from `start` to the finalized block: each authority-set change block
+    /// after `start` with its justification (signed by the set it ends), then the finalized
+    /// block, so that a client that knows the set at `start` can verify every step.
     fn warp(&self, backend: &dyn Backend, payload: &[u8]) -> Result<Vec<u8>, String> {
         let start = hash32(payload)?;
         let start_number = backend
             .number_of(&start)
             .ok_or("unknown warp start block")?;
         let (finalized, _) = backend.finalized();
-        let mut out = Vec::new();
-        let fragment = (finalized > start_number)
-            .then(|| backend.block_data(finalized))
-            .flatten()
-            .and_then(|b| Some((b.header, b.justification?)));
-        match fragment {
-            Some((header, justification)) => {
-                out.extend(crate::scale::compact(1));
-                out.extend(header);
-                out.extend(justification);
-            }
-            None => out.extend(crate::scale::compact(0)),
+        let mut steps: Vec<u64> = backend
+            .set_changes()
+            .into_iter()
+            .filter(|&n| n > start_number && n <= finalized)
+            .collect();
+        if finalized > start_number && steps.last() != Some(&finalized) {
+            steps.push(finalized);
         }
+        let fragments: Vec<(Vec<u8>, Vec<u8>)> = steps
+            .into_iter()
+            .filter_map(|n| {
+                let block = backend.block_data(n)?;
+                Some((block.header, block.justification?))
+            })
+            .collect();
+        let mut out = crate::scale::compact(fragments.len());
+        for (header, justification) in fragments {
+            out.extend(header);
+            out.extend(justification);
+        }
+        // `is_finished`: every fragment up to the finalized block is in this answer.
         out.push(1);
         Ok(out)
     }

@@ -9,6 +9,11 @@
 //! `twox128(pallet) ++ twox128(item)` of FRAME storage values and never change for these items;
 //! they are written out here rather than hashed so that a reader can grep them in the spec. The
 //! spec is shipped gzip-compressed (1.6 MB) and inflated once at start.
+//!
+//! [`DevRuntime::Spec300`] swaps in subtensor's `babe-npos.wasm` (spec 300, same branch and
+//! commit, sha256 6c0a6f0b…ac0e8) under the same spec and patch: the runtime advertises AuraApi
+//! and BabeApi, as finney's does, while the devnode authors with Aura; its genesis is built the
+//! same way (128 keys) and the default scenario seeds and runs real epochs on it unchanged.
 
 use std::io::Read as _;
 
@@ -21,6 +26,33 @@ use crate::runtime::{State, Storage};
 /// gzip -9): runtime spec_version 293 with the real epoch, not raw. Its genesis is the
 /// runtime's own default preset with the spec's patch on top, built by [`build_genesis`].
 const AURA_DEV_GZ: &[u8] = include_bytes!("../specs/aura-dev-spec293.json.gz");
+
+/// subtensor's `babe-npos.wasm` (same branch and commit as [`AURA_DEV_GZ`], zstd-compressed as
+/// upstream ships it): runtime spec_version 300, which advertises both AuraApi and BabeApi while
+/// blocks carry Aura's digest, as finney's runtime does.
+const BABE_NPOS_SPEC300: &[u8] = include_bytes!("../specs/babe-npos-spec300.wasm");
+
+/// Which subtensor runtime the development chain runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DevRuntime {
+    /// spec_version 293 (`aura-dev`): Aura only. The default.
+    #[default]
+    Spec293,
+    /// spec_version 300 (`babe-npos`): advertises Aura and BABE, like finney's runtime, the case
+    /// stock smoldot refuses (see vendor/README.md, smoldot 3).
+    Spec300,
+}
+
+impl DevRuntime {
+    /// From the spec version a user names (`293`, `300`).
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "293" => Some(DevRuntime::Spec293),
+            "300" => Some(DevRuntime::Spec300),
+            _ => None,
+        }
+    }
+}
 
 /// `Aura.Authorities`: `BoundedVec<sr25519::Public>`.
 pub const AURA_AUTHORITIES_KEY: &str =
@@ -84,6 +116,22 @@ fn inflate(gz: &[u8]) -> Result<Vec<u8>, SpecError> {
 /// [`SpecError`] if the embedded spec is damaged or the runtime fails to build its genesis.
 pub fn aura_dev_raw_json() -> Result<Vec<u8>, SpecError> {
     raw_from_genesis_config(&inflate(AURA_DEV_GZ)?)
+}
+
+/// subtensor's `aura-dev` spec with its runtime replaced by spec 300 (`babe-npos`) and the
+/// genesis that runtime builds from the same patch.
+///
+/// # Errors
+///
+/// [`SpecError`] if the embedded files are damaged or the runtime fails to build genesis.
+pub fn babe_npos_raw_json() -> Result<Vec<u8>, SpecError> {
+    let mut spec: serde_json::Value = serde_json::from_slice(&inflate(AURA_DEV_GZ)?)?;
+    let genesis = spec
+        .get_mut("genesis")
+        .and_then(|g| g.get_mut("runtimeGenesis"))
+        .ok_or(SpecError::Shape("missing genesis.runtimeGenesis"))?;
+    genesis["code"] = format!("0x{}", hex::encode(BABE_NPOS_SPEC300)).into();
+    raw_from_genesis_config(&serde_json::to_vec(&spec)?)
 }
 
 /// Turns a spec whose genesis is `runtimeGenesis: {code, patch}` into a raw spec: the same
@@ -229,6 +277,18 @@ impl DevSpec {
         Self::patch(&aura_dev_raw_json()?, keys)
     }
 
+    /// The development chain on `runtime`, patched as [`DevSpec::aura_dev`].
+    ///
+    /// # Errors
+    ///
+    /// [`SpecError`] if the embedded files are damaged or the runtime fails to build genesis.
+    pub fn of(runtime: DevRuntime, keys: &DevKeys) -> Result<Self, SpecError> {
+        match runtime {
+            DevRuntime::Spec293 => Self::aura_dev(keys),
+            DevRuntime::Spec300 => Self::patch(&babe_npos_raw_json()?, keys),
+        }
+    }
+
     /// Applies the development patch to any raw spec whose runtime keeps Aura, GRANDPA and
     /// Sudo at the standard storage keys.
     ///
@@ -318,6 +378,23 @@ impl DevSpec {
             .as_object_mut()
             .ok_or(SpecError::Shape("not an object"))?;
         root.insert("bootNodes".into(), boot_nodes.into());
+        let json = serde_json::to_string(&spec)?;
+        let parsed = smoldot::chain_spec::ChainSpec::from_json_bytes(json.as_bytes())
+            .map_err(|e| SpecError::Smoldot(e.to_string()))?;
+        Ok(DevSpec { json, parsed })
+    }
+
+    /// The same spec with its genesis given only as the state root hash (`stateRootHash`): a
+    /// few hundred bytes instead of the whole genesis state. A light client can start from it
+    /// only together with a checkpoint (it has no genesis state to start from).
+    ///
+    /// # Errors
+    ///
+    /// [`SpecError`] if smoldot rejects the result.
+    pub fn with_state_root_only(&self, state_root: &[u8; 32]) -> Result<Self, SpecError> {
+        let mut spec: serde_json::Value = serde_json::from_str(&self.json)?;
+        spec["genesis"] =
+            serde_json::json!({ "stateRootHash": format!("0x{}", hex::encode(state_root)) });
         let json = serde_json::to_string(&spec)?;
         let parsed = smoldot::chain_spec::ChainSpec::from_json_bytes(json.as_bytes())
             .map_err(|e| SpecError::Smoldot(e.to_string()))?;

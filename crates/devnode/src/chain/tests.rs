@@ -78,3 +78,60 @@ fn keys_must_be_the_genesis_authorities() {
         Err(ChainError::NotAuraAuthority(_))
     ));
 }
+
+/// On spec 300 (Aura and BABE advertised, as finney's runtime), the runtime itself announces
+/// each set change: the change block is finalized by the set it ends, later blocks by the next,
+/// and a JSON-RPC endpoint keeps the change blocks' justifications as substrate does.
+#[test]
+fn set_changes_move_the_set_id_and_keep_their_justifications() {
+    let keys = DevKeys::alice();
+    let spec = DevSpec::of(crate::DevRuntime::Spec300, &keys).unwrap();
+    let mut chain = Chain::new(&spec, keys).unwrap();
+    chain.change_set_every(NonZero::new(3));
+    for _ in 0..7 {
+        chain.produce_block(Duration::ZERO).unwrap();
+    }
+    chain.finalize(7).unwrap();
+    assert_eq!(chain.set_changes(), &[3, 6]);
+    assert_eq!(chain.grandpa_set_id(), 2);
+    let finalizing: Vec<u64> = (1..=7).map(|n| chain.set_id_finalizing(n)).collect();
+    assert_eq!(finalizing, [0, 0, 0, 1, 1, 1, 2]);
+    for number in 1..=7u64 {
+        let block = chain.block(number).unwrap();
+        let decoded = header::decode(&block.header, 4).unwrap();
+        let announces = decoded.digest.logs().any(|log| {
+            matches!(
+                log,
+                header::DigestItemRef::GrandpaConsensus(
+                    header::GrandpaConsensusLogRef::ScheduledChange(_)
+                )
+            )
+        });
+        assert_eq!(announces, number % 3 == 0, "#{number}");
+        assert!(decoded.digest.aura_pre_runtime().is_some() && !decoded.digest.has_any_babe());
+        // Only the change blocks and the target carry their own justification.
+        assert_eq!(
+            block.justification.is_some(),
+            matches!(number, 3 | 6 | 7),
+            "#{number}"
+        );
+    }
+    // Substrate keeps a justification every 512 blocks and at every change.
+    let config = crate::jsonrpc::RpcConfig {
+        justification_period: 512,
+        ..Default::default()
+    };
+    let justified: Vec<u64> = (1..=7u64)
+        .filter(|n| {
+            let hash = hex::encode(chain.block(*n).unwrap().hash);
+            let request = format!(
+                r#"{{"jsonrpc":"2.0","id":1,"method":"chain_getBlock","params":["0x{hash}"]}}"#
+            );
+            let answer: serde_json::Value =
+                serde_json::from_str(&crate::jsonrpc::answer(&mut chain, &request, &config))
+                    .unwrap();
+            !answer["result"]["justifications"].is_null()
+        })
+        .collect();
+    assert_eq!(justified, [3, 6]);
+}

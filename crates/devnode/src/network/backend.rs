@@ -27,6 +27,14 @@ impl Backend for Chain {
         Chain::grandpa_set_id(self)
     }
 
+    fn set_changes(&self) -> Vec<u64> {
+        Chain::set_changes(self).to_vec()
+    }
+
+    fn set_id_finalizing(&self, number: u64) -> u64 {
+        Chain::set_id_finalizing(self, number)
+    }
+
     fn number_of(&self, hash: &[u8; 32]) -> Option<u64> {
         self.blocks()
             .iter()
