@@ -72,11 +72,28 @@ impl<P: PlatformRef> Client<P> {
     /// [`LightError::BootNode`] and [`LightError::NoUsableBootNode`] for boot nodes this
     /// client could never reach; [`LightError::AddChain`] if smoldot refuses it otherwise.
     pub fn add_chain(&self, chain_spec: &str) -> Result<Chain<P>, LightError> {
-        let info = spec::check(chain_spec, &self.platform)?;
+        self.add_chain_at(chain_spec, "")
+    }
+
+    /// [`Client::add_chain`] starting at the finalized block `database_content` holds (from
+    /// [`crate::start::database_content`]: a trusted checkpoint) instead of the spec's genesis.
+    /// A spec whose genesis is only a state root hash works this way too: nothing of the
+    /// genesis state is needed.
+    ///
+    /// # Errors
+    ///
+    /// As [`Client::add_chain`].
+    pub fn add_chain_at(
+        &self,
+        chain_spec: &str,
+        database_content: &str,
+    ) -> Result<Chain<P>, LightError> {
+        let chain_spec = spec::without_foreign_fields(chain_spec);
+        let info = spec::check(&chain_spec, &self.platform)?;
         let added = lock(&self.inner).add_chain(AddChainConfig {
             user_data: (),
-            specification: chain_spec,
-            database_content: "",
+            specification: &chain_spec,
+            database_content,
             potential_relay_chains: core::iter::empty(),
             json_rpc: AddChainConfigJsonRpc::Enabled {
                 // Only this crate talks to the chain, so its queue needs no cap; the

@@ -59,6 +59,7 @@ pub mod finality;
 pub mod rpc;
 mod source;
 mod spec;
+pub mod start;
 pub mod verified;
 
 #[cfg(all(feature = "web", target_arch = "wasm32"))]

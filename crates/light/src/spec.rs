@@ -2,6 +2,10 @@
 //! cannot parse and accepts a spec without any, which leaves a client that never finds a peer
 //! and never says why. Here each of those cases is an error that names the entry.
 //!
+//! One field is taken out rather than refused: finney's official spec carries a
+//! `grandpaWarpSyncCheckpoint` that smoldot rejects as unknown ([`without_foreign_fields`]);
+//! its content is what `--checkpoint` / [`crate::start`] take instead.
+//!
 //! Left out: checks smoldot already makes (genesis storage, checkpoints, relay chains); its own
 //! parse errors come back unchanged as [`LightError::ChainSpec`].
 
@@ -19,6 +23,28 @@ use crate::error::LightError;
 pub(crate) struct SpecInfo {
     /// Bytes used to encode a block number in headers (4 for Substrate chains).
     pub block_number_bytes: usize,
+}
+
+/// Top-level fields of Substrate chain specs that smoldot rejects as unknown although nothing
+/// in them changes what it checks: subtensor's `grandpaWarpSyncCheckpoint` (read by its own
+/// node only).
+const FOREIGN_FIELDS: &[&str] = &["grandpaWarpSyncCheckpoint"];
+
+/// `spec` without [`FOREIGN_FIELDS`]; unchanged (not even parsed) when it names none.
+pub(crate) fn without_foreign_fields(spec: &str) -> std::borrow::Cow<'_, str> {
+    if !FOREIGN_FIELDS.iter().any(|f| spec.contains(f)) {
+        return spec.into();
+    }
+    match serde_json::from_str::<serde_json::Value>(spec) {
+        Ok(serde_json::Value::Object(mut map)) => {
+            for field in FOREIGN_FIELDS {
+                map.remove(*field);
+            }
+            serde_json::Value::Object(map).to_string().into()
+        }
+        // Not JSON: smoldot's own parse error says so.
+        _ => spec.into(),
+    }
 }
 
 /// Parses `spec` and checks its boot nodes against what `platform` can dial.

@@ -213,8 +213,7 @@ fn finalized_at_least<P: smoldot_light::platform::PlatformRef>(
 
 #[test]
 fn the_dashboard_model_and_replays_read_verified_state() {
-    use chain::replay::{self, Verdict};
-    use chain::{MetadataCache, Source, View, model};
+    use chain::Source;
 
     init_log();
     let (node, _) = Node::start_with(true);
@@ -225,55 +224,7 @@ fn the_dashboard_model_and_replays_read_verified_state() {
     // Every subnet (tempo 15 at most) has run an epoch since the client started following, so
     // its epoch block and the one before are among the retained finalized blocks.
     finalized_at_least(&chain, first.number + 18);
-    let cache = MetadataCache::default();
-    let (at, subnets, metagraphs) = native::block_on(async {
-        let at = source.finalized().await.unwrap();
-        let view = View::open(&source, at, &cache).await.unwrap();
-        // The epoch blocks first, all held, before reading any: they leave the retained window
-        // as the chain moves on.
-        let netuids: Vec<u16> = model::netuids(&view)
-            .await
-            .unwrap()
-            .into_iter()
-            .filter(|n| *n >= 2) // root and the genesis subnet run no scenario epochs
-            .collect();
-        let mut held = Vec::new();
-        for netuid in &netuids {
-            let last: u64 = view
-                .value(
-                    "SubtensorModule",
-                    "LastMechansimStepBlock",
-                    vec![netuid.to_le_bytes().to_vec()],
-                )
-                .await
-                .unwrap()
-                .unwrap();
-            let blocks = [
-                source.block(last - 1).await.unwrap(),
-                source.block(last).await.unwrap(),
-            ];
-            source.hold(&blocks).unwrap();
-            held.extend(blocks);
-        }
-        for netuid in &netuids {
-            let record = replay::read_last_epoch(&view, *netuid, &cache)
-                .await
-                .unwrap();
-            let result = replay::replay(&record);
-            assert_eq!(
-                result.verdict,
-                Verdict::Exact,
-                "netuid {netuid}: {result:?}"
-            );
-        }
-        source.unhold(&held);
-        let subnets = model::read_subnets(&view).await.unwrap();
-        let mut metagraphs = Vec::new();
-        for netuid in &netuids {
-            metagraphs.push(model::read_metagraph(&view, *netuid).await.unwrap());
-        }
-        (at, subnets, metagraphs)
-    });
+    let (at, subnets, metagraphs) = support::read_and_replay(&source);
     assert_eq!(metagraphs.len(), 3);
     assert!(
         metagraphs

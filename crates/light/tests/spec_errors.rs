@@ -94,3 +94,21 @@ fn unreachable_boot_node_gives_zero_peers() {
     let read = native::block_on(chain.storage(b"any key")).err().unwrap();
     assert!(matches!(read, LightError::Timeout { .. }), "{read}");
 }
+
+/// finney's official spec carries `grandpaWarpSyncCheckpoint`, which smoldot alone rejects as
+/// an unknown field; the client takes it out (its content is what `--checkpoint` takes), and
+/// any other unknown field is still smoldot's error.
+#[test]
+fn finneys_checkpoint_field_is_taken_out_other_unknown_fields_are_refused() {
+    let client = Client::new(native::platform());
+    let base = with_boot_nodes(
+        &dev_spec(),
+        &[&format!("/ip4/127.0.0.1/tcp/9/ws/p2p/{PEER}")],
+    );
+    let mut json: Value = serde_json::from_str(&base).unwrap();
+    json["grandpaWarpSyncCheckpoint"] = serde_json::json!({ "block": 8867448, "setId": 5 });
+    assert!(client.add_chain(&json.to_string()).is_ok());
+    json["somethingElse"] = Value::from(1);
+    let refused = client.add_chain(&json.to_string()).err().unwrap();
+    assert!(matches!(refused, LightError::ChainSpec(_)), "{refused}");
+}

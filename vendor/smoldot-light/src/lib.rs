@@ -499,6 +499,22 @@ impl<TPlat: platform::PlatformRef, TChain> Client<TPlat, TChain> {
                 ) => (Some(checkpoint), false, known_nodes, runtime_code_hint),
                 (_, Some(Ok(checkpoint)), None) => (Some(checkpoint), false, Vec::new(), None),
 
+                // taoscope patch (vendor/README.md, smoldot-light 2): a chain spec without a
+                // checkpoint starts from the database's finalized block when the database holds
+                // one (its genesis hash was checked above). taoscope passes a trusted
+                // checkpoint this way, built from finney's `grandpaWarpSyncCheckpoint` or the
+                // devnode's; upstream would only take a `lightSyncState`, a BABE-shaped field.
+                (
+                    _,
+                    None,
+                    Some(database::DatabaseContent {
+                        chain_information: Some(db_ci),
+                        known_nodes,
+                        runtime_code_hint,
+                        ..
+                    }),
+                ) => (Some(db_ci), true, known_nodes, runtime_code_hint),
+
                 // If neither the genesis chain information nor the checkpoint chain information
                 // is available, we could in principle use the database, but for API reasons we
                 // don't want users to be able to rely on just a database (as we reserve the right

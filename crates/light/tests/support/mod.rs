@@ -8,10 +8,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use devnode::cli::{Options, Prepared, prepare};
 use devnode::jsonrpc::RpcConfig;
 use devnode::net_io::{Listener, RpcServe, ServeConfig, serve};
 use devnode::network::Network;
-use devnode::{Chain, DevKeys, DevSpec};
+use devnode::{Chain, DevRuntime};
 
 /// Blocks that best and finalized must both reach.
 pub const BLOCKS: u64 = 3;
@@ -29,6 +30,11 @@ pub struct Node {
     thread: Option<std::thread::JoinHandle<(Result<(), String>, Chain)>>,
     /// The chain spec, with the node's WebSocket boot node.
     pub spec: String,
+    /// The same spec with its genesis as a state root hash only (see
+    /// `DevSpec::with_state_root_only`): usable with [`Node::checkpoint`] alone.
+    pub light_spec: String,
+    /// The checkpoint at the finalized block when serving began (`Chain::checkpoint`).
+    pub checkpoint: String,
     /// `ws://127.0.0.1:<port>` when JSON-RPC is served.
     pub rpc: Option<String>,
 }
@@ -46,26 +52,49 @@ impl Node {
 
     /// [`Node::start_with`], also serving JSON-RPC with `rpc` when given.
     pub fn start_serving(seeded: bool, rpc: Option<RpcConfig>) -> (Node, Chain) {
-        let keys = DevKeys::from_secret_uri("//Alice").unwrap();
-        let spec = DevSpec::aura_dev(&keys).unwrap();
-        let mut chain = Chain::new(&spec, keys.clone()).unwrap();
-        let mut clock = CLOCK_START;
-        if seeded {
-            let report = devnode::scenario::Scenario::default_scenario()
-                .seed(&mut chain, CLOCK_START)
-                .unwrap();
-            chain.finalize(chain.best_block().number).unwrap();
-            clock = report.next_time;
+        let mut options = Options::new();
+        options.clock_start = CLOCK_START;
+        if !seeded {
+            options.scenario = None;
         }
+        Self::start_options(&options, rpc)
+    }
+
+    /// A devnet shaped like finney where a light client may stumble: runtime spec 300
+    /// (AuraApi and BabeApi both advertised, Aura seals), `set_changes` GRANDPA set changes
+    /// before the checkpoint and one every `change_every` blocks while serving. The node's
+    /// [`Node::checkpoint`] is at the last seeded block.
+    pub fn start_finney_like(set_changes: u64, change_every: u64) -> (Node, Chain) {
+        let mut options = Options::new();
+        options.clock_start = CLOCK_START;
+        options.runtime = DevRuntime::Spec300;
+        options.set_changes = set_changes;
+        options.set_change_every = core::num::NonZero::new(change_every);
+        Self::start_options(&options, None)
+    }
+
+    /// The node as `taoscope devnode` builds it with `options` (genesis, seeding, set changes),
+    /// served from its own thread.
+    pub fn start_options(options: &Options, rpc: Option<RpcConfig>) -> (Node, Chain) {
+        let Prepared {
+            spec, chain, clock, ..
+        } = prepare(options, |_| {}).unwrap();
         // A second copy of the genesis state to read the expected values from while the first
         // one serves.
-        let reference = Chain::new(&spec, keys).unwrap();
+        let reference = Chain::new(&spec, options.keys.clone()).unwrap();
+        let checkpoint = chain.checkpoint().to_string();
+        let state_root = *reference
+            .genesis_information()
+            .as_ref()
+            .finalized_block_header
+            .state_root;
         let listener = Listener::bind(0).unwrap();
         let mut network = Network::new(&chain, *b"taoscope light integration test!", &[]);
         let boot_nodes = listener.multiaddrs(&network.peer_id()).unwrap();
         network.set_listen_addrs(&boot_nodes);
         // WebSocket only, as in the browser.
         let spec = spec.with_boot_nodes(&boot_nodes[..1]).unwrap();
+        let light_spec = spec.with_state_root_only(&state_root).unwrap();
         let rpc = rpc.map(|config| RpcServe {
             listener: Listener::bind(0).unwrap(),
             config,
@@ -97,6 +126,8 @@ impl Node {
             stop,
             thread: Some(thread),
             spec: spec.json().to_owned(),
+            light_spec: light_spec.json().to_owned(),
+            checkpoint,
             rpc: rpc_url,
         };
         (node, reference)
@@ -165,4 +196,68 @@ pub fn assert_node_agrees(
             assert_eq!(*m, expected);
         }
     });
+}
+
+/// The dashboard's reads through a light client's `source` at its finalized block: every
+/// scenario subnet's last epoch replayed (exact, asserted), then the subnets and those subnets'
+/// metagraphs. Each subnet's epoch block and the one before must be among the client's retained
+/// finalized blocks (wait for a tempo past the client's first block).
+pub fn read_and_replay<P: smoldot_light::platform::PlatformRef>(
+    source: &light::LightSource<P>,
+) -> (
+    chain::BlockRef,
+    chain::model::Subnets,
+    Vec<chain::model::Metagraph>,
+) {
+    use chain::replay::{self, Verdict};
+    use chain::{MetadataCache, Source, View, model};
+    let cache = MetadataCache::default();
+    light::native::block_on(async {
+        let at = source.finalized().await.unwrap();
+        let view = View::open(source, at, &cache).await.unwrap();
+        // The epoch blocks first, all held, before reading any: they leave the retained window
+        // as the chain moves on.
+        let netuids: Vec<u16> = model::netuids(&view)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|n| *n >= 2) // root and the genesis subnet run no scenario epochs
+            .collect();
+        let mut held = Vec::new();
+        for netuid in &netuids {
+            let last: u64 = view
+                .value(
+                    "SubtensorModule",
+                    "LastMechansimStepBlock",
+                    vec![netuid.to_le_bytes().to_vec()],
+                )
+                .await
+                .unwrap()
+                .unwrap();
+            let blocks = [
+                source.block(last - 1).await.unwrap(),
+                source.block(last).await.unwrap(),
+            ];
+            source.hold(&blocks).unwrap();
+            held.extend(blocks);
+        }
+        for netuid in &netuids {
+            let record = replay::read_last_epoch(&view, *netuid, &cache)
+                .await
+                .unwrap();
+            let result = replay::replay(&record);
+            assert_eq!(
+                result.verdict,
+                Verdict::Exact,
+                "netuid {netuid}: {result:?}"
+            );
+        }
+        source.unhold(&held);
+        let subnets = model::read_subnets(&view).await.unwrap();
+        let mut metagraphs = Vec::new();
+        for netuid in &netuids {
+            metagraphs.push(model::read_metagraph(&view, *netuid).await.unwrap());
+        }
+        (at, subnets, metagraphs)
+    })
 }

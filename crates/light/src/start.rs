@@ -1,0 +1,254 @@
+//! Where the p2p light client starts when not from genesis: a trusted checkpoint (finney's
+//! chain-spec `grandpaWarpSyncCheckpoint`, or the devnode's `--checkpoint-out`) turned into the
+//! finalized-block record smoldot-light resumes from (its "database"; vendor/README.md,
+//! smoldot-light 2). A client started this way verifies everything after the checkpoint with
+//! the checkpoint's GRANDPA set, and never needs the chain's history or its genesis state.
+//!
+//! What the record needs beyond the checkpoint's header and GRANDPA set: the Aura authorities
+//! that author the block's children and Aura's slot duration. The authorities come from the
+//! header's own Aura `AuthoritiesChange` digest when it has one (finney's checkpoint block
+//! does), else from the checkpoint's `auraAuthorities`; the slot duration from its
+//! `auraSlotDurationMs` (neither GRANDPA nor the header says it). A header that hands GRANDPA
+//! over to a new set (delay 0) starts the client with that set, as finney's checkpoint does.
+
+use core::num::NonZero;
+
+use serde_json::Value;
+use smoldot::chain::chain_information::{
+    ChainInformation, ChainInformationConsensus, ChainInformationFinality, ValidChainInformation,
+};
+use smoldot::header::{self, AuraConsensusLogRef, DigestItemRef};
+
+use crate::finality;
+use crate::finality::VerifyError;
+use crate::verified::Checkpoint;
+
+/// The checkpoint as smoldot-light's database text (`AddChainConfig::database_content`), for
+/// a chain whose block numbers take `block_number_bytes`.
+///
+/// # Errors
+///
+/// [`VerifyError::Malformed`] naming what the checkpoint lacks or what does not fit together
+/// (no genesis hash, no slot duration, no Aura authorities, a delayed set change).
+pub fn database_content(
+    checkpoint_json: &str,
+    block_number_bytes: usize,
+) -> Result<String, VerifyError> {
+    let bad = |what: String| VerifyError::Malformed(format!("checkpoint: {what}"));
+    let checkpoint = Checkpoint::from_json(checkpoint_json)?;
+    let value: Value = serde_json::from_str(checkpoint_json).map_err(|e| bad(e.to_string()))?;
+    let genesis = checkpoint.genesis.ok_or_else(|| {
+        bad("no `genesisHash`: the light client must know which chain it is".into())
+    })?;
+    let slot_duration = value
+        .get("auraSlotDurationMs")
+        .and_then(Value::as_u64)
+        .and_then(NonZero::new)
+        .ok_or_else(|| bad("no `auraSlotDurationMs` (a positive whole number)".into()))?;
+
+    let decoded = header::decode(&checkpoint.header, block_number_bytes)
+        .map_err(|e| bad(format!("finalizedBlockHeader does not decode ({e})")))?;
+    let mut aura: Option<Vec<[u8; 32]>> = None;
+    for log in decoded.digest.logs() {
+        if let DigestItemRef::AuraConsensus(AuraConsensusLogRef::AuthoritiesChange(list)) = log {
+            aura = Some(list.map(|a| *a.public_key).collect());
+        }
+    }
+    let aura = match aura {
+        Some(list) => list,
+        None => hex_keys(&value, "auraAuthorities").map_err(bad)?,
+    };
+    if aura.is_empty() {
+        return Err(bad("no Aura authority to author the next block".into()));
+    }
+    let after = finality::scheduled_change(&decoded, &checkpoint.set)?
+        .unwrap_or_else(|| checkpoint.set.clone());
+
+    let information = ChainInformation {
+        finalized_block_header: Box::new(decoded.into()),
+        consensus: ChainInformationConsensus::Aura {
+            finalized_authorities_list: aura
+                .into_iter()
+                .map(|public_key| header::AuraAuthority { public_key })
+                .collect(),
+            slot_duration,
+        },
+        finality: ChainInformationFinality::Grandpa {
+            after_finalized_block_authorities_set_id: after.set_id,
+            finalized_triggered_authorities: after
+                .authorities
+                .iter()
+                .map(|public_key| header::GrandpaAuthority {
+                    public_key: *public_key,
+                    weight: NonZero::<u64>::MIN,
+                })
+                .collect(),
+            finalized_scheduled_change: None,
+        },
+    };
+    let information = ValidChainInformation::try_from(information)
+        .map_err(|e| bad(format!("does not make a consistent start ({e})")))?;
+    let chain =
+        smoldot::database::finalized_serialize::encode_chain(&information, block_number_bytes);
+    let chain: Value = serde_json::from_str(&chain).map_err(|e| bad(e.to_string()))?;
+    Ok(serde_json::json!({
+        "genesisHash": hex::encode(genesis),
+        "chain": chain,
+        "nodes": {},
+    })
+    .to_string())
+}
+
+/// [`database_content`] for the chain `chain_spec` describes (its block number width), with
+/// the checkpoint's block number.
+///
+/// # Errors
+///
+/// As [`database_content`]; [`VerifyError::Malformed`] when the spec does not parse.
+pub fn database_content_for(
+    chain_spec: &str,
+    checkpoint_json: &str,
+) -> Result<(String, u64), VerifyError> {
+    let spec = smoldot::chain_spec::ChainSpec::from_json_bytes(chain_spec)
+        .map_err(|e| VerifyError::Malformed(format!("chain spec: {e}")))?;
+    let bytes = usize::from(spec.block_number_bytes());
+    let database = database_content(checkpoint_json, bytes)?;
+    let checkpoint = Checkpoint::from_json(checkpoint_json)?;
+    let number = header::decode(&checkpoint.header, bytes)
+        .map(|h| h.number)
+        .unwrap_or_default();
+    Ok((database, number))
+}
+
+/// A list of 32-byte keys in hex under `name`.
+fn hex_keys(value: &Value, name: &str) -> Result<Vec<[u8; 32]>, String> {
+    let list = value
+        .get(name)
+        .and_then(Value::as_array)
+        .ok_or_else(|| format!("no `{name}`, and the header names no Aura authorities"))?;
+    list.iter()
+        .map(|item| {
+            item.as_str()
+                .and_then(|s| hex::decode(s.trim_start_matches("0x")).ok())
+                .and_then(|b| <[u8; 32]>::try_from(b).ok())
+                .ok_or_else(|| format!("`{name}` holds something other than 32-byte hex keys"))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    const FINNEY: &str = include_str!("../../../public/chainspecs/finney.checkpoint.json");
+
+    fn decoded(text: &str) -> ValidChainInformation {
+        let db: Value = serde_json::from_str(text).unwrap();
+        assert_eq!(
+            db["genesisHash"],
+            "2f0555cc76fc2840a25a6ea3b9637146806f1f44b090c175ffde2a7e5ab36c03"
+        );
+        smoldot::database::finalized_serialize::decode_chain(&db["chain"].to_string(), 4)
+            .unwrap()
+            .chain_information
+    }
+
+    /// finney's checkpoint block is finalized by set 5 and hands over to set 6 (20 keys); its
+    /// own digest names the Aura authorities. The record starts the client with set 6.
+    #[test]
+    fn finney_checkpoint_starts_with_set_6_and_the_digests_aura_authorities() {
+        let info = decoded(&database_content(FINNEY, 4).unwrap());
+        let info = info.as_ref();
+        assert_eq!(info.finalized_block_header.number, 8_867_448);
+        match info.finality {
+            smoldot::chain::chain_information::ChainInformationFinalityRef::Grandpa {
+                after_finalized_block_authorities_set_id,
+                finalized_triggered_authorities,
+                ..
+            } => {
+                assert_eq!(after_finalized_block_authorities_set_id, 6);
+                assert_eq!(finalized_triggered_authorities.len(), 20);
+            }
+            _ => panic!("not GRANDPA"),
+        }
+        match info.consensus {
+            smoldot::chain::chain_information::ChainInformationConsensusRef::Aura {
+                finalized_authorities_list,
+                slot_duration,
+            } => {
+                assert_eq!(slot_duration.get(), 12_000);
+                assert!(finalized_authorities_list.len() > 0);
+            }
+            _ => panic!("not Aura"),
+        }
+    }
+
+    fn without(field: &str) -> String {
+        let mut value: Value = serde_json::from_str(FINNEY).unwrap();
+        value.as_object_mut().unwrap().remove(field);
+        value.to_string()
+    }
+
+    #[test]
+    fn what_a_checkpoint_lacks_is_named() {
+        let err = |text: &str| database_content(text, 4).unwrap_err().to_string();
+        assert!(err(&without("genesisHash")).contains("genesisHash"));
+        assert!(err(&without("auraSlotDurationMs")).contains("auraSlotDurationMs"));
+        assert!(err(&without("finalizedBlockHeader")).contains("finalizedBlockHeader"));
+        assert!(err("{").contains("not JSON"));
+        let zero = FINNEY.replace("\"auraSlotDurationMs\": 12000", "\"auraSlotDurationMs\": 0");
+        assert!(err(&zero).contains("auraSlotDurationMs"));
+    }
+
+    /// A header without an Aura digest takes the checkpoint's `auraAuthorities`, and says so
+    /// when they are missing or not keys.
+    #[test]
+    fn aura_authorities_from_the_checkpoint_when_the_header_has_none() {
+        // A header (#1) with an Aura slot claim and seal and no authority change, finalized by a
+        // one-key set 3.
+        let claim = [
+            header::DigestItem::AuraPreDigest(header::AuraPreDigest { slot_number: 5 }),
+            header::DigestItem::AuraSeal([0; 64]),
+        ];
+        let header = header::HeaderRef {
+            parent_hash: &[1; 32],
+            number: 1,
+            state_root: &[2; 32],
+            extrinsics_root: &[3; 32],
+            digest: header::DigestRef::from_slice(&claim).unwrap(),
+        }
+        .scale_encoding_vec(4);
+        let mut set = 3u64.to_le_bytes().to_vec();
+        set.extend_from_slice(&[4]); // compact(1)
+        set.extend_from_slice(&[7; 32]);
+        set.extend_from_slice(&1u64.to_le_bytes());
+        let base = serde_json::json!({
+            "genesisHash": format!("0x{}", "2f0555cc76fc2840a25a6ea3b9637146806f1f44b090c175ffde2a7e5ab36c03"),
+            "finalizedBlockHeader": format!("0x{}", hex::encode(&header)),
+            "grandpaAuthoritySet": format!("0x{}", hex::encode(&set)),
+            "auraSlotDurationMs": 1000,
+        });
+        let missing = database_content(&base.to_string(), 4)
+            .unwrap_err()
+            .to_string();
+        assert!(missing.contains("auraAuthorities"), "{missing}");
+        let mut bad = base.clone();
+        bad["auraAuthorities"] = serde_json::json!(["0x1234"]);
+        let bad = database_content(&bad.to_string(), 4)
+            .unwrap_err()
+            .to_string();
+        assert!(bad.contains("32-byte"), "{bad}");
+        let mut good = base;
+        good["auraAuthorities"] = serde_json::json!([format!("0x{}", hex::encode([9u8; 32]))]);
+        let info = decoded(&database_content(&good.to_string(), 4).unwrap());
+        match info.as_ref().finality {
+            smoldot::chain::chain_information::ChainInformationFinalityRef::Grandpa {
+                after_finalized_block_authorities_set_id,
+                ..
+            } => assert_eq!(after_finalized_block_authorities_set_id, 3),
+            _ => panic!("not GRANDPA"),
+        }
+    }
+}
