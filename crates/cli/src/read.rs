@@ -51,7 +51,8 @@ impl From<chain::SourceError> for Failure {
 
 /// Where to read from.
 enum Origin {
-    Chain(PathBuf),
+    /// The light client on a spec file, from a checkpoint file when given.
+    Chain(PathBuf, Option<PathBuf>),
     Snapshot(PathBuf),
     /// Verified RPC: endpoints (failover in order) and the checkpoint file (`None`: finney's).
     Rpc(Vec<String>, Option<PathBuf>),
@@ -74,7 +75,7 @@ struct ReadArgs {
 pub const USAGE: &str = "usage: taoscope subnets|metagraph|replay|audit|head SOURCE [options]
        taoscope snapshot (--chain SPEC.json | --rpc URL [--checkpoint FILE]) --out FILE
                          [--timeout SECS]
-  SOURCE: --chain SPEC.json | --rpc URL [--rpc URL2 ...] [--checkpoint FILE]
+  SOURCE: --chain SPEC.json [--checkpoint FILE] | --rpc URL [--rpc URL2 ...] [--checkpoint FILE]
         | --trusted-rpc URL [--trusted-rpc URL2 ...] | --snapshot FILE
 
   subnets              every subnet: neurons, tempo, price, emission share, pruning order
@@ -93,7 +94,9 @@ pub const USAGE: &str = "usage: taoscope subnets|metagraph|replay|audit|head SOU
                        checkpoint by GRANDPA justifications, every value by a read proof, runtime
                        calls run here on proven state; repeat for failover
   --checkpoint FILE    the trust root for --rpc (default: finney's chain-spec checkpoint,
-                       #8,867,448); `taoscope devnode --checkpoint-out` writes one
+                       #8,867,448), or where --chain starts instead of genesis (the spec may
+                       then hold only the genesis state root); `taoscope devnode
+                       --checkpoint-out` writes one
   --trusted-rpc URL    read a JSON-RPC endpoint and believe it (nothing verified; labelled so)
   --snapshot FILE      read a snapshot instead (nothing re-verified)
   --json               one JSON value instead of a table
@@ -123,10 +126,13 @@ fn parse(args: &[String], needs_netuid: bool, snapshot_cmd: bool) -> Result<Read
                 let spec = value("--chain")?;
                 if spec == "finney" {
                     return Err(Failure::Source(
-                        "the light client does not follow finney yet: smoldot 5 refuses finney's \
-                         chain spec (its grandpaWarpSyncCheckpoint field) and, started from the \
-                         checkpoint, its runtime that offers both Aura and BABE; read finney with \
-                         --rpc wss://entrypoint-finney.opentensor.ai:443 (verified) instead"
+                        "taoscope ships no finney chain spec for the light client: finney's \
+                         genesis is 12 MB of state, and its genesis state root (what a spec \
+                         without that state needs) is not known here to check; pass finney's \
+                         raw spec as --chain FILE --checkpoint public/chainspecs/finney.checkpoint.json \
+                         (it needs a dialable boot node: the published one is plain /ws), or \
+                         read finney with --rpc wss://entrypoint-finney.opentensor.ai:443 \
+                         (verified) instead"
                             .into(),
                     ));
                 }
@@ -176,7 +182,7 @@ fn parse(args: &[String], needs_netuid: bool, snapshot_cmd: bool) -> Result<Read
                 "--chain, --rpc, --trusted-rpc and --snapshot exclude each other".into(),
             ));
         }
-        (Some(c), ..) => Origin::Chain(c),
+        (Some(c), ..) => Origin::Chain(c, checkpoint.take()),
         (_, Some(s), ..) => Origin::Snapshot(s),
         (_, _, false, _) => Origin::Rpc(rpc, checkpoint.take()),
         (_, _, _, false) => Origin::Trusted(trusted),
@@ -188,7 +194,7 @@ fn parse(args: &[String], needs_netuid: bool, snapshot_cmd: bool) -> Result<Read
         }
     };
     if checkpoint.is_some() {
-        return Err(usage("--checkpoint goes with --rpc".into()));
+        return Err(usage("--checkpoint goes with --rpc or --chain".into()));
     }
     if needs_netuid && netuid.is_none() {
         return Err(usage("--netuid is required".into()));
@@ -267,15 +273,27 @@ fn with_timeout<T>(
     })
 }
 
-/// A light client following the chain of `spec`.
+/// A light client following the chain of `spec`, from `checkpoint` when given (smoldot-light
+/// then starts at its block, verified from its GRANDPA set, not at genesis).
 fn light_source(
     spec: &PathBuf,
+    checkpoint: Option<&PathBuf>,
 ) -> Result<light::LightSource<light::native::NativePlatform>, Failure> {
     let text = std::fs::read_to_string(spec)
         .map_err(|e| Failure::Usage(format!("--chain {}: {e}", spec.display())))?;
+    let database = match checkpoint {
+        None => String::new(),
+        Some(path) => {
+            let cp = std::fs::read_to_string(path)
+                .map_err(|e| Failure::Usage(format!("--checkpoint {}: {e}", path.display())))?;
+            light::start::database_content_for(&text, &cp)
+                .map_err(|e| Failure::Usage(format!("--checkpoint {}: {e}", path.display())))?
+                .0
+        }
+    };
     let client = light::Client::new(light::native::platform());
     let chain = client
-        .add_chain(&text)
+        .add_chain_at(&text, &database)
         .map_err(|e| Failure::Source(format!("--chain {}: {e}", spec.display())))?;
     Ok(light::LightSource::new(chain))
 }
@@ -332,8 +350,8 @@ pub fn run(command: &str, args: &[String]) -> Result<String, Failure> {
                 command_on(&source, command, &args, &|_| async {}),
             )
         }
-        Origin::Chain(spec) => {
-            let source = light_source(spec)?;
+        Origin::Chain(spec, checkpoint) => {
+            let source = light_source(spec, checkpoint.as_ref())?;
             let wait = |n: u64| {
                 let source = &source;
                 async move { source.wait_finalized(n).await }
@@ -380,8 +398,8 @@ async fn head(args: &ReadArgs) -> Result<String, Failure> {
             };
             (block, Some(head.set_id), how, steps)
         }
-        Origin::Chain(spec) => {
-            let source = light_source(spec)?;
+        Origin::Chain(spec, checkpoint) => {
+            let source = light_source(spec, checkpoint.as_ref())?;
             source.wait_finalized(0).await;
             let block = source.finalized().await?;
             let how = "light client (smoldot-light): headers, GRANDPA finality and proofs \

@@ -285,7 +285,9 @@ fn bad_input_is_refused_with_a_reason() {
     let (c, e) = code(&["head", "--chain", "finney"]);
     assert_eq!(c, Some(1));
     assert!(
-        e.contains("does not follow finney yet") && e.contains("--rpc wss://"),
+        e.contains("ships no finney chain spec")
+            && e.contains("--checkpoint")
+            && e.contains("--rpc wss://"),
         "{e}"
     );
     // Nothing listens on port 1: every endpoint tried, then exit 1.
