@@ -169,9 +169,12 @@ export function freePort() {
  * line, with the process and the `SubtensorModule.TotalNetworks` value it reported. Its output
  * is drained for as long as it runs: callers must not block the event loop (no `execFileSync`)
  * while it serves, or its stdout pipe fills and it stops answering. */
-export function startDevnode(port, specPath, scenario = null, { bin = BIN, intervalMs = 1000, rpc = null } = {}) {
+export function startDevnode(port, specPath, scenario = null, { bin = BIN, intervalMs = 1000, rpc = null, extra = [], waitFor = null } = {}) {
   const args = ['devnode', '--port', String(port), '--spec-out', specPath, '--interval-ms', String(intervalMs)];
   if (scenario) args.push('--scenario', scenario);
+  // Further flags (`--runtime 300`, `--light-spec-out …`); `waitFor` is a line (RegExp) the
+  // node must also have printed before it counts as started.
+  args.push(...extra);
   // JSON-RPC as finney's endpoints serve it: `rpc` is { checkpointOut, justificationPeriod,
   // forge }; the resolved value then carries `rpcUrl`.
   if (rpc) {
@@ -196,7 +199,7 @@ export function startDevnode(port, specPath, scenario = null, { bin = BIN, inter
       out += d;
       const total = /SubtensorModule\.TotalNetworks = (\d+)/.exec(out);
       const rpcUrl = /^rpc: (\S+)/m.exec(out);
-      if (/^spec: /m.test(out) && total && (!rpc || rpcUrl)) {
+      if (/^spec: /m.test(out) && total && (!rpc || rpcUrl) && (!waitFor || waitFor.test(out))) {
         started = true;
         clearTimeout(timer);
         child.removeAllListeners('exit');

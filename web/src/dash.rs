@@ -378,9 +378,13 @@ impl Dash {
             use crate::light::host::WorkerStart;
             let href = |path: &str| base.href(&format!("/{}", path.trim_start_matches('/')));
             let (start, origin) = match SourceChoice::current() {
-                SourceChoice::Light { spec } => {
-                    (WorkerStart::Spec(href(&spec)), Origin::LightClient)
-                }
+                SourceChoice::Light { spec, checkpoint } => (
+                    WorkerStart::Spec {
+                        spec_url: href(&spec),
+                        checkpoint_url: checkpoint.as_deref().map(href),
+                    },
+                    Origin::LightClient,
+                ),
                 SourceChoice::Verified {
                     endpoints,
                     checkpoint,
@@ -504,6 +508,10 @@ pub enum SourceChoice {
     Light {
         /// The spec's path.
         spec: String,
+        /// A checkpoint's same-origin path: the client starts at its block, verified from its
+        /// GRANDPA set, instead of at the spec's genesis (a spec with only a genesis state
+        /// root needs one).
+        checkpoint: Option<String>,
     },
     /// Verified RPC.
     Verified {
@@ -543,10 +551,14 @@ impl SourceChoice {
             }
         }
         if let Some(spec) = file_param("spec") {
-            return SourceChoice::Light { spec };
+            return SourceChoice::Light {
+                spec,
+                checkpoint: file_param("checkpoint"),
+            };
         }
         Self::saved().unwrap_or_else(|| SourceChoice::Light {
             spec: crate::light::DEFAULT_SPEC_PATH.into(),
+            checkpoint: None,
         })
     }
 
@@ -568,7 +580,9 @@ impl SourceChoice {
 
     fn to_json(&self) -> serde_json::Value {
         match self {
-            SourceChoice::Light { spec } => serde_json::json!({ "kind": "light", "spec": spec }),
+            SourceChoice::Light { spec, checkpoint } => {
+                serde_json::json!({ "kind": "light", "spec": spec, "checkpoint": checkpoint })
+            }
             SourceChoice::Verified {
                 endpoints,
                 checkpoint,
@@ -599,6 +613,7 @@ impl SourceChoice {
         match v["kind"].as_str()? {
             "light" => Some(SourceChoice::Light {
                 spec: path("spec")?,
+                checkpoint: path("checkpoint"),
             }),
             "verified-rpc" => Some(SourceChoice::Verified {
                 endpoints: endpoints()?,

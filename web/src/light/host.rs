@@ -87,8 +87,14 @@ fn fail(state: RwSignal<SyncState>, message: String) {
 /// What the worker reads through.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum WorkerStart {
-    /// smoldot-light on the chain spec at this URL.
-    Spec(String),
+    /// smoldot-light on the chain spec at `spec_url`, from the checkpoint at `checkpoint_url`
+    /// when there is one.
+    Spec {
+        /// Same-origin URL of the chain spec.
+        spec_url: String,
+        /// Same-origin URL of a checkpoint JSON.
+        checkpoint_url: Option<String>,
+    },
     /// A JSON-RPC endpoint (failover in order), verified from the checkpoint at this URL.
     Verified {
         /// `wss://…` (or `ws://127.0.0.1…` from a local page).
@@ -191,7 +197,7 @@ impl LightCtx {
         let state = RwSignal::new(SyncState::default());
         let pending = Rc::new(Pending::default());
         let provenance = match &start {
-            WorkerStart::Spec(_) => chain::Provenance::LightClient,
+            WorkerStart::Spec { .. } => chain::Provenance::LightClient,
             WorkerStart::Verified { .. } => chain::Provenance::VerifiedRpc,
             WorkerStart::Trusted(_) => chain::Provenance::TrustedRpc,
         };
@@ -287,10 +293,22 @@ impl LightCtx {
         std::mem::forget(worker.clone());
         wasm_bindgen_futures::spawn_local(async move {
             let message = match start {
-                WorkerStart::Spec(url) => crate::api::fetch_text(&url)
-                    .await
-                    .map(|spec| serde_json::json!({ "type": "start", "spec": spec }))
-                    .map_err(|e| format!("chain spec {url}: {e}")),
+                WorkerStart::Spec {
+                    spec_url,
+                    checkpoint_url,
+                } => match crate::api::fetch_text(&spec_url).await {
+                    Err(e) => Err(format!("chain spec {spec_url}: {e}")),
+                    Ok(spec) => match checkpoint_url {
+                        None => Ok(serde_json::json!({ "type": "start", "spec": spec })),
+                        Some(url) => crate::api::fetch_text(&url)
+                            .await
+                            .map(|checkpoint| {
+                                serde_json::json!({ "type": "start", "spec": spec,
+                                                    "checkpoint": checkpoint })
+                            })
+                            .map_err(|e| format!("checkpoint {url}: {e}")),
+                    },
+                },
                 WorkerStart::Verified {
                     endpoints,
                     checkpoint_url,

@@ -85,7 +85,8 @@ pub fn start() {
                 }
                 (Some(spec), _) if is_start => {
                     started.set(true);
-                    wasm_bindgen_futures::spawn_local(run(spec.to_owned()));
+                    let checkpoint = message["checkpoint"].as_str().map(str::to_owned);
+                    wasm_bindgen_futures::spawn_local(run(spec.to_owned(), checkpoint));
                 }
                 (None, Some(rpc)) if is_start => {
                     started.set(true);
@@ -264,9 +265,26 @@ fn head(b: light::BlockRef) -> Head {
     }
 }
 
-async fn run(spec: String) {
+async fn run(spec: String, checkpoint: Option<String>) {
     let client = light::Client::new(BrowserPlatform::new());
-    let chain = match client.add_chain(&spec) {
+    let (database, detail) = match &checkpoint {
+        None => (
+            String::new(),
+            "smoldot-light: headers, GRANDPA finality and Merkle proofs checked from the chain spec"
+                .to_owned(),
+        ),
+        Some(checkpoint) => match light::start::database_content_for(&spec, checkpoint) {
+            Ok((database, number)) => (
+                database,
+                format!(
+                    "smoldot-light from the checkpoint #{number}: headers, GRANDPA finality \
+                     and Merkle proofs checked from its authority set on"
+                ),
+            ),
+            Err(e) => return error(format!("checkpoint: {e}"), true),
+        },
+    };
+    let chain = match client.add_chain_at(&spec, &database) {
         Ok(chain) => chain,
         Err(e) => return error(format!("chain spec rejected: {e}"), true),
     };
@@ -277,9 +295,7 @@ async fn run(spec: String) {
     });
     post(&FromWorker::Mode {
         provenance: Provenance::LightClient.id().into(),
-        detail:
-            "smoldot-light: headers, GRANDPA finality and Merkle proofs checked from the chain spec"
-                .into(),
+        detail,
     });
     let name = serde_json::from_str::<Value>(&spec)
         .ok()

@@ -213,8 +213,15 @@ fn SourceSettings() -> impl IntoView {
         SourceChoice::Trusted { .. } => "trusted-rpc",
     });
     let spec = RwSignal::new(match &shown {
-        SourceChoice::Light { spec } => spec.clone(),
+        SourceChoice::Light { spec, .. } => spec.clone(),
         _ => crate::light::DEFAULT_SPEC_PATH.to_owned(),
+    });
+    let light_checkpoint = RwSignal::new(match &shown {
+        SourceChoice::Light {
+            checkpoint: Some(c),
+            ..
+        } => c.clone(),
+        _ => String::new(),
     });
     let endpoints = RwSignal::new(match &shown {
         SourceChoice::Verified { endpoints, .. } | SourceChoice::Trusted { endpoints } => {
@@ -235,6 +242,8 @@ fn SourceSettings() -> impl IntoView {
         let choice = match kind.get_untracked() {
             "light" => SourceChoice::Light {
                 spec: spec.get_untracked(),
+                checkpoint: Some(light_checkpoint.get_untracked().trim().to_owned())
+                    .filter(|c| !c.is_empty()),
             },
             _ if list.is_empty() => return problem.set(Some(i18n.d().source_bad_endpoints)),
             "verified-rpc" => SourceChoice::Verified {
@@ -274,6 +283,10 @@ fn SourceSettings() -> impl IntoView {
             <label class="field" hidden=move || kind.get() != "light">
                 <span>{move || i18n.d().source_spec}</span>
                 <input type="text" data-source-spec="" bind:value=spec />
+            </label>
+            <label class="field" hidden=move || kind.get() != "light">
+                <span>{move || i18n.d().source_light_checkpoint}</span>
+                <input type="text" data-source-light-checkpoint="" bind:value=light_checkpoint />
             </label>
             <label class="field" hidden=move || kind.get() == "light">
                 <span>{move || i18n.d().source_endpoints}</span>

@@ -1,0 +1,114 @@
+// Browser test of the p2p light client on a devnet shaped like finney (issue #10): runtime spec
+// 300 (AuraApi and BabeApi both advertised, Aura seals: stock smoldot refuses it), the GRANDPA
+// set id already 2 at the checkpoint and a set change every 4 blocks after it, and the page
+// starting from that checkpoint with a chain spec that carries only the genesis state root (a
+// few KB instead of the whole genesis state), so nothing before the checkpoint is fetched.
+//
+// Run: node --test tests/e2e/finney_like.test.mjs (after `cargo xtask build-web` and
+// `cargo build -p taoscope-cli`). Timeouts are hang guards, not speed targets.
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+import { BASE_ARGS, CHROMIUM, GUARD_MS, OUTPUT, ROOT, freePort, startDevnode, startFixture, stopDevnode } from './serve.mjs';
+
+const SCENARIO = path.join(ROOT, 'tests', 'scenarios', 'tiny.json');
+
+/** The chain panel's figures and badges. */
+async function panel(page) {
+  return page.evaluate(() => {
+    const num = (field) => {
+      const el = document.querySelector(`tr[data-field="${field}"] [data-number]`);
+      return el ? Number(el.dataset.number) : null;
+    };
+    const total = document.querySelector('tr[data-field="total-networks"] [data-value]');
+    const error = document.querySelector('[data-error="light"]');
+    const badges = [...document.querySelectorAll('.sync-table .source-badge')];
+    return {
+      finalized: num('finalized'),
+      total: total ? Number(total.dataset.value) : null,
+      error: error ? error.textContent : null,
+      badges: badges.map((b) => b.dataset.source),
+      detail: badges[0]?.title ?? '',
+    };
+  });
+}
+
+async function waitFor(page, what, read, ok, guard = GUARD_MS) {
+  const end = Date.now() + guard;
+  let state;
+  while (Date.now() < end) {
+    state = await read(page).catch((e) => ({ reading: e.message }));
+    if (!state.reading && ok(state)) return state;
+    await page.waitForTimeout(250);
+  }
+  assert.fail(`${what}: not reached in ${guard} ms; last state ${JSON.stringify(state)}`);
+}
+
+describe('the light client in the page follows a finney-like devnet from a checkpoint', () => {
+  let fixture;
+  let browser;
+  let node;
+  let checkpoint;
+  const routes = {};
+  const requested = [];
+
+  before(async () => {
+    fixture = await startFixture('taoscope-finney-like-', routes);
+    routes['/chainspecs/devnet.json'] = path.join(fixture.tmp, 'devnet.json');
+    routes['/chainspecs/light.json'] = path.join(fixture.tmp, 'light.json');
+    routes['/chainspecs/devnet.checkpoint.json'] = path.join(fixture.tmp, 'checkpoint.json');
+    node = await startDevnode(await freePort(), routes['/chainspecs/devnet.json'], SCENARIO, {
+      extra: [
+        '--runtime', '300', '--set-changes', '2', '--set-change-every', '4',
+        '--checkpoint-out', routes['/chainspecs/devnet.checkpoint.json'],
+        '--light-spec-out', routes['/chainspecs/light.json'],
+      ],
+      waitFor: /^light spec: /m,
+    });
+    checkpoint = JSON.parse(fs.readFileSync(routes['/chainspecs/devnet.checkpoint.json'], 'utf8'));
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: BASE_ARGS });
+  });
+
+  after(async () => {
+    if (node) await stopDevnode(node.child);
+    await browser?.close();
+    fixture?.server.close();
+  });
+
+  test('from the checkpoint past set changes, with a spec of only the genesis state root', async () => {
+    const full = fs.statSync(routes['/chainspecs/devnet.json']).size;
+    const light = fs.statSync(routes['/chainspecs/light.json']).size;
+    assert.ok(light * 100 < full, `the light spec (${light} B) is a small part of the full one (${full} B)`);
+    // Set 1 finalized the checkpoint block, which hands over to set 2.
+    assert.ok(checkpoint.grandpaAuthoritySet.startsWith('0x0100000000000000'), checkpoint.grandpaAuthoritySet);
+
+    const page = await browser.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('request', (r) => requested.push(new URL(r.url()).pathname));
+    const query = 'spec=chainspecs/light.json&checkpoint=chainspecs/devnet.checkpoint.json';
+    await page.goto(`${fixture.base}/?${query}#/chain`);
+    // Two set changes at least after the checkpoint (one every 4 blocks).
+    const state = await waitFor(page, 'finality 10 blocks past the checkpoint and the subnet count', panel,
+      (s) => s.finalized >= checkpoint.blockNumber + 10 && s.total !== null);
+    assert.equal(state.error, null);
+    assert.equal(state.total, node.totalNetworks, 'TotalNetworks read through a proof equals the devnode');
+    assert.ok(state.badges.length >= 3 && state.badges.every((b) => b === 'light-client'), JSON.stringify(state.badges));
+    assert.match(state.detail, new RegExp(`from the checkpoint #${checkpoint.blockNumber}`));
+    await page.screenshot({ path: path.join(OUTPUT, 'finney-like-chain.png'), fullPage: true });
+
+    await page.goto(`${fixture.base}/?${query}#/subnets`);
+    const rows = await waitFor(page, 'the subnets table', (p) => p.evaluate(() => ({
+      rows: document.querySelectorAll('tr[data-netuid]').length,
+      badges: [...document.querySelectorAll('.source-badge')].map((b) => b.dataset.source),
+    })), (s) => s.rows > 0);
+    assert.equal(rows.rows, node.totalNetworks);
+    assert.ok(rows.badges.every((b) => b === 'light-client'), JSON.stringify(rows.badges));
+    assert.ok(!requested.includes('/chainspecs/devnet.json'), 'the full spec (genesis state) is never fetched');
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+});
