@@ -51,8 +51,9 @@ impl From<chain::SourceError> for Failure {
 
 /// Where to read from.
 enum Origin {
-    /// The light client on a spec file, from a checkpoint file when given.
-    Chain(PathBuf, Option<PathBuf>),
+    /// The light client on a spec file, from a checkpoint file when given, dialing the boot
+    /// nodes given instead of the spec's when there are any.
+    Chain(PathBuf, Option<PathBuf>, Vec<String>),
     Snapshot(PathBuf),
     /// Verified RPC: endpoints (failover in order) and the checkpoint file (`None`: finney's).
     Rpc(Vec<String>, Option<PathBuf>),
@@ -75,7 +76,7 @@ struct ReadArgs {
 pub const USAGE: &str = "usage: taoscope subnets|metagraph|replay|audit|head SOURCE [options]
        taoscope snapshot (--chain SPEC.json | --rpc URL [--checkpoint FILE]) --out FILE
                          [--timeout SECS]
-  SOURCE: --chain SPEC.json [--checkpoint FILE] | --rpc URL [--rpc URL2 ...] [--checkpoint FILE]
+  SOURCE: --chain SPEC.json [--checkpoint FILE] [--bootnode MULTIADDR ...] | --rpc URL [--rpc URL2 ...] [--checkpoint FILE]
         | --trusted-rpc URL [--trusted-rpc URL2 ...] | --snapshot FILE
 
   subnets              every subnet: neurons, tempo, price, emission share, pruning order
@@ -97,6 +98,7 @@ pub const USAGE: &str = "usage: taoscope subnets|metagraph|replay|audit|head SOU
                        #8,867,448), or where --chain starts instead of genesis (the spec may
                        then hold only the genesis state root); `taoscope devnode
                        --checkpoint-out` writes one
+  --bootnode MULTIADDR dial this node instead of the spec's boot nodes (repeat for more)
   --trusted-rpc URL    read a JSON-RPC endpoint and believe it (nothing verified; labelled so)
   --snapshot FILE      read a snapshot instead (nothing re-verified)
   --json               one JSON value instead of a table
@@ -110,6 +112,7 @@ fn parse(args: &[String], needs_netuid: bool, snapshot_cmd: bool) -> Result<Read
     let mut rpc: Vec<String> = Vec::new();
     let mut trusted: Vec<String> = Vec::new();
     let mut checkpoint = None;
+    let mut boot_nodes: Vec<String> = Vec::new();
     let mut json = false;
     let mut timeout = Duration::from_secs(180);
     let mut netuid = None;
@@ -142,6 +145,7 @@ fn parse(args: &[String], needs_netuid: bool, snapshot_cmd: bool) -> Result<Read
             "--trusted-rpc" if !snapshot_cmd => {
                 trusted.push(endpoint(value("--trusted-rpc")?, "--trusted-rpc")?);
             }
+            "--bootnode" => boot_nodes.push(value("--bootnode")?),
             "--checkpoint" => {
                 checkpoint = Some(PathBuf::from(value("--checkpoint")?));
             }
@@ -182,7 +186,7 @@ fn parse(args: &[String], needs_netuid: bool, snapshot_cmd: bool) -> Result<Read
                 "--chain, --rpc, --trusted-rpc and --snapshot exclude each other".into(),
             ));
         }
-        (Some(c), ..) => Origin::Chain(c, checkpoint.take()),
+        (Some(c), ..) => Origin::Chain(c, checkpoint.take(), std::mem::take(&mut boot_nodes)),
         (_, Some(s), ..) => Origin::Snapshot(s),
         (_, _, false, _) => Origin::Rpc(rpc, checkpoint.take()),
         (_, _, _, false) => Origin::Trusted(trusted),
@@ -195,6 +199,9 @@ fn parse(args: &[String], needs_netuid: bool, snapshot_cmd: bool) -> Result<Read
     };
     if checkpoint.is_some() {
         return Err(usage("--checkpoint goes with --rpc or --chain".into()));
+    }
+    if !boot_nodes.is_empty() {
+        return Err(usage("--bootnode goes with --chain".into()));
     }
     if needs_netuid && netuid.is_none() {
         return Err(usage("--netuid is required".into()));
@@ -278,8 +285,11 @@ fn with_timeout<T>(
 fn light_source(
     spec: &PathBuf,
     checkpoint: Option<&PathBuf>,
+    boot_nodes: &[String],
 ) -> Result<light::LightSource<light::native::NativePlatform>, Failure> {
     let text = std::fs::read_to_string(spec)
+        .map_err(|e| Failure::Usage(format!("--chain {}: {e}", spec.display())))?;
+    let text = light::with_boot_nodes(&text, boot_nodes)
         .map_err(|e| Failure::Usage(format!("--chain {}: {e}", spec.display())))?;
     let database = match checkpoint {
         None => String::new(),
@@ -350,8 +360,8 @@ pub fn run(command: &str, args: &[String]) -> Result<String, Failure> {
                 command_on(&source, command, &args, &|_| async {}),
             )
         }
-        Origin::Chain(spec, checkpoint) => {
-            let source = light_source(spec, checkpoint.as_ref())?;
+        Origin::Chain(spec, checkpoint, boot_nodes) => {
+            let source = light_source(spec, checkpoint.as_ref(), boot_nodes)?;
             let wait = |n: u64| {
                 let source = &source;
                 async move { source.wait_finalized(n).await }
@@ -391,6 +401,14 @@ async fn head(args: &ReadArgs) -> Result<String, Failure> {
                     head.endpoint, head.endpoint_finalized
                 ),
             };
+            let how = if head.distrusted.is_empty() {
+                how
+            } else {
+                format!(
+                    "{how}; left for serving data that failed a check: {}",
+                    head.distrusted.join("; ")
+                )
+            };
             let steps: Vec<Value> = head.steps.iter().map(step_json).collect();
             let block = chain::BlockRef {
                 number: head.block.number,
@@ -398,13 +416,20 @@ async fn head(args: &ReadArgs) -> Result<String, Failure> {
             };
             (block, Some(head.set_id), how, steps)
         }
-        Origin::Chain(spec, checkpoint) => {
-            let source = light_source(spec, checkpoint.as_ref())?;
+        Origin::Chain(spec, checkpoint, boot_nodes) => {
+            let source = light_source(spec, checkpoint.as_ref(), boot_nodes)?;
             source.wait_finalized(0).await;
             let block = source.finalized().await?;
-            let how = "light client (smoldot-light): headers, GRANDPA finality and proofs \
-                       checked from the chain spec"
-                .to_owned();
+            let how = match checkpoint {
+                None => "light client (smoldot-light): headers, GRANDPA finality and proofs \
+                         checked from the chain spec"
+                    .to_owned(),
+                Some(path) => format!(
+                    "light client (smoldot-light) from the checkpoint {}: headers, GRANDPA \
+                     finality and proofs checked from its authority set on",
+                    path.display()
+                ),
+            };
             (block, None, how, Vec::new())
         }
         Origin::Trusted(endpoints) => {

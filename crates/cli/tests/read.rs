@@ -282,6 +282,15 @@ fn bad_input_is_refused_with_a_reason() {
     let (c, e) = code(&["head", "--checkpoint", "x.json", "--snapshot", "x"]);
     assert_eq!(c, Some(2));
     assert!(e.contains("--checkpoint goes with --rpc"), "{e}");
+    let (c, e) = code(&[
+        "head",
+        "--bootnode",
+        "/ip4/1.2.3.4/tcp/1/ws",
+        "--snapshot",
+        "x",
+    ]);
+    assert_eq!(c, Some(2));
+    assert!(e.contains("--bootnode goes with --chain"), "{e}");
     let (c, e) = code(&["head", "--chain", "finney"]);
     assert_eq!(c, Some(1));
     assert!(
@@ -474,4 +483,94 @@ fn verified_rpc_reads_what_the_light_client_reads() {
     let (code, _, stderr) = taoscope(&["head", "--rpc", &url]);
     assert_eq!(code, Some(1));
     assert!(stderr.contains("another chain: its genesis is"), "{stderr}");
+}
+
+/// The light client from a checkpoint on a finney-shaped devnet (runtime spec 300, GRANDPA set
+/// moved at the checkpoint), with a spec that holds only the genesis state root and names no
+/// boot node, the node given with `--bootnode`: `head` proves a block past the checkpoint and
+/// says where it started; `subnets` reads as from any light client.
+#[test]
+fn the_light_client_starts_from_a_checkpoint() {
+    let dir = temp_dir("checkpoint-node");
+    let (light, bare, cp) = (
+        dir.0.join("light.json"),
+        dir.0.join("bare.json"),
+        dir.0.join("cp.json"),
+    );
+    let mut child = Command::new(BIN)
+        .args([
+            "devnode",
+            "--port",
+            &free_port().to_string(),
+            "--runtime",
+            "300",
+        ])
+        .args(["--set-changes", "1", "--light-spec-out"])
+        .arg(&light)
+        .arg("--checkpoint-out")
+        .arg(&cp)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    while !lines.next().unwrap().unwrap().starts_with("light spec: ") {}
+    std::thread::spawn(move || for _ in lines {});
+    let node = Devnode {
+        child,
+        spec: light.clone(),
+        rpc: None,
+        _dir: dir,
+    };
+    let mut spec: Value = serde_json::from_str(&std::fs::read_to_string(&light).unwrap()).unwrap();
+    let boot_node = spec["bootNodes"][0].as_str().unwrap().to_owned();
+    spec["bootNodes"] = serde_json::json!([]);
+    std::fs::write(&bare, spec.to_string()).unwrap();
+    let checkpoint: Value = serde_json::from_str(&std::fs::read_to_string(&cp).unwrap()).unwrap();
+    let start = checkpoint["blockNumber"].as_u64().unwrap();
+
+    let cp_arg = cp.to_str().unwrap();
+    let head = json_of(
+        &[
+            "head",
+            "--json",
+            "--checkpoint",
+            cp_arg,
+            "--bootnode",
+            &boot_node,
+        ],
+        &bare,
+    );
+    assert!(head["number"].as_u64().unwrap() >= start, "{head}");
+    assert!(
+        head["verified"]
+            .as_str()
+            .unwrap()
+            .contains("from the checkpoint"),
+        "{head}"
+    );
+    let subnets = json_of(
+        &[
+            "subnets",
+            "--json",
+            "--checkpoint",
+            cp_arg,
+            "--bootnode",
+            &boot_node,
+        ],
+        &bare,
+    );
+    // Root, the genesis subnet and the scenario's three.
+    let netuids: Vec<u64> = subnets
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| row["netuid"].as_u64().unwrap())
+        .collect();
+    assert_eq!(netuids, [0, 1, 2, 3, 4], "{subnets}");
+    // Without the boot node the bare spec is refused, saying why.
+    let (code, _, stderr) = run(&["head", "--checkpoint", cp_arg], &bare);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stderr.contains("no boot nodes"), "{stderr}");
+    drop(node);
 }

@@ -74,6 +74,7 @@ pub use rpc::{
     Runtime, StorageKind, TransactionEvent, WatchId,
 };
 pub use source::LightSource;
+pub use spec::with_boot_nodes;
 
 #[cfg(all(feature = "web", target_arch = "wasm32"))]
 pub use browser::{BrowserPlatform, Delay, ReadWriteAccess, Stream, StreamError};

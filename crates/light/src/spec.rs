@@ -47,6 +47,27 @@ pub(crate) fn without_foreign_fields(spec: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// `spec` with its boot nodes replaced by `boot_nodes` (multiaddrs ending in `/p2p/<peer id>`):
+/// how a user points the client at a node the spec does not name (a local node, finney's
+/// `/ws` boot node from a local page). An empty list leaves the spec's own. The entries are
+/// checked when the chain is added, as the spec's own are.
+///
+/// # Errors
+///
+/// A sentence when `spec` is not a JSON object.
+pub fn with_boot_nodes(spec: &str, boot_nodes: &[String]) -> Result<String, String> {
+    if boot_nodes.is_empty() {
+        return Ok(spec.to_owned());
+    }
+    let mut value: serde_json::Value =
+        serde_json::from_str(spec).map_err(|e| format!("the chain spec is not JSON: {e}"))?;
+    let Some(map) = value.as_object_mut() else {
+        return Err("the chain spec is not a JSON object".into());
+    };
+    map.insert("bootNodes".into(), boot_nodes.into());
+    Ok(value.to_string())
+}
+
 /// Parses `spec` and checks its boot nodes against what `platform` can dial.
 ///
 /// # Errors

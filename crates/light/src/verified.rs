@@ -16,6 +16,7 @@
 #[cfg(all(feature = "web", target_arch = "wasm32"))]
 mod browser_ws;
 mod client;
+mod ring;
 mod trusted;
 pub mod wire;
 #[cfg(feature = "native")]

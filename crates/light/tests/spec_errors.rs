@@ -112,3 +112,27 @@ fn finneys_checkpoint_field_is_taken_out_other_unknown_fields_are_refused() {
     let refused = client.add_chain(&json.to_string()).err().unwrap();
     assert!(matches!(refused, LightError::ChainSpec(_)), "{refused}");
 }
+
+/// A user's boot nodes replace the spec's (a node the spec does not name); their entries are
+/// checked as the spec's own are, and none given keeps the spec's.
+#[test]
+fn boot_nodes_given_by_the_user_replace_the_specs() {
+    let client = Client::new(native::platform());
+    let bare = with_boot_nodes(&dev_spec(), &[]);
+    assert!(matches!(
+        client.add_chain(&bare).err().unwrap(),
+        LightError::NoBootNodes
+    ));
+    let address = format!("/ip4/127.0.0.1/tcp/9/ws/p2p/{PEER}");
+    let given = light::with_boot_nodes(&bare, std::slice::from_ref(&address)).unwrap();
+    let json: Value = serde_json::from_str(&given).unwrap();
+    assert_eq!(json["bootNodes"], serde_json::json!([address]));
+    assert!(client.add_chain(&given).is_ok());
+    let garbage = light::with_boot_nodes(&bare, &["/ip4/nowhere".to_owned()]).unwrap();
+    assert!(matches!(
+        client.add_chain(&garbage).err().unwrap(),
+        LightError::BootNode { .. }
+    ));
+    assert_eq!(light::with_boot_nodes(&bare, &[]).unwrap(), bare);
+    assert!(light::with_boot_nodes("[1]", &[address]).is_err());
+}

@@ -325,3 +325,42 @@ fn a_man_in_the_middle_is_caught() {
     assert!(native::block_on(client.block(at.number - 2)).is_ok());
     drop(node);
 }
+
+/// Two endpoints of the same chain, the first serving damaged read proofs: the first read
+/// that fails a check leaves it for the session, the second answers the same read, the values
+/// are the node's, and the head names the endpoint left and what failed.
+#[test]
+fn an_endpoint_that_lies_is_left_for_the_next() {
+    init_log();
+    let checkpoint = seeded_checkpoint();
+    let rpc = |forge| RpcConfig {
+        justification_period: PERIOD,
+        forge,
+    };
+    // The honest node first: it is then ahead (each node seeds before it serves), so it knows
+    // every block the liar's justifications prove.
+    let (honest, _) = Node::start_serving(true, Some(rpc(None)));
+    let (liar, _) = Node::start_serving(true, Some(rpc(Some(devnode::jsonrpc::Forge::Proof))));
+    let (liar_url, honest_url) = (liar.rpc.clone().unwrap(), honest.rpc.clone().unwrap());
+    let transport = WsTransport::new(vec![liar_url.clone(), honest_url.clone()]);
+    let client = VerifiedRpc::new(transport, &checkpoint, config()).unwrap();
+    let start = client.head().block.number;
+    sync_to(&client, start + PERIOD);
+    let cache = MetadataCache::default();
+    let (at, subnets) = native::block_on(async {
+        let at = client.finalized().await.unwrap();
+        let view = View::open(&client, at, &cache).await.unwrap();
+        (at, model::read_subnets(&view).await.unwrap())
+    });
+    let head = client.head();
+    assert_eq!(head.endpoint, honest_url);
+    assert_eq!(head.distrusted.len(), 1, "{:?}", head.distrusted);
+    assert!(
+        head.distrusted[0].contains(&liar_url) && head.distrusted[0].contains("does not verify"),
+        "{}",
+        head.distrusted[0]
+    );
+    assert_eq!(subnets.provenance, Provenance::VerifiedRpc);
+    drop(liar);
+    support::assert_node_agrees(honest.stop(), at, &subnets, &[]);
+}

@@ -32,7 +32,7 @@ struct Socket {
 
 #[derive(Default)]
 struct State {
-    index: usize,
+    ring: super::ring::Ring,
     next_id: u64,
     socket: Option<Socket>,
 }
@@ -53,23 +53,23 @@ impl BrowserWs {
         }
     }
 
-    fn url(&self, index: usize) -> String {
+    fn url(&self, state: &State) -> String {
         self.endpoints
-            .get(index % self.endpoints.len().max(1))
+            .get(state.ring.current(self.endpoints.len()))
             .cloned()
             .unwrap_or_default()
     }
 
     /// Drops the socket (closed or failed): everything waiting on it fails with `why`, and the
     /// next request goes to the next endpoint.
-    fn broken(state: &Rc<RefCell<State>>, generation: &web_sys::WebSocket, why: &str) {
+    fn broken(state: &Rc<RefCell<State>>, generation: &web_sys::WebSocket, why: &str, len: usize) {
         let socket = {
             let mut s = state.borrow_mut();
             let same = s.socket.as_ref().is_some_and(|k| &k.ws == generation);
             if !same {
                 return;
             }
-            s.index += 1;
+            s.ring.advance(len);
             s.socket.take()
         };
         if let Some(socket) = socket {
@@ -92,10 +92,11 @@ impl BrowserWs {
             if s.socket.is_some() {
                 return Ok(());
             }
-            self.url(s.index)
+            self.url(&s)
         };
         let ws = web_sys::WebSocket::new(&url).map_err(|e| format!("{e:?}"))?;
         let state = self.state.clone();
+        let len = self.endpoints.len();
         let on_open = Closure::<dyn FnMut(JsValue)>::new({
             let (state, ws) = (state.clone(), ws.clone());
             move |_| {
@@ -110,11 +111,11 @@ impl BrowserWs {
         });
         let on_close = Closure::<dyn FnMut(JsValue)>::new({
             let (state, ws) = (state.clone(), ws.clone());
-            move |_| Self::broken(&state, &ws, "the connection closed")
+            move |_| Self::broken(&state, &ws, "the connection closed", len)
         });
         let on_error = Closure::<dyn FnMut(JsValue)>::new({
             let (state, ws) = (state.clone(), ws.clone());
-            move |_| Self::broken(&state, &ws, "the connection failed")
+            move |_| Self::broken(&state, &ws, "the connection failed", len)
         });
         let on_message = Closure::<dyn FnMut(JsValue)>::new({
             let (state, ws) = (state.clone(), ws.clone());
@@ -202,7 +203,21 @@ impl BrowserWs {
 
 impl Transport for BrowserWs {
     fn endpoint(&self) -> String {
-        self.url(self.state.borrow().index)
+        self.url(&self.state.borrow())
+    }
+
+    fn distrust(&self) -> bool {
+        let socket = {
+            let mut s = self.state.borrow_mut();
+            if !s.ring.distrust(self.endpoints.len()) {
+                return false;
+            }
+            s.socket.take()
+        };
+        if let Some(socket) = socket {
+            let _ = socket.ws.close();
+        }
+        true
     }
 
     async fn request(&self, method: &str, params: Value) -> Result<Value, TransportError> {
@@ -216,8 +231,8 @@ impl Transport for BrowserWs {
                     last = format!("{url}: {why}");
                     // A failed `new WebSocket` leaves no socket to break: move on by hand.
                     let mut s = self.state.borrow_mut();
-                    if s.socket.is_none() && self.url(s.index) == url {
-                        s.index += 1;
+                    if s.socket.is_none() && self.url(&s) == url {
+                        s.ring.advance(self.endpoints.len());
                     }
                 }
             }

@@ -32,6 +32,13 @@ pub trait Transport {
     /// Where requests go, for messages.
     fn endpoint(&self) -> String;
 
+    /// The endpoint in use served data that failed verification: leave it for the rest of
+    /// this session and go on with the next one. `false` when no other is left (the default:
+    /// a transport of one endpoint).
+    fn distrust(&self) -> bool {
+        false
+    }
+
     /// One call; the answer's `result`.
     ///
     /// # Errors
@@ -327,6 +334,9 @@ pub struct Head {
     pub steps: Vec<Step>,
     /// The endpoint.
     pub endpoint: String,
+    /// Endpoints left for this session because they served data that failed a check, each
+    /// with the check (see [`Transport::distrust`]); the endpoint above answered instead.
+    pub distrusted: Vec<String>,
 }
 
 /// Tuning that depends on the chain, not on the endpoint.
@@ -377,6 +387,8 @@ pub struct VerifiedRpc<T> {
     runtime: RefCell<Option<([u8; 32], HostVmPrototype, u64)>>,
     /// Runtime call answers, by block, function and parameters (metadata is read more than once).
     calls: RefCell<HashMap<CallKey, Vec<u8>>>,
+    /// See [`Head::distrusted`].
+    distrusted: RefCell<Vec<String>>,
 }
 
 /// Grandpa's `CurrentSetId` key: twox128("Grandpa") ++ twox128("CurrentSetId"). Only ever used
@@ -414,6 +426,7 @@ impl<T: Transport> VerifiedRpc<T> {
             }),
             runtime: RefCell::new(None),
             calls: RefCell::new(HashMap::new()),
+            distrusted: RefCell::new(Vec::new()),
         })
     }
 
@@ -431,6 +444,30 @@ impl<T: Transport> VerifiedRpc<T> {
             endpoint_finalized: trust.endpoint_finalized,
             steps: trust.steps.clone(),
             endpoint: self.transport.endpoint(),
+            distrusted: self.distrusted.borrow().clone(),
+        }
+    }
+
+    /// Runs `attempt`; when it fails because the endpoint served data that fails a check
+    /// (another chain, a malformed answer, a proof or justification that does not verify), that
+    /// endpoint is left for the session and `attempt` runs again on the next one, until one
+    /// answers or none is left (then the last error stands). What was proven before stays
+    /// proven: it was checked, whoever served it.
+    async fn failing_over<R>(
+        &self,
+        attempt: impl AsyncFn() -> Result<R, RpcError>,
+    ) -> Result<R, RpcError> {
+        loop {
+            match attempt().await {
+                Err(
+                    e @ (RpcError::Mismatch { .. }
+                    | RpcError::Refused { .. }
+                    | RpcError::Wire { .. }),
+                ) if self.transport.distrust() => {
+                    self.distrusted.borrow_mut().push(e.to_string());
+                }
+                other => return other,
+            }
         }
     }
 
@@ -570,12 +607,19 @@ impl<T: Transport> VerifiedRpc<T> {
     }
 
     /// Brings the newest proven block as close to the endpoint's finalized head as its
-    /// justifications allow, following every authority-set change on the way.
+    /// justifications allow, following every authority-set change on the way. An endpoint
+    /// whose data fails a check is left for the next one (see [`Head::distrusted`]).
     ///
     /// # Errors
-    /// [`RpcError`]: the endpoint is unreachable, answers malformed data, or serves data that
-    /// fails a check (then nothing it served is trusted, and the proven block stays).
+    /// [`RpcError`]: no endpoint is reachable, or the last one left answers malformed data or
+    /// serves data that fails a check (then nothing it served is trusted, and the proven block
+    /// stays).
     pub async fn sync(&self) -> Result<Head, RpcError> {
+        self.failing_over(async || self.sync_once().await).await
+    }
+
+    /// [`VerifiedRpc::sync`] on the endpoint in use.
+    async fn sync_once(&self) -> Result<Head, RpcError> {
         let genesis = self.trust.borrow().genesis_unchecked;
         if let Some(expected) = genesis {
             let served = self.block_hash(0).await?;
@@ -1030,7 +1074,9 @@ impl<T: Transport> Source for VerifiedRpc<T> {
     }
 
     async fn block(&self, number: u64) -> Result<BlockRef, SourceError> {
-        let p = self.prove_number(number).await?;
+        let p = self
+            .failing_over(async || self.prove_number(number).await)
+            .await?;
         Ok(BlockRef {
             number: p.number,
             hash: p.hash,
@@ -1043,7 +1089,9 @@ impl<T: Transport> Source for VerifiedRpc<T> {
         keys: &[Vec<u8>],
     ) -> Result<Vec<Option<Vec<u8>>>, SourceError> {
         let at = self.proven_by_hash(at)?;
-        Ok(self.proven_values(&at, keys).await?)
+        Ok(self
+            .failing_over(async || self.proven_values(&at, keys).await)
+            .await?)
     }
 
     async fn storage_prefix(
@@ -1052,7 +1100,9 @@ impl<T: Transport> Source for VerifiedRpc<T> {
         prefix: &[u8],
     ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, SourceError> {
         let at = self.proven_by_hash(at)?;
-        Ok(self.proven_prefix(&at, prefix).await?)
+        Ok(self
+            .failing_over(async || self.proven_prefix(&at, prefix).await)
+            .await?)
     }
 
     async fn call(
@@ -1062,6 +1112,8 @@ impl<T: Transport> Source for VerifiedRpc<T> {
         params: &[u8],
     ) -> Result<Vec<u8>, SourceError> {
         let at = self.proven_by_hash(at)?;
-        Ok(self.proven_call(&at, function, params).await?)
+        Ok(self
+            .failing_over(async || self.proven_call(&at, function, params).await)
+            .await?)
     }
 }

@@ -3,7 +3,8 @@
 //!
 //! Failover: given several endpoints, a connection that cannot be opened or breaks moves to
 //! the next one, round robin, until each was tried twice. An endpoint that answers but lies is
-//! not the transport's business: the verifier refuses its data and says which endpoint it was.
+//! found by the verifier, which refuses its data, says which endpoint it was, and has the
+//! transport leave it for the session ([`Transport::distrust`]).
 
 use std::net::TcpStream;
 use std::sync::Mutex;
@@ -21,7 +22,7 @@ type Socket = WebSocket<MaybeTlsStream<TcpStream>>;
 pub const ANSWER_TIMEOUT: Duration = Duration::from_secs(60);
 
 struct Connection {
-    index: usize,
+    ring: super::ring::Ring,
     socket: Option<Socket>,
     next_id: u64,
 }
@@ -40,16 +41,16 @@ impl WsTransport {
         WsTransport {
             endpoints,
             state: Mutex::new(Connection {
-                index: 0,
+                ring: super::ring::Ring::default(),
                 socket: None,
                 next_id: 1,
             }),
         }
     }
 
-    fn url(&self, index: usize) -> &str {
+    fn url(&self, state: &Connection) -> &str {
         self.endpoints
-            .get(index % self.endpoints.len().max(1))
+            .get(state.ring.current(self.endpoints.len()))
             .map_or("(no endpoint)", String::as_str)
     }
 }
@@ -176,7 +177,7 @@ impl Transport for WsTransport {
     ) -> Vec<Result<Value, TransportError>> {
         {
             let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-            let url = self.url(state.index).to_owned();
+            let url = self.url(&state).to_owned();
             let first_id = state.next_id;
             state.next_id += calls.len() as u64;
             if let Some(socket) = state.socket.as_mut() {
@@ -197,7 +198,16 @@ impl Transport for WsTransport {
 
     fn endpoint(&self) -> String {
         let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        self.url(state.index).to_owned()
+        self.url(&state).to_owned()
+    }
+
+    fn distrust(&self) -> bool {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let moved = state.ring.distrust(self.endpoints.len());
+        if moved {
+            state.socket = None;
+        }
+        moved
     }
 
     async fn request(&self, method: &str, params: Value) -> Result<Value, TransportError> {
@@ -205,13 +215,13 @@ impl Transport for WsTransport {
         let attempts = 2 * self.endpoints.len().max(1);
         let mut last = String::from("no endpoint given");
         for _ in 0..attempts {
-            let url = self.url(state.index).to_owned();
+            let url = self.url(&state).to_owned();
             if state.socket.is_none() {
                 match open(&url) {
                     Ok(socket) => state.socket = Some(socket),
                     Err(e) => {
                         last = format!("{url}: {e}");
-                        state.index += 1;
+                        state.ring.advance(self.endpoints.len());
                         continue;
                     }
                 }
@@ -226,7 +236,7 @@ impl Transport for WsTransport {
                 Exchange::Broken(e) => {
                     last = format!("{url}: {e}");
                     state.socket = None;
-                    state.index += 1;
+                    state.ring.advance(self.endpoints.len());
                 }
             }
         }
