@@ -2,7 +2,9 @@
 // 300 (AuraApi and BabeApi both advertised, Aura seals: stock smoldot refuses it), the GRANDPA
 // set id already 2 at the checkpoint and a set change every 4 blocks after it, and the page
 // starting from that checkpoint with a chain spec that carries only the genesis state root (a
-// few KB instead of the whole genesis state), so nothing before the checkpoint is fetched.
+// few KB instead of the whole genesis state), so nothing before the checkpoint is fetched. The
+// served light spec names no boot node: the node's address is given as `?bootnode=`, as a user
+// points the page at a node the spec does not list.
 //
 // Run: node --test tests/e2e/finney_like.test.mjs (after `cargo xtask build-web` and
 // `cargo build -p taoscope-cli`). Timeouts are hang guards, not speed targets.
@@ -52,6 +54,7 @@ describe('the light client in the page follows a finney-like devnet from a check
   let browser;
   let node;
   let checkpoint;
+  let bootNode;
   const routes = {};
   const requested = [];
 
@@ -69,6 +72,11 @@ describe('the light client in the page follows a finney-like devnet from a check
       waitFor: /^light spec: /m,
     });
     checkpoint = JSON.parse(fs.readFileSync(routes['/chainspecs/devnet.checkpoint.json'], 'utf8'));
+    // The light spec without its boot node; the address goes in the link instead.
+    const light = JSON.parse(fs.readFileSync(routes['/chainspecs/light.json'], 'utf8'));
+    bootNode = light.bootNodes[0];
+    routes['/chainspecs/bare.json'] = path.join(fixture.tmp, 'bare.json');
+    fs.writeFileSync(routes['/chainspecs/bare.json'], JSON.stringify({ ...light, bootNodes: [] }));
     browser = await chromium.launch({ executablePath: CHROMIUM, args: BASE_ARGS });
   });
 
@@ -89,7 +97,13 @@ describe('the light client in the page follows a finney-like devnet from a check
     const errors = [];
     page.on('pageerror', (e) => errors.push(e.message));
     page.on('request', (r) => requested.push(new URL(r.url()).pathname));
-    const query = 'spec=chainspecs/light.json&checkpoint=chainspecs/devnet.checkpoint.json';
+    // Without a boot node, the page says so.
+    const bare = 'spec=chainspecs/bare.json&checkpoint=chainspecs/devnet.checkpoint.json';
+    await page.goto(`${fixture.base}/?${bare}#/chain`);
+    const refused = await waitFor(page, 'the no-boot-node error', panel, (s) => s.error !== null);
+    assert.match(refused.error, /boot node/i);
+
+    const query = `${bare}&bootnode=${bootNode}`;
     await page.goto(`${fixture.base}/?${query}#/chain`);
     // Two set changes at least after the checkpoint (one every 4 blocks).
     const state = await waitFor(page, 'finality 10 blocks past the checkpoint and the subnet count', panel,

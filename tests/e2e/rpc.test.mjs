@@ -121,6 +121,22 @@ describe('verified RPC in the page, against a devnode that answers like finney',
     await page.close();
   });
 
+  test('with a second endpoint, the one that lies is left and the other answers; the badge says so', async () => {
+    const page = await browser.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    const both = `${encodeURIComponent(liar.rpcUrl)},${encodeURIComponent(honest.rpcUrl)}`;
+    await page.goto(`${fixture.base}/?rpc=${both}&checkpoint=chainspecs/devnet.checkpoint.json#/chain`);
+    const state = await waitFor(page, 'figures through the second endpoint', panel,
+      (s) => s.total !== null && /Left for this session/.test(s.detail));
+    assert.equal(state.total, honest.totalNetworks);
+    assert.ok(state.badges.every((b) => b === 'verified-rpc'), JSON.stringify(state.badges));
+    assert.match(state.detail, new RegExp(`endpoint ${honest.rpcUrl.replace(/[/.:]/g, '\\$&')}`));
+    assert.match(state.detail, new RegExp(`${liar.rpcUrl.replace(/[/.:]/g, '\\$&')} served .* does not verify`));
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
   test('the source settings persist in the browser; a trusted RPC is labelled on every figure', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();

@@ -378,10 +378,15 @@ impl Dash {
             use crate::light::host::WorkerStart;
             let href = |path: &str| base.href(&format!("/{}", path.trim_start_matches('/')));
             let (start, origin) = match SourceChoice::current() {
-                SourceChoice::Light { spec, checkpoint } => (
+                SourceChoice::Light {
+                    spec,
+                    checkpoint,
+                    boot_nodes,
+                } => (
                     WorkerStart::Spec {
                         spec_url: href(&spec),
                         checkpoint_url: checkpoint.as_deref().map(href),
+                        boot_nodes,
                     },
                     Origin::LightClient,
                 ),
@@ -512,6 +517,8 @@ pub enum SourceChoice {
         /// GRANDPA set, instead of at the spec's genesis (a spec with only a genesis state
         /// root needs one).
         checkpoint: Option<String>,
+        /// Boot nodes to dial instead of the spec's (empty: the spec's own).
+        boot_nodes: Vec<String>,
     },
     /// Verified RPC.
     Verified {
@@ -525,6 +532,16 @@ pub enum SourceChoice {
         /// `ws://` or `wss://` endpoints.
         endpoints: Vec<String>,
     },
+}
+
+/// libp2p multiaddrs (starting with `/`) from a comma-separated list; others are dropped. The
+/// light client checks each when the chain is added and names one it cannot dial.
+pub fn boot_nodes_from(list: &str) -> Vec<String> {
+    list.split([',', ' ', '\n'])
+        .map(str::trim)
+        .filter(|e| e.starts_with('/'))
+        .map(str::to_owned)
+        .collect()
 }
 
 /// `ws://` or `wss://` URLs from a comma-separated list; others are dropped.
@@ -550,15 +567,27 @@ impl SourceChoice {
                 };
             }
         }
+        let boot_nodes = location_param("bootnode")
+            .map(|list| boot_nodes_from(&list))
+            .unwrap_or_default();
         if let Some(spec) = file_param("spec") {
             return SourceChoice::Light {
                 spec,
                 checkpoint: file_param("checkpoint"),
+                boot_nodes,
+            };
+        }
+        if !boot_nodes.is_empty() {
+            return SourceChoice::Light {
+                spec: crate::light::DEFAULT_SPEC_PATH.into(),
+                checkpoint: None,
+                boot_nodes,
             };
         }
         Self::saved().unwrap_or_else(|| SourceChoice::Light {
             spec: crate::light::DEFAULT_SPEC_PATH.into(),
             checkpoint: None,
+            boot_nodes: Vec::new(),
         })
     }
 
@@ -580,9 +609,12 @@ impl SourceChoice {
 
     fn to_json(&self) -> serde_json::Value {
         match self {
-            SourceChoice::Light { spec, checkpoint } => {
-                serde_json::json!({ "kind": "light", "spec": spec, "checkpoint": checkpoint })
-            }
+            SourceChoice::Light {
+                spec,
+                checkpoint,
+                boot_nodes,
+            } => serde_json::json!({ "kind": "light", "spec": spec, "checkpoint": checkpoint,
+                                     "bootNodes": boot_nodes }),
             SourceChoice::Verified {
                 endpoints,
                 checkpoint,
@@ -614,6 +646,13 @@ impl SourceChoice {
             "light" => Some(SourceChoice::Light {
                 spec: path("spec")?,
                 checkpoint: path("checkpoint"),
+                boot_nodes: v["bootNodes"]
+                    .as_array()
+                    .map(|list| {
+                        let list: Vec<&str> = list.iter().filter_map(|e| e.as_str()).collect();
+                        boot_nodes_from(&list.join(","))
+                    })
+                    .unwrap_or_default(),
             }),
             "verified-rpc" => Some(SourceChoice::Verified {
                 endpoints: endpoints()?,

@@ -189,8 +189,8 @@ pub fn location_param(key: &str) -> Option<String> {
         .find_map(|q| query_param(q, key))
 }
 
-/// The first value of `key` in a `?a=b&c=d` query string (no percent-decoding: values here are
-/// plain ASCII codes).
+/// The first value of `key` in a `?a=b&c=d` query string, percent-decoded (an endpoint URL or a
+/// multiaddr may come encoded).
 pub fn query_param(search: &str, key: &str) -> Option<String> {
     search
         .trim_start_matches('?')

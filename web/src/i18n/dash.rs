@@ -46,6 +46,8 @@ pub struct DashText {
     pub source_checkpoint: &'static str,
     /// Label of the light client's optional checkpoint path.
     pub source_light_checkpoint: &'static str,
+    /// Label of the light client's boot node override.
+    pub source_boot_nodes: &'static str,
     /// Button: save and reload.
     pub source_save: &'static str,
     /// Button: back to the default.
@@ -319,6 +321,7 @@ pub static DASH_EN: DashText = DashText {
     source_endpoints: "Endpoints (ws:// or wss://, comma-separated, tried in order)",
     source_checkpoint: "Checkpoint (path in this app)",
     source_light_checkpoint: "Start from a checkpoint (path in this app; empty: from the spec's genesis)",
+    source_boot_nodes: "Boot nodes to dial instead of the spec's (multiaddrs ending in /p2p/…, comma-separated; empty: the spec's)",
     source_save: "Save and reload",
     source_reset: "Back to the default",
     source_settings_note: "Kept in this browser only. A ?rpc= or ?spec= in the address wins over it; trusting an endpoint is only ever set here, never by a link. finney's only boot node is plain ws://, which an https page may not dial: read finney with verified RPC.",
@@ -467,6 +470,7 @@ pub static DASH_JA: DashText = DashText {
     source_endpoints: "エンドポイント(ws:// または wss://、カンマ区切り、順に試行)",
     source_checkpoint: "チェックポイント(このアプリ内のパス)",
     source_light_checkpoint: "チェックポイントから開始(このアプリ内のパス。空欄ならスペックのジェネシスから)",
+    source_boot_nodes: "スペックの代わりに接続するブートノード(/p2p/… で終わる multiaddr をカンマ区切りで。空欄ならスペックのもの)",
     source_save: "保存して再読み込み",
     source_reset: "既定に戻す",
     source_settings_note: "このブラウザにのみ保存されます。アドレスの ?rpc=、?spec= が優先されます。エンドポイントを信頼する設定はここでのみ行え、リンクでは設定できません。finney の唯一のブートノードは ws:// のため https のページからは接続できません。finney は検証付き RPC で読み込んでください。",

@@ -94,6 +94,8 @@ pub enum WorkerStart {
         spec_url: String,
         /// Same-origin URL of a checkpoint JSON.
         checkpoint_url: Option<String>,
+        /// Boot nodes replacing the spec's (empty: the spec's own).
+        boot_nodes: Vec<String>,
     },
     /// A JSON-RPC endpoint (failover in order), verified from the checkpoint at this URL.
     Verified {
@@ -296,18 +298,24 @@ impl LightCtx {
                 WorkerStart::Spec {
                     spec_url,
                     checkpoint_url,
+                    boot_nodes,
                 } => match crate::api::fetch_text(&spec_url).await {
                     Err(e) => Err(format!("chain spec {spec_url}: {e}")),
-                    Ok(spec) => match checkpoint_url {
-                        None => Ok(serde_json::json!({ "type": "start", "spec": spec })),
-                        Some(url) => crate::api::fetch_text(&url)
-                            .await
-                            .map(|checkpoint| {
-                                serde_json::json!({ "type": "start", "spec": spec,
-                                                    "checkpoint": checkpoint })
-                            })
-                            .map_err(|e| format!("checkpoint {url}: {e}")),
-                    },
+                    Ok(spec) => {
+                        let start = serde_json::json!({ "type": "start", "spec": spec,
+                                                        "bootNodes": boot_nodes });
+                        match checkpoint_url {
+                            None => Ok(start),
+                            Some(url) => crate::api::fetch_text(&url)
+                                .await
+                                .map(|checkpoint| {
+                                    let mut start = start;
+                                    start["checkpoint"] = checkpoint.into();
+                                    start
+                                })
+                                .map_err(|e| format!("checkpoint {url}: {e}")),
+                        }
+                    }
                 },
                 WorkerStart::Verified {
                     endpoints,

@@ -86,7 +86,15 @@ pub fn start() {
                 (Some(spec), _) if is_start => {
                     started.set(true);
                     let checkpoint = message["checkpoint"].as_str().map(str::to_owned);
-                    wasm_bindgen_futures::spawn_local(run(spec.to_owned(), checkpoint));
+                    let boot_nodes: Vec<String> = message["bootNodes"]
+                        .as_array()
+                        .map(|l| {
+                            l.iter()
+                                .filter_map(|e| e.as_str().map(str::to_owned))
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    wasm_bindgen_futures::spawn_local(run(spec.to_owned(), checkpoint, boot_nodes));
                 }
                 (None, Some(rpc)) if is_start => {
                     started.set(true);
@@ -265,8 +273,12 @@ fn head(b: light::BlockRef) -> Head {
     }
 }
 
-async fn run(spec: String, checkpoint: Option<String>) {
+async fn run(spec: String, checkpoint: Option<String>, boot_nodes: Vec<String>) {
     let client = light::Client::new(BrowserPlatform::new());
+    let spec = match light::with_boot_nodes(&spec, &boot_nodes) {
+        Ok(spec) => spec,
+        Err(e) => return error(format!("chain spec rejected: {e}"), true),
+    };
     let (database, detail) = match &checkpoint {
         None => (
             String::new(),
@@ -445,6 +457,15 @@ async fn run_rpc(rpc: Value) {
                         "the checkpoint #{}: {} has served no newer justification yet",
                         head.block.number, head.endpoint
                     ),
+                };
+                // An endpoint left for serving data that failed a check is said, every time.
+                let detail = if head.distrusted.is_empty() {
+                    detail
+                } else {
+                    format!(
+                        "{detail}. Left for this session: {}",
+                        head.distrusted.join("; ")
+                    )
                 };
                 post(&FromWorker::Mode {
                     provenance: Provenance::VerifiedRpc.id().into(),

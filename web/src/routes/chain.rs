@@ -204,7 +204,9 @@ fn SourcePicker() -> impl IntoView {
 /// for its life.
 #[component]
 fn SourceSettings() -> impl IntoView {
-    use crate::dash::{FINNEY_CHECKPOINT, FINNEY_ENDPOINTS, SourceChoice, endpoints_from};
+    use crate::dash::{
+        FINNEY_CHECKPOINT, FINNEY_ENDPOINTS, SourceChoice, boot_nodes_from, endpoints_from,
+    };
     let i18n = use_i18n();
     let shown = SourceChoice::current();
     let kind = RwSignal::new(match &shown {
@@ -215,6 +217,10 @@ fn SourceSettings() -> impl IntoView {
     let spec = RwSignal::new(match &shown {
         SourceChoice::Light { spec, .. } => spec.clone(),
         _ => crate::light::DEFAULT_SPEC_PATH.to_owned(),
+    });
+    let boot_nodes = RwSignal::new(match &shown {
+        SourceChoice::Light { boot_nodes, .. } => boot_nodes.join(", "),
+        _ => String::new(),
     });
     let light_checkpoint = RwSignal::new(match &shown {
         SourceChoice::Light {
@@ -244,6 +250,7 @@ fn SourceSettings() -> impl IntoView {
                 spec: spec.get_untracked(),
                 checkpoint: Some(light_checkpoint.get_untracked().trim().to_owned())
                     .filter(|c| !c.is_empty()),
+                boot_nodes: boot_nodes_from(&boot_nodes.get_untracked()),
             },
             _ if list.is_empty() => return problem.set(Some(i18n.d().source_bad_endpoints)),
             "verified-rpc" => SourceChoice::Verified {
@@ -287,6 +294,10 @@ fn SourceSettings() -> impl IntoView {
             <label class="field" hidden=move || kind.get() != "light">
                 <span>{move || i18n.d().source_light_checkpoint}</span>
                 <input type="text" data-source-light-checkpoint="" bind:value=light_checkpoint />
+            </label>
+            <label class="field" hidden=move || kind.get() != "light">
+                <span>{move || i18n.d().source_boot_nodes}</span>
+                <input type="text" data-source-boot-nodes="" bind:value=boot_nodes />
             </label>
             <label class="field" hidden=move || kind.get() == "light">
                 <span>{move || i18n.d().source_endpoints}</span>
