@@ -30,6 +30,18 @@ struct Socket {
     _callbacks: Vec<Closure<dyn FnMut(JsValue)>>,
 }
 
+impl Socket {
+    /// Unhooks the callbacks before they are dropped with the socket, so that an event the
+    /// browser still delivers (a close after an error, the close we ask for) finds no handler
+    /// instead of a dropped closure (a page error).
+    fn detach(&self) {
+        self.ws.set_onopen(None);
+        self.ws.set_onclose(None);
+        self.ws.set_onerror(None);
+        self.ws.set_onmessage(None);
+    }
+}
+
 #[derive(Default)]
 struct State {
     ring: super::ring::Ring,
@@ -73,6 +85,7 @@ impl BrowserWs {
             s.socket.take()
         };
         if let Some(socket) = socket {
+            socket.detach();
             for tx in socket.waiting_open {
                 let _ = tx.send(Err(why.to_owned()));
             }
@@ -215,6 +228,7 @@ impl Transport for BrowserWs {
             s.socket.take()
         };
         if let Some(socket) = socket {
+            socket.detach();
             let _ = socket.ws.close();
         }
         true
