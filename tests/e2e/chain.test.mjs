@@ -11,41 +11,13 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { BASE_ARGS, CHROMIUM, GUARD_MS, OUTPUT, ROOT, freePort, startDevnode, startFixture, stopDevnode } from './serve.mjs';
+import { BASE_ARGS, CHROMIUM, GUARD_MS, OUTPUT, ROOT, chainPanel, freePort, startDevnode, startFixture, stopDevnode, waitFor } from './serve.mjs';
 
 const SCENARIO = path.join(ROOT, 'tests', 'scenarios', 'tiny.json');
 
-/** The panel's figures. */
-async function panel(page) {
-  return page.evaluate(() => {
-    const num = (field) => {
-      const el = document.querySelector(`tr[data-field="${field}"] [data-number]`);
-      return el ? Number(el.dataset.number) : null;
-    };
-    const total = document.querySelector('tr[data-field="total-networks"] [data-value]');
-    const peers = document.querySelector('tr[data-field="peers"] td');
-    const error = document.querySelector('[data-error="light"]');
-    return {
-      phase: document.querySelector('.sync-panel')?.dataset.phase ?? null,
-      best: num('best'),
-      finalized: num('finalized'),
-      total: total ? Number(total.dataset.value) : null,
-      peers: peers ? Number(peers.textContent) : null,
-      error: error ? error.textContent : null,
-    };
-  });
-}
-
 /** Polls the panel until `ok(state)`; fails with the last state after the guard. */
-async function waitPanel(page, what, ok, guard = GUARD_MS) {
-  const end = Date.now() + guard;
-  let state;
-  while (Date.now() < end) {
-    state = await panel(page);
-    if (ok(state)) return state;
-    await page.waitForTimeout(250);
-  }
-  assert.fail(`${what}: not reached in ${guard} ms; last panel state ${JSON.stringify(state)}`);
+function waitPanel(page, what, ok, guard = GUARD_MS) {
+  return waitFor(page, what, chainPanel, ok, guard);
 }
 
 describe('chain page: light client against a local devnode', () => {
@@ -148,7 +120,7 @@ describe('chain page: light client against a local devnode', () => {
       // The worker starts, says which chain, and waits for a peer.
       await waitPanel(page, `${name}: started`, (s) => s.phase === 'connecting' && s.peers === 0, 30_000);
       await page.waitForTimeout(5000);
-      const state = await panel(page);
+      const state = await chainPanel(page);
       assert.equal(state.phase, 'connecting', `${name}: ${JSON.stringify(state)}`);
       assert.equal(state.peers, 0);
       assert.equal(state.finalized, null);

@@ -12,42 +12,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { BASE_ARGS, CHROMIUM, GUARD_MS, OUTPUT, ROOT, freePort, startDevnode, startFixture, stopDevnode } from './serve.mjs';
+import { BASE_ARGS, CHROMIUM, OUTPUT, ROOT, chainPanel as panel, freePort, startDevnode, startFixture, stopDevnode, waitFor } from './serve.mjs';
 
 const SCENARIO = path.join(ROOT, 'tests', 'scenarios', 'tiny.json');
-
-/** The chain panel's figures and badges. */
-async function panel(page) {
-  return page.evaluate(() => {
-    const num = (field) => {
-      const el = document.querySelector(`tr[data-field="${field}"] [data-number]`);
-      return el ? Number(el.dataset.number) : null;
-    };
-    const total = document.querySelector('tr[data-field="total-networks"] [data-value]');
-    const error = document.querySelector('[data-error="light"]');
-    const badges = [...document.querySelectorAll('.sync-table .source-badge')];
-    return {
-      finalized: num('finalized'),
-      total: total ? Number(total.dataset.value) : null,
-      error: error ? error.textContent : null,
-      badges: badges.map((b) => b.dataset.source),
-      detail: badges[0]?.title ?? '',
-      source: document.querySelector('[data-source-state]')?.textContent ?? '',
-    };
-  });
-}
-
-async function waitFor(page, what, read, ok, guard = GUARD_MS) {
-  const end = Date.now() + guard;
-  let state;
-  while (Date.now() < end) {
-    // A reload (the settings apply on one) destroys the context a read runs in: read again.
-    state = await read(page).catch((e) => ({ reading: e.message }));
-    if (!state.reading && ok(state)) return state;
-    await page.waitForTimeout(250);
-  }
-  assert.fail(`${what}: not reached in ${guard} ms; last state ${JSON.stringify(state)}`);
-}
 
 describe('verified RPC in the page, against a devnode that answers like finney', () => {
   let fixture;

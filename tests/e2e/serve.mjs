@@ -235,3 +235,43 @@ export function benchBin() {
   }
   return bin;
 }
+
+/** The chain page's panel as a test reads it: phase, best and finalized heights, the subnet
+ * count, peers, the error shown, the figures' source badges and the first badge's tooltip, and
+ * the data-source line. */
+export async function chainPanel(page) {
+  return page.evaluate(() => {
+    const num = (field) => {
+      const el = document.querySelector(`tr[data-field="${field}"] [data-number]`);
+      return el ? Number(el.dataset.number) : null;
+    };
+    const total = document.querySelector('tr[data-field="total-networks"] [data-value]');
+    const peers = document.querySelector('tr[data-field="peers"] td');
+    const error = document.querySelector('[data-error="light"]');
+    const badges = [...document.querySelectorAll('.sync-table .source-badge')];
+    return {
+      phase: document.querySelector('.sync-panel')?.dataset.phase ?? null,
+      best: num('best'),
+      finalized: num('finalized'),
+      total: total ? Number(total.dataset.value) : null,
+      peers: peers ? Number(peers.textContent) : null,
+      error: error ? error.textContent : null,
+      badges: badges.map((b) => b.dataset.source),
+      detail: badges[0]?.title ?? '',
+      source: document.querySelector('[data-source-state]')?.textContent ?? '',
+    };
+  });
+}
+
+/** Polls `read(page)` until `ok(state)`; fails with the last state after `guard` ms. A reload
+ * (settings apply on one) destroys the context a read runs in: that read is simply retried. */
+export async function waitFor(page, what, read, ok, guard = GUARD_MS) {
+  const end = Date.now() + guard;
+  let state;
+  while (Date.now() < end) {
+    state = await read(page).catch((e) => ({ reading: e.message }));
+    if (!state.reading && ok(state)) return state;
+    await page.waitForTimeout(250);
+  }
+  assert.fail(`${what}: not reached in ${guard} ms; last state ${JSON.stringify(state)}`);
+}
