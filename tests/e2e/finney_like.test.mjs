@@ -94,4 +94,36 @@ describe('the light client in the page follows a finney-like devnet from a check
     assert.deepEqual(errors, []);
     await page.close();
   });
+
+  test('the default start is from the checkpoint when its pair is served, else from the full spec', async () => {
+    // As `cargo xtask demo` serves them beside the full spec.
+    routes['/chainspecs/devnet.light.json'] = routes['/chainspecs/light.json'];
+    const page = await browser.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    const fetched = [];
+    page.on('request', (r) => fetched.push(new URL(r.url()).pathname));
+    await page.goto(`${fixture.base}/#/chain`);
+    const quick = await waitFor(page, 'the default start', panel, (s) => s.total !== null);
+    assert.match(quick.detail, new RegExp(`from the checkpoint #${checkpoint.blockNumber}`));
+    assert.ok(!fetched.includes('/chainspecs/devnet.json'), JSON.stringify(fetched));
+
+    // A checkpoint of another chain beside the light spec (a pair from another run): not used.
+    const stale = path.join(fixture.tmp, 'stale-checkpoint.json');
+    fs.writeFileSync(stale, JSON.stringify({ ...checkpoint, genesisHash: `0x${'11'.repeat(32)}` }));
+    const saved = routes['/chainspecs/devnet.checkpoint.json'];
+    routes['/chainspecs/devnet.checkpoint.json'] = stale;
+    try {
+      fetched.length = 0;
+      await page.goto(`${fixture.base}/?fresh=1#/chain`);
+      const full = await waitFor(page, 'the start from the full spec', panel, (s) => s.total !== null);
+      assert.match(full.detail, /from the chain spec/);
+      assert.ok(fetched.includes('/chainspecs/devnet.json'), JSON.stringify(fetched));
+    } finally {
+      routes['/chainspecs/devnet.checkpoint.json'] = saved;
+      delete routes['/chainspecs/devnet.light.json'];
+    }
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
 });

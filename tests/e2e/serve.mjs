@@ -49,6 +49,12 @@ export function serveDist(routes = {}) {
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://localhost');
     const rel = decodeURIComponent(url.pathname);
+    // The default devnet's quick-start files (`cargo xtask demo` writes them into dist/) are
+    // served only when a test routes them: a pair left by a demo run names another node.
+    if (!Object.hasOwn(routes, rel) && /^\/chainspecs\/devnet\.(light|checkpoint)\.json$/.test(rel)) {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+      return;
+    }
     if (Object.hasOwn(routes, rel)) {
       if (!fs.existsSync(routes[rel])) {
         res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');

@@ -384,6 +384,14 @@ impl Dash {
                     boot_nodes,
                 } => (
                     WorkerStart::Spec {
+                        // Only for the default (nothing chosen): a spec someone names is
+                        // the one used.
+                        quick_start: SourceChoice::chosen().is_none().then(|| {
+                            (
+                                href(crate::light::DEFAULT_LIGHT_SPEC_PATH),
+                                href(crate::light::DEFAULT_CHECKPOINT_PATH),
+                            )
+                        }),
                         spec_url: href(&spec),
                         checkpoint_url: checkpoint.as_deref().map(href),
                         boot_nodes,
@@ -556,39 +564,44 @@ pub fn endpoints_from(list: &str) -> Vec<String> {
 impl SourceChoice {
     /// The choice in force for this page load.
     pub fn current() -> Self {
+        Self::chosen().unwrap_or_else(|| SourceChoice::Light {
+            spec: crate::light::DEFAULT_SPEC_PATH.into(),
+            checkpoint: None,
+            boot_nodes: Vec::new(),
+        })
+    }
+
+    /// The choice the address or this browser's settings make, if any (`None`: the default).
+    pub fn chosen() -> Option<Self> {
         use crate::i18n::location_param;
         if let Some(list) = location_param("rpc") {
             let endpoints = endpoints_from(&list);
             if !endpoints.is_empty() {
-                return SourceChoice::Verified {
+                return Some(SourceChoice::Verified {
                     endpoints,
                     checkpoint: file_param("checkpoint")
                         .unwrap_or_else(|| FINNEY_CHECKPOINT.into()),
-                };
+                });
             }
         }
         let boot_nodes = location_param("bootnode")
             .map(|list| boot_nodes_from(&list))
             .unwrap_or_default();
         if let Some(spec) = file_param("spec") {
-            return SourceChoice::Light {
+            return Some(SourceChoice::Light {
                 spec,
                 checkpoint: file_param("checkpoint"),
                 boot_nodes,
-            };
+            });
         }
         if !boot_nodes.is_empty() {
-            return SourceChoice::Light {
+            return Some(SourceChoice::Light {
                 spec: crate::light::DEFAULT_SPEC_PATH.into(),
                 checkpoint: None,
                 boot_nodes,
-            };
+            });
         }
-        Self::saved().unwrap_or_else(|| SourceChoice::Light {
-            spec: crate::light::DEFAULT_SPEC_PATH.into(),
-            checkpoint: None,
-            boot_nodes: Vec::new(),
-        })
+        Self::saved()
     }
 
     /// The choice saved in this browser, if any (and readable).

@@ -585,9 +585,7 @@ fn write_spec(options: &Options, spec: &DevSpec, chain: &Chain) -> Result<(), Cl
         say(&format!("{what}: {}", path.display()));
         Ok::<_, CliError>(())
     };
-    if let Some(path) = &options.spec_out {
-        write(path, spec.json(), "spec")?;
-    }
+    // The light spec first: scripts wait for the `spec:` line, and both files exist then.
     if let Some(path) = &options.light_spec_out {
         let root = *chain
             .genesis_information()
@@ -596,6 +594,9 @@ fn write_spec(options: &Options, spec: &DevSpec, chain: &Chain) -> Result<(), Cl
             .state_root;
         let light = spec.with_state_root_only(&root).map_err(node_error)?;
         write(path, light.json(), "light spec")?;
+    }
+    if let Some(path) = &options.spec_out {
+        write(path, spec.json(), "spec")?;
     }
     if options.print_spec {
         say(spec.json());

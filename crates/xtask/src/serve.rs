@@ -10,8 +10,10 @@
 //!
 //! The page's light client needs a chain to sync from, so the demo runs the release
 //! `taoscope devnode` as a child process that writes its chain spec (naming its boot node) to
-//! `dist/chainspecs/devnet.json`, where the page looks first. Nothing is left running when the
-//! demo ends, without a signal-handling dependency:
+//! `dist/chainspecs/devnet.json`, where the page looks, with a checkpoint after its seeding and
+//! the spec holding only the genesis state root beside it (`devnet.checkpoint.json`,
+//! `devnet.light.json`), from which the page starts without the genesis state. Nothing is left
+//! running when the demo ends, without a signal-handling dependency:
 //! - Ctrl-C: the terminal sends SIGINT to the whole foreground process group, which the child
 //!   shares (it is not put in a group of its own), so the node stops on its own (it prints
 //!   `stopped` and exits 0) while this process dies of the signal;
@@ -41,6 +43,11 @@ use crate::setup;
 const DEVNODE_PORT: u16 = 30333;
 /// Where the page loads its chain spec from (`web/src/light.rs`, `DEFAULT_SPEC_PATH`).
 const SPEC_IN_DIST: &str = "chainspecs/devnet.json";
+/// The same chain's spec with only its genesis state root, and the checkpoint after the
+/// seeding: the page starts from these when both are there (`DEFAULT_LIGHT_SPEC_PATH`,
+/// `DEFAULT_CHECKPOINT_PATH`), without fetching the genesis state.
+const LIGHT_SPEC_IN_DIST: &str = "chainspecs/devnet.light.json";
+const CHECKPOINT_IN_DIST: &str = "chainspecs/devnet.checkpoint.json";
 /// Longest wait for the node's `spec:` line: the release node seeds the default scenario in
 /// about a second; a minute means something is wrong.
 const SPEC_TIMEOUT: Duration = Duration::from_secs(60);
@@ -81,7 +88,15 @@ pub fn demo(args: &[String]) -> Result {
     let node = match devnode_port {
         Some(p) => {
             let bin = release_cli()?;
-            Some(Devnode::start(&bin, p, &root.join(SPEC_IN_DIST))?)
+            Some(Devnode::start(
+                &bin,
+                p,
+                &root.join(SPEC_IN_DIST),
+                Some((
+                    &root.join(LIGHT_SPEC_IN_DIST),
+                    &root.join(CHECKPOINT_IN_DIST),
+                )),
+            )?)
         }
         None => None,
     };
@@ -179,14 +194,26 @@ impl Devnode {
     /// Starts `bin devnode --port P --spec-out SPEC --interval-ms 1000` and waits for its
     /// `spec:` line. Fails with the node's stderr when it exits first (a port in use, a bad
     /// spec path).
-    pub fn start(bin: &Path, port: u16, spec: &Path) -> Result<Devnode> {
+    pub fn start(
+        bin: &Path,
+        port: u16,
+        spec: &Path,
+        light: Option<(&Path, &Path)>,
+    ) -> Result<Devnode> {
         let mut cmd = Command::new(bin);
         cmd.arg("devnode")
             .args(["--port", &port.to_string()])
             .arg("--spec-out")
             .arg(spec)
-            .args(["--interval-ms", "1000"])
-            .stdin(Stdio::null())
+            .args(["--interval-ms", "1000"]);
+        // The light spec and checkpoint are written before the `spec:` line this waits for.
+        if let Some((light_spec, checkpoint)) = light {
+            cmd.arg("--light-spec-out")
+                .arg(light_spec)
+                .arg("--checkpoint-out")
+                .arg(checkpoint);
+        }
+        cmd.stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         Devnode::spawn(cmd)

@@ -96,6 +96,9 @@ pub enum WorkerStart {
         checkpoint_url: Option<String>,
         /// Boot nodes replacing the spec's (empty: the spec's own).
         boot_nodes: Vec<String>,
+        /// A light spec and a checkpoint of the same chain to start from instead, when both
+        /// can be fetched (the default devnet's, see `DEFAULT_LIGHT_SPEC_PATH`).
+        quick_start: Option<(String, String)>,
     },
     /// A JSON-RPC endpoint (failover in order), verified from the checkpoint at this URL.
     Verified {
@@ -106,6 +109,54 @@ pub enum WorkerStart {
     },
     /// A JSON-RPC endpoint, believed.
     Trusted(Vec<String>),
+}
+
+/// The light spec and checkpoint at these URLs, when both are served and the checkpoint names
+/// the light spec's chain (same genesis hash: a pair from another run is not used). `None`
+/// otherwise, and the start falls back to the full spec.
+async fn quick_start(light_url: &str, checkpoint_url: &str) -> Option<(String, String)> {
+    // Side by side: two small files, one round trip.
+    let (spec, checkpoint) = futures_util::future::join(
+        crate::api::fetch_text(light_url),
+        crate::api::fetch_text(checkpoint_url),
+    )
+    .await;
+    let (spec, checkpoint) = (spec.ok()?, checkpoint.ok()?);
+    same_chain(&spec, &checkpoint).then_some((spec, checkpoint))
+}
+
+/// Whether the checkpoint's `genesisHash` is the hash of the genesis header whose state root
+/// the light spec gives (`genesis.stateRootHash`): the header is the zero parent, number 0,
+/// that root, the empty extrinsics trie and no digest. Computed here with the app's own
+/// blake2 rather than through the light client's spec parser, which the page does not carry.
+fn same_chain(light_spec: &str, checkpoint: &str) -> bool {
+    /// Merkle value of an empty trie: blake2-256 of the empty node `0x00`.
+    const EMPTY_TRIE_ROOT: &str =
+        "0x03170a2e7597b7b7e3d84c05391d139a62b157e78786d8c082f29dcf4c111314";
+    let hex_of = |v: &Value| {
+        v.as_str()
+            .and_then(|s| chain::hexser::parse(s).ok())
+            .filter(|b| b.len() == 32)
+    };
+    let (Ok(spec), Ok(checkpoint)) = (
+        serde_json::from_str::<Value>(light_spec),
+        serde_json::from_str::<Value>(checkpoint),
+    ) else {
+        return false;
+    };
+    let (Some(root), Some(genesis), Ok(empty)) = (
+        hex_of(&spec["genesis"]["stateRootHash"]),
+        hex_of(&checkpoint["genesisHash"]),
+        chain::hexser::parse(EMPTY_TRIE_ROOT),
+    ) else {
+        return false;
+    };
+    let mut header = vec![0u8; 32];
+    header.push(0); // compact number 0
+    header.extend_from_slice(&root);
+    header.extend_from_slice(&empty);
+    header.push(0); // no digest items
+    chain::codec::blake2(32, &header) == genesis
 }
 
 /// What the page waits for before starting the client.
@@ -296,9 +347,22 @@ impl LightCtx {
         wasm_bindgen_futures::spawn_local(async move {
             let message = match start {
                 WorkerStart::Spec {
+                    quick_start: Some((light_url, checkpoint_url)),
+                    boot_nodes,
+                    ..
+                } if let Some((spec, checkpoint)) =
+                    quick_start(&light_url, &checkpoint_url).await =>
+                {
+                    Ok(
+                        serde_json::json!({ "type": "start", "spec": spec, "checkpoint": checkpoint,
+                                           "bootNodes": boot_nodes }),
+                    )
+                }
+                WorkerStart::Spec {
                     spec_url,
                     checkpoint_url,
                     boot_nodes,
+                    ..
                 } => match crate::api::fetch_text(&spec_url).await {
                     Err(e) => Err(format!("chain spec {spec_url}: {e}")),
                     Ok(spec) => {
