@@ -748,7 +748,7 @@ impl Chain {
         // change, and everything after it by the next set; so such a block on the way is
         // finalized first, on its own, as a GRANDPA voter would.
         for candidate in self.finalized + 1..number {
-            if self.set_change(candidate)?.is_some() {
+            if self.set_change(candidate)? {
                 self.finalize_one(candidate)?;
             }
         }
@@ -773,7 +773,7 @@ impl Chain {
         self.grandpa_round = round;
         self.finalized = number;
         self.blocks[number as usize].justification = Some(justification.clone());
-        if change.is_some() {
+        if change {
             // Clients count set ids themselves: one more per enacted change, whatever the
             // runtime's `Grandpa.CurrentSetId` says (finney's lags behind, see the checkpoint).
             self.grandpa_set_id += 1;
@@ -782,15 +782,15 @@ impl Chain {
         Ok(justification)
     }
 
-    /// The GRANDPA authority-set change block `number` signals, if any: `Some(())` for a
-    /// standard change with delay 0 to this node's own key (the only kind this node can follow,
-    /// since it must remain the only voter), an error for any other change.
-    fn set_change(&self, number: u64) -> Result<Option<()>, FinalizeError> {
+    /// Whether block `number` signals a GRANDPA authority-set change: `true` for a standard
+    /// change with delay 0 to this node's own key (the only kind this node can follow, since it
+    /// must remain the only voter), an error for any other change.
+    fn set_change(&self, number: u64) -> Result<bool, FinalizeError> {
         let block = self.block(number).ok_or(FinalizeError::Unknown(number))?;
         let Ok(decoded) = header::decode(&block.header, self.block_number_bytes) else {
-            return Ok(None);
+            return Ok(false);
         };
-        let mut found = None;
+        let mut found = false;
         for log in decoded.digest.logs() {
             match log {
                 header::DigestItemRef::GrandpaConsensus(
@@ -804,7 +804,7 @@ impl Chain {
                     if !ours {
                         return Err(FinalizeError::AuthoritySetChange(number));
                     }
-                    found = Some(());
+                    found = true;
                 }
                 header::DigestItemRef::GrandpaConsensus(
                     header::GrandpaConsensusLogRef::ForcedChange { .. },
