@@ -296,9 +296,9 @@ fn light_source(
         Some(path) => {
             let cp = std::fs::read_to_string(path)
                 .map_err(|e| Failure::Usage(format!("--checkpoint {}: {e}", path.display())))?;
-            light::start::database_content_for(&text, &cp)
+            light::start::start_point(&text, Some(&cp), None)
                 .map_err(|e| Failure::Usage(format!("--checkpoint {}: {e}", path.display())))?
-                .0
+                .database
         }
     };
     let client = light::Client::new(light::native::platform());

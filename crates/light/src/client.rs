@@ -189,6 +189,23 @@ impl<P: PlatformRef> Chain<P> {
         }
     }
 
+    /// `chainHead_unstable_finalizedDatabase`: smoldot's record of the finalized block (its
+    /// header, GRANDPA and Aura sets, the runtime code when it fits in `max_bytes`, known
+    /// peers), to start a later client there ([`crate::start::start_point`]'s `saved`).
+    ///
+    /// # Errors
+    ///
+    /// As [`Chain::request`]; [`LightError::Reply`] when the result is not a string, or smoldot
+    /// could not fit even the block's record in `max_bytes`.
+    pub async fn finalized_database(&self, max_bytes: u64) -> Result<String, LightError> {
+        const METHOD: &str = "chainHead_unstable_finalizedDatabase";
+        let value = self.request(METHOD, serde_json::json!([max_bytes])).await?;
+        match value.as_str() {
+            Some(text) if text.starts_with('{') => Ok(text.to_owned()),
+            _ => Err(unexpected(METHOD, "a database record")),
+        }
+    }
+
     /// `system_health`: peers and sync status.
     ///
     /// # Errors

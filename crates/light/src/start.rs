@@ -99,25 +99,107 @@ pub fn database_content(
     .to_string())
 }
 
-/// [`database_content`] for the chain `chain_spec` describes (its block number width), with
-/// the checkpoint's block number.
+/// Where the client starts: smoldot-light's database text, and what it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StartPoint {
+    /// `AddChainConfig::database_content` (empty: the spec's genesis).
+    pub database: String,
+    /// The finalized block the client starts at; `None` for genesis.
+    pub number: Option<u64>,
+    /// Whether `database` is the record this client saved on an earlier run
+    /// (`chainHead_unstable_finalizedDatabase`) rather than the checkpoint or genesis.
+    pub resumed: bool,
+    /// The chain's block number width, to read a later record ([`record_number`]).
+    pub block_number_bytes: usize,
+}
+
+/// Where a client of `chain_spec` starts: from `saved` (the record an earlier run of the same
+/// spec and checkpoint saved) when it decodes, is of the checkpoint's chain and is not older
+/// than the checkpoint; else from `checkpoint_json`; else from genesis. A saved record that does
+/// not qualify is passed over, not an error: it was only a shortcut.
+///
+/// The saved record is as trustworthy as the client that wrote it: it holds a block that client
+/// verified (from the same checkpoint or genesis), its GRANDPA and Aura sets then, and the
+/// runtime code it checked against that block's state, so a second visit needs neither the
+/// runtime download nor the blocks in between again. Whoever stores it must key it by spec and
+/// checkpoint, so that another chain's (or another run's) record is never offered.
 ///
 /// # Errors
 ///
-/// As [`database_content`]; [`VerifyError::Malformed`] when the spec does not parse.
-pub fn database_content_for(
+/// As [`database_content`] for the checkpoint; [`VerifyError::Malformed`] when the spec does
+/// not parse.
+pub fn start_point(
     chain_spec: &str,
-    checkpoint_json: &str,
-) -> Result<(String, u64), VerifyError> {
+    checkpoint_json: Option<&str>,
+    saved: Option<&str>,
+) -> Result<StartPoint, VerifyError> {
     let spec = smoldot::chain_spec::ChainSpec::from_json_bytes(chain_spec)
         .map_err(|e| VerifyError::Malformed(format!("chain spec: {e}")))?;
     let bytes = usize::from(spec.block_number_bytes());
-    let database = database_content(checkpoint_json, bytes)?;
-    let checkpoint = Checkpoint::from_json(checkpoint_json)?;
-    let number = header::decode(&checkpoint.header, bytes)
-        .map(|h| h.number)
-        .unwrap_or_default();
-    Ok((database, number))
+    let checkpoint = match checkpoint_json {
+        Some(json) => {
+            let database = database_content(json, bytes)?;
+            let (genesis, number) = record_block(&database, bytes).ok_or_else(|| {
+                VerifyError::Malformed("checkpoint: its record does not decode".into())
+            })?;
+            Some((database, genesis, number))
+        }
+        None => None,
+    };
+    let saved = saved.and_then(|text| Some((text, record_block(text, bytes)?)));
+    Ok(match (checkpoint, saved) {
+        (Some((_, genesis, number)), Some((text, (saved_genesis, saved_number))))
+            if saved_genesis == genesis && saved_number >= number =>
+        {
+            resumed(text, saved_number, bytes)
+        }
+        (Some((database, _, number)), _) => StartPoint {
+            database,
+            number: Some(number),
+            resumed: false,
+            block_number_bytes: bytes,
+        },
+        // smoldot itself passes over a record whose genesis is not the spec's.
+        (None, Some((text, (_, number)))) => resumed(text, number, bytes),
+        (None, None) => StartPoint {
+            database: String::new(),
+            number: None,
+            resumed: false,
+            block_number_bytes: bytes,
+        },
+    })
+}
+
+fn resumed(text: &str, number: u64, block_number_bytes: usize) -> StartPoint {
+    StartPoint {
+        database: text.to_owned(),
+        number: Some(number),
+        resumed: true,
+        block_number_bytes,
+    }
+}
+
+/// The finalized block number a database record holds, if it decodes.
+pub fn record_number(text: &str, block_number_bytes: usize) -> Option<u64> {
+    record_block(text, block_number_bytes).map(|(_, number)| number)
+}
+
+/// The genesis hash and finalized block number of a database record, if it decodes.
+fn record_block(text: &str, block_number_bytes: usize) -> Option<([u8; 32], u64)> {
+    let value: Value = serde_json::from_str(text).ok()?;
+    let genesis = hex::decode(value.get("genesisHash")?.as_str()?).ok()?;
+    let chain = value.get("chain")?;
+    let decoded = smoldot::database::finalized_serialize::decode_chain(
+        &chain.to_string(),
+        block_number_bytes,
+    )
+    .ok()?;
+    let number = decoded
+        .chain_information
+        .as_ref()
+        .finalized_block_header
+        .number;
+    Some((genesis.try_into().ok()?, number))
 }
 
 /// A list of 32-byte keys in hex under `name`.
