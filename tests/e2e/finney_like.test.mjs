@@ -126,4 +126,39 @@ describe('the light client in the page follows a finney-like devnet from a check
     assert.deepEqual(errors, []);
     await page.close();
   });
+
+  test('a second visit resumes from the block the first saved in the browser', async () => {
+    routes['/chainspecs/devnet.light.json'] = routes['/chainspecs/light.json'];
+    // One browser context: the returning visitor keeps what the first visit stored.
+    const context = await browser.newContext();
+    const errors = [];
+    try {
+      const first = await context.newPage();
+      first.on('pageerror', (e) => errors.push(e.message));
+      await first.goto(`${fixture.base}/#/chain`);
+      const saved = await waitFor(first, 'a finalized block saved for the next visit', panel, (s) => s.saved !== null);
+      assert.match(saved.detail, new RegExp(`from the checkpoint #${checkpoint.blockNumber}`));
+      assert.ok(saved.saved > checkpoint.blockNumber, `saved #${saved.saved}`);
+      assert.ok(saved.saved <= saved.finalized, `saved #${saved.saved}, finalized #${saved.finalized}`);
+      await first.close();
+
+      const second = await context.newPage();
+      second.on('pageerror', (e) => errors.push(e.message));
+      await second.goto(`${fixture.base}/#/chain`);
+      const resumed = await waitFor(second, 'the second visit past its start, with the subnet count', panel,
+        (s) => s.total !== null && s.finalized > saved.saved);
+      const from = resumed.detail.match(/from block #(\d+), saved in this browser/);
+      assert.ok(from, resumed.detail);
+      // The block it starts from is the one saved last (the first visit may save again before
+      // it closes), never the checkpoint.
+      assert.ok(Number(from[1]) >= saved.saved, `${from[1]} vs ${saved.saved}`);
+      assert.equal(resumed.total, node.totalNetworks, 'the subnet count through a proof');
+      assert.equal(resumed.error, null);
+      await second.close();
+    } finally {
+      delete routes['/chainspecs/devnet.light.json'];
+      await context.close();
+    }
+    assert.deepEqual(errors, []);
+  });
 });

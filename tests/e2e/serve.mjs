@@ -44,8 +44,10 @@ const TYPES = {
 /** Serves dist/ on 127.0.0.1 (a secure context, so `navigator.gpu` exists): files as they are,
  * index.html for app routes. `routes` maps URL paths to other files (a test's chain spec at
  * `/chainspecs/devnet.json`); it is read on each request, so a test may change it. Resolves to
- * the listening server. */
-export function serveDist(routes = {}) {
+ * the listening server. With `revalidate`, dist/'s files go out as `cargo xtask demo` sends them
+ * (`no-cache` with an ETag, 304 when unchanged), so that a second visit in the same browser
+ * context finds them in its HTTP cache (and V8 its compiled wasm); otherwise `no-store`. */
+export function serveDist(routes = {}, { revalidate = false } = {}) {
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://localhost');
     const rel = decodeURIComponent(url.pathname);
@@ -78,7 +80,18 @@ export function serveDist(routes = {}) {
       file = path.join(DIST, 'index.html');
     }
     const type = TYPES[path.extname(file)] ?? 'application/octet-stream';
-    res.writeHead(200, { 'content-type': type, 'cache-control': 'no-store' });
+    if (revalidate) {
+      const stat = fs.statSync(file);
+      const etag = `"${stat.size.toString(16)}-${Math.floor(stat.mtimeMs).toString(16)}"`;
+      const headers = { 'content-type': type, 'cache-control': 'no-cache', etag };
+      if (req.headers['if-none-match'] === etag) {
+        res.writeHead(304, headers).end();
+        return;
+      }
+      res.writeHead(200, headers);
+    } else {
+      res.writeHead(200, { 'content-type': type, 'cache-control': 'no-store' });
+    }
     fs.createReadStream(file).pipe(res);
   });
   return new Promise((resolve) => {
@@ -259,6 +272,7 @@ export async function chainPanel(page) {
       phase: document.querySelector('.sync-panel')?.dataset.phase ?? null,
       best: num('best'),
       finalized: num('finalized'),
+      saved: num('saved'),
       total: total ? Number(total.dataset.value) : null,
       peers: peers ? Number(peers.textContent) : null,
       error: error ? error.textContent : null,

@@ -230,6 +230,10 @@ pub struct Text {
     pub chain_total_networks: &'static str,
     /// Chain page: footnote.
     pub chain_note: &'static str,
+    /// Chain page: the block saved in this browser for the next visit's start.
+    pub chain_saved: &'static str,
+    /// Chain page: what the saved block is for (after its number).
+    pub chain_saved_note: &'static str,
     /// Source badge: verified by the in-page light client.
     pub chain_source_light: &'static str,
     /// Phase: connecting.
@@ -407,6 +411,8 @@ static EN: Text = Text {
     chain_runtime: "Runtime",
     chain_total_networks: "Subnets (TotalNetworks)",
     chain_note: "Losing the peer keeps what is shown; the client redials the boot nodes by itself.",
+    chain_saved: "Saved for the next visit",
+    chain_saved_note: "verified here; the next visit starts from it, not from the checkpoint",
     chain_source_light: "verified · light client",
     chain_connecting: "connecting",
     chain_syncing: "syncing",
@@ -523,6 +529,8 @@ static JA: Text = Text {
     chain_runtime: "ランタイム",
     chain_total_networks: "サブネット数 (TotalNetworks)",
     chain_note: "ピアを失っても表示は残り、クライアントがブートノードに自動で再接続します。",
+    chain_saved: "次回の開始点として保存",
+    chain_saved_note: "ここで検証済み。次回はチェックポイントではなくここから開始します",
     chain_source_light: "検証済み · ライトクライアント",
     chain_connecting: "接続中",
     chain_syncing: "同期中",

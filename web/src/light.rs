@@ -105,6 +105,12 @@ pub enum FromWorker {
         /// Whether the client stopped.
         fatal: bool,
     },
+    /// The client's record of finalized block `number` is saved in this browser: the next
+    /// visit with the same spec and checkpoint starts there.
+    Saved {
+        /// The saved block's number.
+        number: u64,
+    },
     /// A step of the transaction sent by [`ToWorker::Submit`] `id`, before its final
     /// [`FromWorker::Reply`]: `{"kind": "validated" | "broadcast" | "in-block" | "retracted",
     /// "block": "0x…", "index": n, "peers": n}`.
@@ -369,6 +375,7 @@ impl FromWorker {
             FromWorker::Error { message, fatal } => {
                 json!({ "type": "error", "message": message, "fatal": fatal })
             }
+            FromWorker::Saved { number } => json!({ "type": "saved", "number": number }),
             FromWorker::Tx { id, event } => json!({ "type": "tx", "id": id, "event": event }),
             FromWorker::Reply {
                 id,
@@ -449,6 +456,9 @@ impl FromWorker {
                 message: string("message")?,
                 fatal: value["fatal"].as_bool().ok_or_else(|| bad("fatal"))?,
             },
+            "saved" => FromWorker::Saved {
+                number: value["number"].as_u64().ok_or_else(|| bad("number"))?,
+            },
             "tx" => FromWorker::Tx {
                 id: value["id"].as_u64().ok_or_else(|| bad("id"))?,
                 event: value.get("event").cloned().ok_or_else(|| bad("event"))?,
@@ -519,6 +529,8 @@ pub struct SyncState {
     pub error: Option<String>,
     /// How the worker reads the chain (provenance id) and what it verified last.
     pub mode: Option<(String, String)>,
+    /// The finalized block saved in this browser for the next visit's start.
+    pub saved: Option<u64>,
 }
 
 impl SyncState {
@@ -577,6 +589,7 @@ impl SyncState {
                     self.phase = Phase::Failed;
                 }
             }
+            FromWorker::Saved { number } => self.saved = Some(number),
             // Replies go to the request that asked, not into the panel.
             FromWorker::Reply { .. } | FromWorker::Tx { .. } => {}
         }
@@ -593,6 +606,8 @@ pub const TOTAL_NETWORKS_KEY: &str =
 
 #[cfg(target_arch = "wasm32")]
 pub mod host;
+#[cfg(target_arch = "wasm32")]
+mod resume;
 #[cfg(target_arch = "wasm32")]
 pub mod worker;
 
@@ -645,6 +660,7 @@ mod tests {
                 message: "bad spec".into(),
                 fatal: true,
             },
+            FromWorker::Saved { number: 41 },
             FromWorker::Reply {
                 id: 9,
                 result: Ok(json!({"values": ["0x01", null]})),

@@ -48,6 +48,16 @@ fn scope() -> web_sys::DedicatedWorkerGlobalScope {
     js_sys::global().unchecked_into()
 }
 
+/// A `performance.mark` on the worker's clock, for `cargo xtask bench light`'s breakdown of a
+/// start (the page cannot see inside the worker).
+fn mark(name: &str) {
+    if let Ok(performance) = js_sys::Reflect::get(&js_sys::global(), &"performance".into())
+        && let Ok(performance) = performance.dyn_into::<web_sys::Performance>()
+    {
+        let _ = performance.mark(name);
+    }
+}
+
 fn post(message: &FromWorker) {
     let _ = scope().post_message(&JsValue::from_str(&message.encode()));
 }
@@ -108,6 +118,7 @@ pub fn start() {
         });
     scope().set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     on_message.forget();
+    mark("worker: listening");
     post(&FromWorker::Ready);
 }
 
@@ -274,32 +285,45 @@ fn head(b: light::BlockRef) -> Head {
 }
 
 async fn run(spec: String, checkpoint: Option<String>, boot_nodes: Vec<String>) {
+    mark("worker: start received");
     let client = light::Client::new(BrowserPlatform::new());
     let spec = match light::with_boot_nodes(&spec, &boot_nodes) {
         Ok(spec) => spec,
         Err(e) => return error(format!("chain spec rejected: {e}"), true),
     };
-    let (database, detail) = match &checkpoint {
-        None => (
-            String::new(),
-            "smoldot-light: headers, GRANDPA finality and Merkle proofs checked from the chain spec"
-                .to_owned(),
-        ),
-        Some(checkpoint) => match light::start::database_content_for(&spec, checkpoint) {
-            Ok((database, number)) => (
-                database,
-                format!(
-                    "smoldot-light from the checkpoint #{number}: headers, GRANDPA finality \
-                     and Merkle proofs checked from its authority set on"
-                ),
-            ),
-            Err(e) => return error(format!("checkpoint: {e}"), true),
-        },
+    let resume_key = super::resume::key(&spec, checkpoint.as_deref());
+    let saved = super::resume::load(&resume_key).await;
+    let point = match light::start::start_point(&spec, checkpoint.as_deref(), saved.as_deref()) {
+        Ok(point) => point,
+        Err(e) if checkpoint.is_some() => return error(format!("checkpoint: {e}"), true),
+        Err(e) => return error(format!("chain spec rejected: {e}"), true),
     };
-    let chain = match client.add_chain_at(&spec, &database) {
+    let detail = match (point.number, point.resumed) {
+        (Some(number), true) => format!(
+            "smoldot-light from block #{number}, saved in this browser by an earlier visit that \
+             verified it from the same {}: headers, GRANDPA finality and Merkle proofs checked \
+             from its authority set on",
+            if checkpoint.is_some() {
+                "checkpoint"
+            } else {
+                "chain spec"
+            }
+        ),
+        (Some(number), false) => format!(
+            "smoldot-light from the checkpoint #{number}: headers, GRANDPA finality and Merkle \
+             proofs checked from its authority set on"
+        ),
+        (None, _) => {
+            "smoldot-light: headers, GRANDPA finality and Merkle proofs checked from the chain spec"
+                .to_owned()
+        }
+    };
+    mark("worker: start point chosen");
+    let chain = match client.add_chain_at(&spec, &point.database) {
         Ok(chain) => chain,
         Err(e) => return error(format!("chain spec rejected: {e}"), true),
     };
+    mark("worker: chain added");
     SOURCE.with(|c| {
         *c.borrow_mut() = Some(WorkerSource::Light(Rc::new(light::LightSource::new(
             chain.clone(),
@@ -333,10 +357,22 @@ async fn run(spec: String, checkpoint: Option<String>, boot_nodes: Vec<String>) 
         return error("internal: bad storage key".into(), true);
     };
     let reading = Rc::new(Cell::new(false));
+    let saver = Rc::new(Saver {
+        key: resume_key,
+        block_number_bytes: point.block_number_bytes,
+        start: point.number.unwrap_or(0),
+        saving: Cell::new(false),
+        last_ms: Cell::new(None),
+        moved: Cell::new(false),
+    });
+    if point.resumed {
+        wasm_bindgen_futures::spawn_local(saver.clone().watch_resumed(chain.clone()));
+    }
     let mut events = chain.follow();
     while let Some(event) = events.next().await {
         let finalized = match event {
             Ok(FollowEvent::Initialized { finalized, runtime }) => {
+                mark("worker: follow initialized");
                 if let Some(light::Runtime::Valid {
                     spec_name,
                     spec_version,
@@ -376,6 +412,9 @@ async fn run(spec: String, checkpoint: Option<String>, boot_nodes: Vec<String>) 
                 finalized: head(heads.finalized),
             });
         }
+        if let Some(block) = finalized {
+            saver.consider(&chain, block.number);
+        }
         if let Some(block) = finalized.filter(|_| !reading.get()) {
             reading.set(true);
             let (chain, key, reading) = (chain.clone(), key.clone(), reading.clone());
@@ -391,6 +430,91 @@ async fn run(spec: String, checkpoint: Option<String>, boot_nodes: Vec<String>) 
                 reading.set(false);
             });
         }
+    }
+}
+
+/// How often the client's record is saved for the next visit, after the first save (which
+/// comes as soon as finality moves past the start: a visitor who leaves early still resumes).
+const SAVE_PERIOD_MS: f64 = 30_000.0;
+/// Largest record asked for: subtensor's runtime code (about 1.5 MB in base64) fits many times.
+const MAX_RECORD_BYTES: u64 = 32 << 20;
+
+/// Saves smoldot-light's record of its finalized block in this browser (`super::resume`), now
+/// and then, one save at a time.
+struct Saver {
+    key: String,
+    block_number_bytes: usize,
+    /// The block the client started at: a record of it would gain nothing.
+    start: u64,
+    saving: Cell<bool>,
+    /// Worker time of the last save.
+    last_ms: Cell<Option<f64>>,
+    /// Whether finality has moved past the start.
+    moved: Cell<bool>,
+}
+
+/// How long a client resumed from a saved block may have peers without finality moving past
+/// that block before the record is taken for one the peers' chain does not continue.
+const RESUMED_STALL_MS: i32 = 30_000;
+
+impl Saver {
+    /// For a client resumed from a saved block: when, with peers, finality has not moved past it
+    /// in [`RESUMED_STALL_MS`], the peers follow another history (a devnet restarted with the
+    /// same genesis and spec). The record is deleted and the page told to reload, which starts
+    /// from the spec's checkpoint or genesis.
+    async fn watch_resumed(self: Rc<Self>, chain: light::Chain<BrowserPlatform>) {
+        sleep(RESUMED_STALL_MS).await;
+        let peers = chain.health().await.map(|h| h.peers).unwrap_or(0);
+        if self.moved.get() || peers == 0 {
+            return;
+        }
+        super::resume::forget(&self.key).await;
+        error(
+            format!(
+                "this page resumed from block #{} saved by an earlier visit, and its {peers} \
+                 peer(s) have not finalized past it in {} s: their chain may not contain it (a \
+                 restarted devnet). The saved block is deleted; reload to start from the \
+                 checkpoint or the chain spec's genesis.",
+                self.start,
+                RESUMED_STALL_MS / 1000,
+            ),
+            false,
+        );
+    }
+
+    fn consider(self: &Rc<Self>, chain: &light::Chain<BrowserPlatform>, finalized: u64) {
+        if finalized > self.start {
+            self.moved.set(true);
+        }
+        let now = js_sys::Date::now();
+        let due = self.last_ms.get().is_none_or(|t| now - t >= SAVE_PERIOD_MS);
+        if self.saving.get() || !due || finalized <= self.start {
+            return;
+        }
+        self.saving.set(true);
+        let (me, chain) = (self.clone(), chain.clone());
+        wasm_bindgen_futures::spawn_local(async move {
+            let saved = async {
+                let record = chain
+                    .finalized_database(MAX_RECORD_BYTES)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let number = light::start::record_number(&record, me.block_number_bytes)
+                    .ok_or("smoldot's record does not decode")?;
+                super::resume::save(&me.key, &record).await?;
+                Ok::<u64, String>(number)
+            };
+            match saved.await {
+                Ok(number) => post(&FromWorker::Saved { number }),
+                // Not fatal, nor worth a retry storm: the next visit starts from the checkpoint.
+                Err(e) => error(
+                    format!("saving the finalized block for the next visit: {e}"),
+                    false,
+                ),
+            }
+            me.last_ms.set(Some(js_sys::Date::now()));
+            me.saving.set(false);
+        });
     }
 }
 

@@ -128,6 +128,21 @@ pub fn Chain() -> impl IntoView {
                             <SourceBadge />
                         </td>
                     </tr>
+                    {move || {
+                        state
+                            .with(|s| s.saved)
+                            .map(|n| {
+                                view! {
+                                    <tr data-field="saved">
+                                        <th>{move || i18n.t().chain_saved}</th>
+                                        <td>
+                                            <span class="num" data-number=n>"#"{n}</span>
+                                        </td>
+                                        <td class="muted">{move || i18n.t().chain_saved_note}</td>
+                                    </tr>
+                                }
+                            })
+                    }}
                 </tbody>
             </table>
             <p class="muted">{move || i18n.t().chain_note}</p>
