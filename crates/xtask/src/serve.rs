@@ -6,6 +6,12 @@
 //! single-page-app fallback that sends `index.html` for client-side routes such as `/lab`.
 //! It binds loopback only: the page is a secure context there, which WebGPU requires.
 //!
+//! It sends what a good static host sends (issue #12): brotli or gzip when the browser takes
+//! them, made once per file version (gzip at once, brotli at quality 11 in the background, so
+//! the first load never waits for it), and an `ETag` with `no-cache`, so a returning visitor
+//! revalidates instead of downloading, and Chromium reuses the wasm it compiled (it caches
+//! compiled code only for responses from its HTTP cache).
+//!
 //! # The devnode child
 //!
 //! The page's light client needs a chain to sync from, so the demo runs the release
@@ -27,12 +33,13 @@
 //! uses whatever spec is in `dist/chainspecs/`, for instance one written by a node started by
 //! hand with `--spec-out dist/chainspecs/devnet.json`.
 
+use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Component, Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, mpsc};
+use std::sync::{Arc, Mutex, OnceLock, mpsc};
 use std::time::Duration;
 
 use crate::Result;
@@ -380,9 +387,17 @@ fn handle(mut stream: TcpStream, root: &Path) -> std::io::Result<()> {
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut request_line = String::new();
     reader.read_line(&mut request_line)?;
-    // Drain the headers; nothing in them changes the answer.
+    // The two headers that change the answer; the rest are drained.
+    let (mut accept_encoding, mut if_none_match) = (String::new(), String::new());
     let mut line = String::new();
     while reader.read_line(&mut line)? > 2 {
+        if let Some((name, value)) = line.split_once(':') {
+            match name.trim().to_ascii_lowercase().as_str() {
+                "accept-encoding" => accept_encoding = value.trim().to_owned(),
+                "if-none-match" => if_none_match = value.trim().to_owned(),
+                _ => {}
+            }
+        }
         line.clear();
     }
     let mut parts = request_line.split_whitespace();
@@ -407,13 +422,30 @@ fn handle(mut stream: TcpStream, root: &Path) -> std::io::Result<()> {
         );
     };
     match std::fs::read(&file) {
-        Ok(body) => respond(
-            &mut stream,
-            "200 OK",
-            content_type(&file),
-            &body,
-            method == "GET",
-        ),
+        Ok(body) => {
+            let tag = etag(&body);
+            let reply = Reply {
+                status: "200 OK",
+                content_type: content_type(&file),
+                etag: Some(&tag),
+                encoding: None,
+            };
+            if if_none_match.split(',').any(|t| t.trim() == tag) {
+                let reply = Reply {
+                    status: "304 Not Modified",
+                    ..reply
+                };
+                return reply.send(&mut stream, b"", false);
+            }
+            match encoded(&file, &tag, &body, &accept_encoding) {
+                Some((encoding, bytes)) => Reply {
+                    encoding: Some(encoding),
+                    ..reply
+                }
+                .send(&mut stream, &bytes, method == "GET"),
+                None => reply.send(&mut stream, &body, method == "GET"),
+            }
+        }
         Err(_) => respond(
             &mut stream,
             "404 Not Found",
@@ -464,16 +496,141 @@ fn respond(
     body: &[u8],
     with_body: bool,
 ) -> std::io::Result<()> {
-    write!(
-        stream,
-        "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\
-         Cache-Control: no-cache\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n",
-        body.len()
-    )?;
-    if with_body {
-        stream.write_all(body)?;
+    Reply {
+        status,
+        content_type,
+        etag: None,
+        encoding: None,
     }
-    stream.flush()
+    .send(stream, body, with_body)
+}
+
+/// A response's head.
+struct Reply<'a> {
+    status: &'a str,
+    content_type: &'a str,
+    etag: Option<&'a str>,
+    /// `br` or `gzip` when the body is compressed.
+    encoding: Option<&'static str>,
+}
+
+impl Reply<'_> {
+    fn send(self, stream: &mut TcpStream, body: &[u8], with_body: bool) -> std::io::Result<()> {
+        let mut head = format!(
+            "HTTP/1.1 {}\r\nContent-Type: {}\r\nContent-Length: {}\r\nCache-Control: no-cache\r\n\
+             X-Content-Type-Options: nosniff\r\nVary: Accept-Encoding\r\nConnection: close\r\n",
+            self.status,
+            self.content_type,
+            body.len()
+        );
+        if let Some(tag) = self.etag {
+            head.push_str(&format!("ETag: {tag}\r\n"));
+        }
+        if let Some(encoding) = self.encoding {
+            head.push_str(&format!("Content-Encoding: {encoding}\r\n"));
+        }
+        head.push_str("\r\n");
+        stream.write_all(head.as_bytes())?;
+        if with_body {
+            stream.write_all(body)?;
+        }
+        stream.flush()
+    }
+}
+
+/// A strong validator for this version of the file: its length and content hash (Trunk
+/// rewrites files in place, and a rebuild may keep their length).
+fn etag(body: &[u8]) -> String {
+    let digest = crate::dist::sha256_hex(body);
+    format!("\"{:x}-{}\"", body.len(), &digest[..16])
+}
+
+/// Compressed copies of one version of a file.
+#[derive(Default)]
+struct Variants {
+    etag: String,
+    gzip: Option<Arc<Vec<u8>>>,
+    brotli: Option<Arc<Vec<u8>>>,
+    brotli_started: bool,
+}
+
+fn variants() -> &'static Mutex<HashMap<PathBuf, Variants>> {
+    static VARIANTS: OnceLock<Mutex<HashMap<PathBuf, Variants>>> = OnceLock::new();
+    VARIANTS.get_or_init(Mutex::default)
+}
+
+/// The body in the best encoding the browser accepts (`accept_encoding`) that is ready: brotli
+/// once its background job is done, gzip until then; `None` for a file not worth compressing
+/// or a browser that takes neither.
+fn encoded(
+    file: &Path,
+    tag: &str,
+    body: &[u8],
+    accept_encoding: &str,
+) -> Option<(&'static str, Arc<Vec<u8>>)> {
+    let ext = file.extension().and_then(|e| e.to_str()).unwrap_or("");
+    if !crate::dist::COMPRESSIBLE.contains(&ext) || body.len() < 256 {
+        return None;
+    }
+    let takes = |name: &str| {
+        accept_encoding
+            .split(',')
+            .filter_map(|item| {
+                let mut parts = item.split(';');
+                let coding = parts.next()?.trim();
+                // `q=0` refuses a coding.
+                let refused = parts.any(|p| matches!(p.trim(), "q=0" | "q=0.0" | "q=0.00"));
+                Some((coding, refused))
+            })
+            .any(|(coding, refused)| coding == name && !refused)
+    };
+    let (gzip_ok, brotli_ok) = (takes("gzip"), takes("br"));
+    if !gzip_ok && !brotli_ok {
+        return None;
+    }
+    {
+        let mut all = variants().lock().ok()?;
+        let entry = all.entry(file.to_owned()).or_default();
+        if entry.etag != tag {
+            *entry = Variants {
+                etag: tag.to_owned(),
+                ..Variants::default()
+            };
+        }
+        if brotli_ok {
+            if let Some(br) = &entry.brotli {
+                return Some(("br", br.clone()));
+            }
+            if !entry.brotli_started {
+                entry.brotli_started = true;
+                let (file, tag, body) = (file.to_owned(), tag.to_owned(), body.to_vec());
+                std::thread::spawn(move || {
+                    let br = Arc::new(crate::dist::brotli(&body));
+                    store(&file, &tag, |v| v.brotli = Some(br));
+                });
+            }
+        }
+        if !gzip_ok {
+            return None;
+        }
+        if let Some(gz) = &entry.gzip {
+            return Some(("gzip", gz.clone()));
+        }
+    }
+    // Outside the lock: other files are served meanwhile.
+    let gz = Arc::new(crate::dist::gzip(body));
+    store(file, tag, |v| v.gzip = Some(gz.clone()));
+    Some(("gzip", gz))
+}
+
+/// Sets a variant of `file`, unless the file changed since `tag`.
+fn store(file: &Path, tag: &str, set: impl FnOnce(&mut Variants)) {
+    if let Ok(mut all) = variants().lock()
+        && let Some(entry) = all.get_mut(file)
+        && entry.etag == tag
+    {
+        set(entry);
+    }
 }
 
 #[cfg(test)]
@@ -496,6 +653,81 @@ mod tests {
             json_string_field(r#"{"executable":"a\\b"}"#, "executable"),
             None
         );
+    }
+
+    /// One raw HTTP/1.1 GET with `headers`: the head (lowercased) and the body.
+    fn get(port: u16, path: &str, headers: &str) -> (String, Vec<u8>) {
+        let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        write!(stream, "GET {path} HTTP/1.1\r\nHost: x\r\n{headers}\r\n").unwrap();
+        let mut raw = Vec::new();
+        stream.read_to_end(&mut raw).unwrap();
+        let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+        let head = String::from_utf8_lossy(&raw[..split]).to_ascii_lowercase();
+        (head, raw[split + 4..].to_vec())
+    }
+
+    fn header<'a>(head: &'a str, name: &str) -> Option<&'a str> {
+        head.lines()
+            .find_map(|l| l.strip_prefix(&format!("{name}: ")))
+    }
+
+    /// gzip at once, brotli once its background job is done, the original to a browser that
+    /// takes neither; an unchanged file revalidates with 304, a changed one does not.
+    #[test]
+    fn sends_compressed_variants_and_revalidates() {
+        let root = std::env::temp_dir().join(format!("xtask-serve-enc-{}", std::process::id()));
+        std::fs::create_dir_all(&root).unwrap();
+        let original: Vec<u8> = (0..40_000u32)
+            .flat_map(|i| (i % 251).to_le_bytes())
+            .collect();
+        std::fs::write(root.join("app.wasm"), &original).unwrap();
+        std::fs::write(root.join("index.html"), "<!doctype html>").unwrap();
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let served = root.clone();
+        std::thread::spawn(move || serve(listener, served));
+
+        let (head, body) = get(port, "/app.wasm", "Accept-Encoding: gzip, br\r\n");
+        assert!(head.starts_with("http/1.1 200"), "{head}");
+        assert_eq!(header(&head, "content-encoding"), Some("gzip"), "{head}");
+        let mut plain = Vec::new();
+        flate2::read::GzDecoder::new(&body[..])
+            .read_to_end(&mut plain)
+            .unwrap();
+        assert_eq!(plain, original);
+        let tag = header(&head, "etag").unwrap().to_owned();
+
+        // brotli takes a moment in the background.
+        let mut brotli = None;
+        for _ in 0..200 {
+            let (head, body) = get(port, "/app.wasm", "Accept-Encoding: gzip, br\r\n");
+            if header(&head, "content-encoding") == Some("br") {
+                brotli = Some(body);
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let mut plain = Vec::new();
+        brotli::BrotliDecompress(&mut &brotli.expect("brotli within 10 s")[..], &mut plain)
+            .unwrap();
+        assert_eq!(plain, original);
+
+        let (head, body) = get(port, "/app.wasm", "Accept-Encoding: identity, br;q=0\r\n");
+        assert_eq!(header(&head, "content-encoding"), None, "{head}");
+        assert_eq!(body, original);
+
+        let (head, body) = get(port, "/app.wasm", &format!("If-None-Match: {tag}\r\n"));
+        assert!(head.starts_with("http/1.1 304"), "{head}");
+        assert!(body.is_empty());
+        std::fs::write(
+            root.join("app.wasm"),
+            b"changed, and now too short to compress",
+        )
+        .unwrap();
+        let (head, body) = get(port, "/app.wasm", &format!("If-None-Match: {tag}\r\n"));
+        assert!(head.starts_with("http/1.1 200"), "{head}");
+        assert_eq!(body, b"changed, and now too short to compress");
+        let _ = std::fs::remove_dir_all(&root);
     }
 
     #[test]
