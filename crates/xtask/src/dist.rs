@@ -44,7 +44,7 @@ pub type Tree = BTreeMap<String, Vec<u8>>;
 const PAGES: [&str; 6] = ["subnets", "subnet", "account", "audit", "lab", "chain"];
 
 /// File types worth a compressed variant.
-const COMPRESSIBLE: [&str; 8] = ["html", "js", "wasm", "css", "svg", "json", "md", "txt"];
+pub const COMPRESSIBLE: [&str; 8] = ["html", "js", "wasm", "css", "svg", "json", "md", "txt"];
 
 /// `cargo xtask dist`.
 pub fn run(args: &[String]) -> Result {
@@ -124,7 +124,7 @@ pub fn sri(bytes: &[u8]) -> String {
     )
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
+pub fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes)
         .iter()
         .map(|b| format!("{b:02x}"))
@@ -461,6 +461,37 @@ fn print_summary(tree: &Tree, out: &Path, commit: &str, cid: &str, car: &Path) {
                 size(".br")
             );
         }
+    }
+    // What each kind of page downloads (issue #12: the lab never fetches the light client).
+    let app = |p: &str| {
+        p == "index.html"
+            || (p.starts_with("taoscope-web-") && (p.ends_with(".js") || p.ends_with(".wasm")))
+            || (p.starts_with("style-") && p.ends_with(".css"))
+    };
+    let worker = |p: &str| p.starts_with("light_worker") && !p.contains('/');
+    for (route, files) in [
+        (
+            "lab, and a page read from a snapshot",
+            &app as &dyn Fn(&str) -> bool,
+        ),
+        (
+            "a page that follows the chain (+ light client)",
+            &|p: &str| app(p) || worker(p),
+        ),
+    ] {
+        let total = |suffix: &str| {
+            originals
+                .iter()
+                .filter(|(p, _)| files(p))
+                .map(|(p, b)| tree.get(&format!("{p}{suffix}")).map_or(b.len(), Vec::len))
+                .sum::<usize>()
+        };
+        println!(
+            "  route: {route:<47} {:>10} {:>10} {:>10}",
+            kib(total("")),
+            kib(total(".gz")),
+            kib(total(".br"))
+        );
     }
     println!("  MANIFEST: {}/MANIFEST", out.display());
     println!(
