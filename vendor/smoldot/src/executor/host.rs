@@ -1566,7 +1566,8 @@ impl ReadyToRun {
                 if let Ok(sc) =
                     libsecp256k1::SecretKey::parse(&expect_pointer_constant_size!(1, 32))
                 {
-                    let (sig, ri) = libsecp256k1::sign(&message, &sc);
+                    let (sig, ri) =
+                        libsecp256k1::sign_with_context(&message, &sc, secp256k1::gen_context());
 
                     // NOTE: the function returns 2 slices: signature (64 bytes) and recovery ID (1 byte; AS A SLICE)
                     self.inner.alloc_write_and_return_pointer(
@@ -1614,7 +1615,8 @@ impl ReadyToRun {
                 if let Ok(sc) =
                     libsecp256k1::SecretKey::parse(&expect_pointer_constant_size!(1, 32))
                 {
-                    let (sig, ri) = libsecp256k1::sign(&message, &sc);
+                    let (sig, ri) =
+                        libsecp256k1::sign_with_context(&message, &sc, secp256k1::gen_context());
 
                     // NOTE: the function returns 2 slices: signature (64 bytes) and recovery ID (1 byte; AS A SLICE)
                     self.inner.alloc_write_and_return_pointer(
@@ -1664,11 +1666,12 @@ impl ReadyToRun {
                         });
 
                         if let Ok(v) = v {
-                            let pubkey = libsecp256k1::recover(
+                            let pubkey = libsecp256k1::recover_with_context(
                                 &libsecp256k1::Message::parse_slice(&msg)
                                     .unwrap_or_else(|_| unreachable!()),
                                 &rs,
                                 &v,
+                                secp256k1::context(),
                             );
 
                             if let Ok(pubkey) = pubkey {
@@ -1714,11 +1717,12 @@ impl ReadyToRun {
                         });
 
                         if let Ok(v) = v {
-                            let pubkey = libsecp256k1::recover(
+                            let pubkey = libsecp256k1::recover_with_context(
                                 &libsecp256k1::Message::parse_slice(&msg)
                                     .unwrap_or_else(|_| unreachable!()),
                                 &rs,
                                 &v,
+                                secp256k1::context(),
                             );
 
                             if let Ok(pubkey) = pubkey {
@@ -3245,8 +3249,14 @@ impl SignatureVerification {
                 let sig_bytes = self.signature();
                 libsecp256k1::Signature::parse_standard_slice(&sig_bytes.as_ref()[..64])
                     .and_then(|sig| {
-                        libsecp256k1::RecoveryId::parse(sig_bytes.as_ref()[64])
-                            .and_then(|ri| libsecp256k1::recover(&message, &sig, &ri))
+                        libsecp256k1::RecoveryId::parse(sig_bytes.as_ref()[64]).and_then(|ri| {
+                            libsecp256k1::recover_with_context(
+                                &message,
+                                &sig,
+                                &ri,
+                                secp256k1::context(),
+                            )
+                        })
                     })
                     .map_or(false, |actual| {
                         self.public_key().as_ref()[..] == actual.serialize_compressed()[..]
@@ -3266,7 +3276,12 @@ impl SignatureVerification {
                     libsecp256k1::Signature::parse_standard_slice(&sig_bytes.as_ref()[..64])
                 {
                     if let Ok(ri) = libsecp256k1::RecoveryId::parse(sig_bytes.as_ref()[64]) {
-                        if let Ok(actual) = libsecp256k1::recover(&message, &sig, &ri) {
+                        if let Ok(actual) = libsecp256k1::recover_with_context(
+                            &message,
+                            &sig,
+                            &ri,
+                            secp256k1::context(),
+                        ) {
                             self.public_key().as_ref()[..] == actual.serialize_compressed()[..]
                         } else {
                             false
@@ -4419,5 +4434,59 @@ impl<'a> allocator::Memory for MemAccess<'a> {
         u32::from(self.memory_total_pages)
             .saturating_mul(64)
             .saturating_mul(1024)
+    }
+}
+
+/// taoscope patch (vendor/README.md, smoldot 4): secp256k1's precomputed multiplication tables,
+/// built on first use instead of compiled in (libsecp256k1's `static-context`, 1 MB of
+/// incompressible constants: almost half of the light client's download in a browser). Only a
+/// runtime calling the ECDSA host functions needs them, rarely on a light client; building the
+/// larger one takes milliseconds. Public (hidden) so that taoscope's tests check the tables
+/// (`crates/light/tests/secp256k1_tables.rs`): the published crate's own tests cannot be built.
+#[doc(hidden)]
+pub mod secp256k1 {
+    use alloc::boxed::Box;
+    use core::ptr;
+    use core::sync::atomic::{AtomicPtr, Ordering};
+
+    static CONTEXT: AtomicPtr<libsecp256k1::curve::ECMultContext> = AtomicPtr::new(ptr::null_mut());
+    static GEN_CONTEXT: AtomicPtr<libsecp256k1::curve::ECMultGenContext> =
+        AtomicPtr::new(ptr::null_mut());
+
+    /// The table for verifying and recovering.
+    pub fn context() -> &'static libsecp256k1::curve::ECMultContext {
+        once(&CONTEXT, libsecp256k1::curve::ECMultContext::new_boxed)
+    }
+
+    /// The table for signing.
+    pub fn gen_context() -> &'static libsecp256k1::curve::ECMultGenContext {
+        once(
+            &GEN_CONTEXT,
+            libsecp256k1::curve::ECMultGenContext::new_boxed,
+        )
+    }
+
+    /// The value in `cell`, made by `make` on first use and never freed. Two threads racing
+    /// may both make one; the loser's is dropped and both get the winner's.
+    fn once<T>(cell: &'static AtomicPtr<T>, make: fn() -> Box<T>) -> &'static T {
+        let mut current = cell.load(Ordering::Acquire);
+        if current.is_null() {
+            let made = Box::into_raw(make());
+            current = match cell.compare_exchange(
+                ptr::null_mut(),
+                made,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => made,
+                Err(winner) => {
+                    // SAFETY: `made` came from `Box::into_raw` above and was never shared.
+                    drop(unsafe { Box::from_raw(made) });
+                    winner
+                }
+            };
+        }
+        // SAFETY: a non-null pointer in `cell` came from `Box::into_raw` and is never freed.
+        unsafe { &*current }
     }
 }
