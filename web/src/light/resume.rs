@@ -32,6 +32,13 @@ pub fn key(spec: &str, checkpoint: Option<&str>) -> String {
     )
 }
 
+/// Whether this worker has Cache Storage: only a secure context does (https, or a page on
+/// `127.0.0.1`/`localhost`); elsewhere every visit starts from the checkpoint, without a word.
+pub fn available() -> bool {
+    js_sys::Reflect::get(&js_sys::global(), &"caches".into())
+        .is_ok_and(|caches| !caches.is_undefined() && !caches.is_null())
+}
+
 async fn open() -> Result<web_sys::Cache, String> {
     let scope: web_sys::WorkerGlobalScope = js_sys::global().unchecked_into();
     let caches = scope

@@ -291,8 +291,12 @@ async fn run(spec: String, checkpoint: Option<String>, boot_nodes: Vec<String>) 
         Ok(spec) => spec,
         Err(e) => return error(format!("chain spec rejected: {e}"), true),
     };
-    let resume_key = super::resume::key(&spec, checkpoint.as_deref());
-    let saved = super::resume::load(&resume_key).await;
+    let resume_key =
+        super::resume::available().then(|| super::resume::key(&spec, checkpoint.as_deref()));
+    let saved = match &resume_key {
+        Some(key) => super::resume::load(key).await,
+        None => None,
+    };
     let point = match light::start::start_point(&spec, checkpoint.as_deref(), saved.as_deref()) {
         Ok(point) => point,
         Err(e) if checkpoint.is_some() => return error(format!("checkpoint: {e}"), true),
@@ -442,7 +446,8 @@ const MAX_RECORD_BYTES: u64 = 32 << 20;
 /// Saves smoldot-light's record of its finalized block in this browser (`super::resume`), now
 /// and then, one save at a time.
 struct Saver {
-    key: String,
+    /// Where the record goes; `None` without Cache Storage.
+    key: Option<String>,
     block_number_bytes: usize,
     /// The block the client started at: a record of it would gain nothing.
     start: u64,
@@ -468,7 +473,9 @@ impl Saver {
         if self.moved.get() || peers == 0 {
             return;
         }
-        super::resume::forget(&self.key).await;
+        if let Some(key) = &self.key {
+            super::resume::forget(key).await;
+        }
         error(
             format!(
                 "this page resumed from block #{} saved by an earlier visit, and its {peers} \
@@ -488,6 +495,7 @@ impl Saver {
         }
         let now = js_sys::Date::now();
         let due = self.last_ms.get().is_none_or(|t| now - t >= SAVE_PERIOD_MS);
+        let Some(key) = self.key.clone() else { return };
         if self.saving.get() || !due || finalized <= self.start {
             return;
         }
@@ -501,7 +509,7 @@ impl Saver {
                     .map_err(|e| e.to_string())?;
                 let number = light::start::record_number(&record, me.block_number_bytes)
                     .ok_or("smoldot's record does not decode")?;
-                super::resume::save(&me.key, &record).await?;
+                super::resume::save(&key, &record).await?;
                 Ok::<u64, String>(number)
             };
             match saved.await {
