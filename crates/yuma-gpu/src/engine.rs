@@ -423,8 +423,9 @@ impl GpuEngine {
                     Some(layout::decode(job, &stakes[job.stake], member, out, state));
             }
         }
-        // Every job is a member of exactly one chunk (layout::plan), so none is left empty.
-        Ok(outputs.into_iter().flatten().collect())
+        // Every job is a member of exactly one chunk (layout::plan); should one ever be left
+        // out, the batch fails rather than answer with fewer results than jobs.
+        every_output(outputs)
     }
 
     fn upload(&self, chunk: &layout::Chunk, scratch: &wgpu::Buffer, bonds: bool) -> GpuChunk {
@@ -502,3 +503,28 @@ fn wait(_device: &wgpu::Device) -> Result<(), GpuError> {
 }
 
 const _: () = assert!(WORKGROUP == crate::MAX_UIDS as u32);
+
+/// The outputs in job order, or [`GpuError::MissingOutput`] naming the first job without one.
+fn every_output<T>(outputs: Vec<Option<T>>) -> Result<Vec<T>, GpuError> {
+    let jobs = outputs.len();
+    outputs
+        .into_iter()
+        .enumerate()
+        .map(|(job, output)| output.ok_or(GpuError::MissingOutput { job, jobs }))
+        .collect()
+}
+
+#[cfg(test)]
+mod count_tests {
+    use super::*;
+
+    #[test]
+    fn a_job_without_an_output_fails_the_batch() {
+        assert_eq!(every_output(vec![Some(1), Some(2)]).ok(), Some(vec![1, 2]));
+        match every_output(vec![Some(1), None, Some(3), None]) {
+            Err(GpuError::MissingOutput { job: 1, jobs: 4 }) => {}
+            other => panic!("expected job 1 of 4 missing, got {other:?}"),
+        }
+        assert_eq!(every_output::<u8>(Vec::new()).ok(), Some(Vec::new()));
+    }
+}

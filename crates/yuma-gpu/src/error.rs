@@ -58,4 +58,13 @@ pub enum GpuError {
     /// The map callback was dropped without answering (the device went away).
     #[error("the GPU dropped the read-back before it finished")]
     ReadbackDropped,
+    /// A job came back without an output: a batch answers every job or fails, never with fewer
+    /// results than it was given.
+    #[error("job {job} of {jobs} came back without an output")]
+    MissingOutput {
+        /// The first job without one.
+        job: usize,
+        /// How many jobs the batch had.
+        jobs: usize,
+    },
 }
