@@ -107,6 +107,10 @@ describe('the light client in the page follows a finney-like devnet from a check
     const quick = await waitFor(page, 'the default start', panel, (s) => s.total !== null);
     assert.match(quick.detail, new RegExp(`from the checkpoint #${checkpoint.blockNumber}`));
     assert.ok(!fetched.includes('/chainspecs/devnet.json'), JSON.stringify(fetched));
+    // The worker index.html started before the app loaded is the one the app uses: taken over,
+    // not a second one beside it.
+    assert.equal(page.workers().length, 1, 'one light-client worker');
+    assert.equal(await page.evaluate(() => window.taoscopeEarlyWorker), undefined, 'the early worker was adopted');
 
     // A checkpoint of another chain beside the light spec (a pair from another run): not used.
     const stale = path.join(fixture.tmp, 'stale-checkpoint.json');

@@ -38,6 +38,47 @@ fn release_worker_url() -> Option<String> {
     web_sys::Url::create_object_url_with_blob(&blob).ok()
 }
 
+/// What the worker posted before the app took it over: a message's text, or a load error.
+enum Early {
+    Message(String),
+    Error(String),
+}
+
+/// The worker `index.html` started before the app loaded (`window.taoscopeEarlyWorker`: the
+/// worker and what it posted meanwhile), taken so that nothing else adopts it; `None` when the
+/// page started none (the lab, a snapshot) or it was taken already.
+fn early_worker() -> Option<(web_sys::Worker, Vec<Early>)> {
+    let window = web_sys::window()?;
+    let key = JsValue::from_str("taoscopeEarlyWorker");
+    let early = js_sys::Reflect::get(&window, &key).ok()?;
+    if early.is_undefined() || early.is_null() {
+        return None;
+    }
+    let _ = js_sys::Reflect::delete_property(&window, &key);
+    let worker: web_sys::Worker = js_sys::Reflect::get(&early, &"worker".into())
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    let posted: js_sys::Array = js_sys::Reflect::get(&early, &"early".into())
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    let field = |item: &JsValue, name: &str| {
+        js_sys::Reflect::get(item, &name.into())
+            .ok()
+            .and_then(|v| v.as_string())
+    };
+    let posted = posted
+        .iter()
+        .filter_map(|item| match (field(&item, "data"), field(&item, "error")) {
+            (Some(text), _) => Some(Early::Message(text)),
+            (None, Some(error)) => Some(Early::Error(error)),
+            (None, None) => None,
+        })
+        .collect();
+    Some((worker, posted))
+}
+
 /// A request's answer: the result, or the error and whether it is a block no longer kept.
 pub type Answer = Result<Value, (String, bool)>;
 
@@ -254,10 +295,17 @@ impl LightCtx {
             WorkerStart::Verified { .. } => chain::Provenance::VerifiedRpc,
             WorkerStart::Trusted(_) => chain::Provenance::TrustedRpc,
         };
-        let worker = match release_worker_url().map_or_else(
-            || web_sys::Worker::new(worker_url),
-            |u| web_sys::Worker::new(&u),
-        ) {
+        let (worker, posted) = match early_worker() {
+            Some((worker, posted)) => (Ok(worker), posted),
+            None => (
+                release_worker_url().map_or_else(
+                    || web_sys::Worker::new(worker_url),
+                    |u| web_sys::Worker::new(&u),
+                ),
+                Vec::new(),
+            ),
+        };
+        let worker = match worker {
             Ok(w) => w,
             Err(e) => {
                 fail(
@@ -290,46 +338,48 @@ impl LightCtx {
         // The spec goes out once both the worker is ready and the spec is fetched, whichever
         // comes last.
         let handshake = Rc::new(RefCell::new(Handshake::default()));
-        let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new({
+        let on_text = Rc::new({
             let (worker, handshake, pending) = (worker.clone(), handshake.clone(), pending.clone());
-            move |event: web_sys::MessageEvent| {
-                let text = event.data().as_string().unwrap_or_default();
-                match FromWorker::decode(&text) {
-                    Ok(FromWorker::Ready) => {
-                        handshake.borrow_mut().ready = true;
-                        send_spec(&worker, &handshake, state);
-                    }
-                    Ok(FromWorker::Reply {
-                        id,
-                        result,
-                        unavailable,
-                    }) => {
-                        pending.watching.borrow_mut().remove(&id);
-                        if let Some(tx) = pending.waiting.borrow_mut().remove(&id) {
-                            let _ = tx.send(result.map_err(|e| (e, unavailable)));
-                        }
-                    }
-                    Ok(FromWorker::Tx { id, event }) => {
-                        if let Some(on_step) = pending.watching.borrow().get(&id) {
-                            on_step(event);
-                        }
-                    }
-                    Ok(message) => state.update(|s| s.apply(message, now_ms())),
-                    Err(e) => state.update(|s| s.error = Some(e.to_string())),
+            move |text: String| match FromWorker::decode(&text) {
+                Ok(FromWorker::Ready) => {
+                    handshake.borrow_mut().ready = true;
+                    send_spec(&worker, &handshake, state);
                 }
+                Ok(FromWorker::Reply {
+                    id,
+                    result,
+                    unavailable,
+                }) => {
+                    pending.watching.borrow_mut().remove(&id);
+                    if let Some(tx) = pending.waiting.borrow_mut().remove(&id) {
+                        let _ = tx.send(result.map_err(|e| (e, unavailable)));
+                    }
+                }
+                Ok(FromWorker::Tx { id, event }) => {
+                    if let Some(on_step) = pending.watching.borrow().get(&id) {
+                        on_step(event);
+                    }
+                }
+                Ok(message) => state.update(|s| s.apply(message, now_ms())),
+                Err(e) => state.update(|s| s.error = Some(e.to_string())),
+            }
+        });
+        let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new({
+            let on_text = on_text.clone();
+            move |event: web_sys::MessageEvent| {
+                on_text(event.data().as_string().unwrap_or_default());
             }
         });
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         on_message.forget();
-        let on_error = Closure::<dyn FnMut(web_sys::Event)>::new({
+        let on_failure = Rc::new({
             let pending = pending.clone();
-            move |event: web_sys::Event| {
-                // A release's boot script reports a refused file through this event.
-                let why = event
-                    .dyn_ref::<web_sys::ErrorEvent>()
-                    .map(|e| e.message())
-                    .filter(|m| !m.is_empty())
-                    .map_or_else(String::new, |m| format!(": {m}"));
+            move |message: String| {
+                let why = if message.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {message}")
+                };
                 fail(
                     state,
                     format!("the light-client worker crashed or failed to load{why}"),
@@ -339,8 +389,27 @@ impl LightCtx {
                 pending.watching.borrow_mut().clear();
             }
         });
+        let on_error = Closure::<dyn FnMut(web_sys::Event)>::new({
+            let on_failure = on_failure.clone();
+            move |event: web_sys::Event| {
+                // A release's boot script reports a refused file through this event.
+                on_failure(
+                    event
+                        .dyn_ref::<web_sys::ErrorEvent>()
+                        .map(|e| e.message())
+                        .unwrap_or_default(),
+                );
+            }
+        });
         worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
         on_error.forget();
+        // What an early worker posted before the page took it over, in order.
+        for item in posted {
+            match item {
+                Early::Message(text) => on_text(text),
+                Early::Error(message) => on_failure(message),
+            }
+        }
 
         // The page keeps its worker for its whole life; no handle owns it otherwise.
         std::mem::forget(worker.clone());
