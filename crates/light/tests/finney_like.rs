@@ -94,12 +94,7 @@ fn follows_spec300_from_a_checkpoint_across_set_changes() {
         16 + 24 + 32
     );
     let served = node.stop();
-    let changes_after: Vec<u64> = served
-        .set_changes()
-        .iter()
-        .copied()
-        .filter(|n| *n > start && *n <= at.number)
-        .collect();
+    let changes_after = support::set_changes_between(&served, start, at.number);
     assert!(
         changes_after.len() >= 3,
         "set changes crossed: {changes_after:?}"

@@ -114,12 +114,7 @@ fn a_second_client_resumes_from_the_record_the_first_saved() {
     let (at, subnets, metagraphs) = support::read_and_replay(&source);
     let (light_spec, checkpoint_json) = (node.light_spec.clone(), node.checkpoint.clone());
     let served = node.stop();
-    let changes: Vec<u64> = served
-        .set_changes()
-        .iter()
-        .copied()
-        .filter(|n| *n > resumed_at && *n <= at.number)
-        .collect();
+    let changes = support::set_changes_between(&served, resumed_at, at.number);
     assert!(
         changes.len() >= 2,
         "set changes after the saved block: {changes:?}"

@@ -164,6 +164,16 @@ impl log::Log for StderrLog {
     fn flush(&self) {}
 }
 
+/// The blocks in `(after, up_to]` at which the node's GRANDPA set changed.
+pub fn set_changes_between(chain: &Chain, after: u64, up_to: u64) -> Vec<u64> {
+    chain
+        .set_changes()
+        .iter()
+        .copied()
+        .filter(|n| *n > after && *n <= up_to)
+        .collect()
+}
+
 pub fn init_log() {
     let level = std::env::var("LIGHT_LOG")
         .ok()
