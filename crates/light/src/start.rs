@@ -120,9 +120,11 @@ pub struct StartPoint {
 ///
 /// The saved record is as trustworthy as the client that wrote it: it holds a block that client
 /// verified (from the same checkpoint or genesis), its GRANDPA and Aura sets then, and the
-/// runtime code it checked against that block's state, so a second visit needs neither the
-/// runtime download nor the blocks in between again. Whoever stores it must key it by spec and
-/// checkpoint, so that another chain's (or another run's) record is never offered.
+/// runtime code it checked against that block's state, so a second visit verifies nothing
+/// before that block again. (smoldot-light 3 uses the saved runtime code only after a warp
+/// sync; following blocks from there, it downloads the code once more.) Whoever stores it must
+/// key it by spec and checkpoint, so that another chain's (or another run's) record is never
+/// offered.
 ///
 /// # Errors
 ///

@@ -440,7 +440,8 @@ async fn run(spec: String, checkpoint: Option<String>, boot_nodes: Vec<String>) 
 /// How often the client's record is saved for the next visit, after the first save (which
 /// comes as soon as finality moves past the start: a visitor who leaves early still resumes).
 const SAVE_PERIOD_MS: f64 = 30_000.0;
-/// Largest record asked for: subtensor's runtime code (about 1.5 MB in base64) fits many times.
+/// Largest record asked for: subtensor's runtime code (1.7 MiB, about 2.3 MB in base64) fits
+/// many times over.
 const MAX_RECORD_BYTES: u64 = 32 << 20;
 
 /// Saves smoldot-light's record of its finalized block in this browser (`super::resume`), now
