@@ -9,8 +9,8 @@
 //! It sends what a good static host sends (issue #12): brotli or gzip when the browser takes
 //! them, made once per file version (gzip at once, brotli at quality 11 in the background, so
 //! the first load never waits for it), and an `ETag` with `no-cache`, so a returning visitor
-//! revalidates instead of downloading, and Chromium reuses the wasm it compiled (it caches
-//! compiled code only for responses from its HTTP cache).
+//! revalidates instead of downloading; a response Chromium can take from its HTTP cache is also
+//! one whose compiled wasm V8 may keep (its code cache serves only cacheable responses).
 //!
 //! # The devnode child
 //!
