@@ -156,14 +156,30 @@ pub enum WorkerStart {
 /// the light spec's chain (same genesis hash: a pair from another run is not used). `None`
 /// otherwise, and the start falls back to the full spec.
 async fn quick_start(light_url: &str, checkpoint_url: &str) -> Option<(String, String)> {
-    // Side by side: two small files, one round trip.
-    let (spec, checkpoint) = futures_util::future::join(
-        crate::api::fetch_text(light_url),
-        crate::api::fetch_text(checkpoint_url),
-    )
-    .await;
-    let (spec, checkpoint) = (spec.ok()?, checkpoint.ok()?);
+    // Side by side: two small files, one round trip (or none: `index.html` asked already).
+    let (spec, checkpoint) =
+        futures_util::future::join(quick_text(light_url), quick_text(checkpoint_url)).await;
+    let (spec, checkpoint) = (spec?, checkpoint?);
     same_chain(&spec, &checkpoint).then_some((spec, checkpoint))
+}
+
+/// The text at `url`: what `index.html` already fetched for it before the app loaded
+/// (`window.taoscopeEarlyFetch`, absolute URL → promise of the text or null), else fetched now.
+async fn quick_text(url: &str) -> Option<String> {
+    let early = web_sys::window().and_then(|window| {
+        let map = js_sys::Reflect::get(&window, &"taoscopeEarlyFetch".into()).ok()?;
+        let base = window.document()?.base_uri().ok()??;
+        let absolute = web_sys::Url::new_with_base(url, &base).ok()?.href();
+        let promise = js_sys::Reflect::get(&map, &absolute.into()).ok()?;
+        promise.dyn_into::<js_sys::Promise>().ok()
+    });
+    match early {
+        Some(promise) => wasm_bindgen_futures::JsFuture::from(promise)
+            .await
+            .ok()?
+            .as_string(),
+        None => crate::api::fetch_text(url).await.ok(),
+    }
 }
 
 /// Whether the checkpoint's `genesisHash` is the hash of the genesis header whose state root
