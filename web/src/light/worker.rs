@@ -58,6 +58,17 @@ fn mark(name: &str) {
     }
 }
 
+/// The strings of a JSON array (the page's boot nodes, endpoints); anything else is none.
+fn strings(list: &Value) -> Vec<String> {
+    list.as_array()
+        .map(|l| {
+            l.iter()
+                .filter_map(|e| e.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 fn post(message: &FromWorker) {
     let _ = scope().post_message(&JsValue::from_str(&message.encode()));
 }
@@ -96,14 +107,7 @@ pub fn start() {
                 (Some(spec), _) if is_start => {
                     started.set(true);
                     let checkpoint = message["checkpoint"].as_str().map(str::to_owned);
-                    let boot_nodes: Vec<String> = message["bootNodes"]
-                        .as_array()
-                        .map(|l| {
-                            l.iter()
-                                .filter_map(|e| e.as_str().map(str::to_owned))
-                                .collect()
-                        })
-                        .unwrap_or_default();
+                    let boot_nodes = strings(&message["bootNodes"]);
                     wasm_bindgen_futures::spawn_local(run(spec.to_owned(), checkpoint, boot_nodes));
                 }
                 (None, Some(rpc)) if is_start => {
@@ -530,14 +534,7 @@ impl Saver {
 /// Reads a JSON-RPC endpoint: `{"endpoints": [...], "checkpoint": "<checkpoint JSON>"}`
 /// verified from that checkpoint, or `{"endpoints": [...], "trusted": true}` believed.
 async fn run_rpc(rpc: Value) {
-    let endpoints: Vec<String> = rpc["endpoints"]
-        .as_array()
-        .map(|list| {
-            list.iter()
-                .filter_map(|e| e.as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default();
+    let endpoints = strings(&rpc["endpoints"]);
     if endpoints.is_empty() {
         return error("no JSON-RPC endpoint given".into(), true);
     }
