@@ -530,17 +530,21 @@ fn the_light_client_starts_from_a_checkpoint() {
     let start = checkpoint["blockNumber"].as_u64().unwrap();
 
     let cp_arg = cp.to_str().unwrap();
-    let head = json_of(
-        &[
-            "head",
-            "--json",
-            "--checkpoint",
-            cp_arg,
-            "--bootnode",
-            &boot_node,
-        ],
-        &bare,
-    );
+    // A command on the bare spec, from the checkpoint, with the node given by address.
+    let from_checkpoint = |command: &str| {
+        json_of(
+            &[
+                command,
+                "--json",
+                "--checkpoint",
+                cp_arg,
+                "--bootnode",
+                &boot_node,
+            ],
+            &bare,
+        )
+    };
+    let head = from_checkpoint("head");
     assert!(head["number"].as_u64().unwrap() >= start, "{head}");
     assert!(
         head["verified"]
@@ -549,17 +553,7 @@ fn the_light_client_starts_from_a_checkpoint() {
             .contains("from the checkpoint"),
         "{head}"
     );
-    let subnets = json_of(
-        &[
-            "subnets",
-            "--json",
-            "--checkpoint",
-            cp_arg,
-            "--bootnode",
-            &boot_node,
-        ],
-        &bare,
-    );
+    let subnets = from_checkpoint("subnets");
     // Root, the genesis subnet and the scenario's three.
     let netuids: Vec<u64> = subnets
         .as_array()
