@@ -32,6 +32,9 @@ describe('verified RPC in the page, against a devnode that answers like finney',
       rpc: { checkpointOut: routes['/chainspecs/devnet.checkpoint.json'], justificationPeriod: 4 },
     });
     checkpoint = JSON.parse(fs.readFileSync(routes['/chainspecs/devnet.checkpoint.json'], 'utf8'));
+    // The page looks for justifications at the multiples the checkpoint names (finney's
+    // nodes: 512, the default); without it, only a finalized head that is one would do.
+    assert.equal(checkpoint.justificationPeriod, 4);
     // The same chain (same flags, same blocks) from an endpoint that damages every proof node.
     liar = await startDevnode(await freePort(), path.join(fixture.tmp, 'liar.json'), SCENARIO, {
       rpc: { checkpointOut: path.join(fixture.tmp, 'liar-checkpoint.json'), forge: 'proof' },

@@ -245,7 +245,7 @@ fn rpc_source(
     VerifiedRpc::new(
         WsTransport::new(endpoints.to_vec()),
         &checkpoint,
-        RpcConfig::default(),
+        RpcConfig::for_checkpoint(&checkpoint),
     )
     .map_err(|e| Failure::Source(format!("--checkpoint {name}: {e}")))
 }

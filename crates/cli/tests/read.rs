@@ -389,6 +389,8 @@ fn verified_rpc_reads_what_the_light_client_reads() {
     };
     // The checkpoint is the block after seeding; wait for a justified block past it.
     let start: Value = serde_json::from_str(&std::fs::read_to_string(checkpoint).unwrap()).unwrap();
+    // The node says where its endpoint keeps justifications; the client looks there.
+    assert_eq!(start["justificationPeriod"], 4, "{start}");
     let start = start["blockNumber"].as_u64().unwrap();
     let mut head = rpc(&["head"]);
     for _ in 0..60 {

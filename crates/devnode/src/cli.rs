@@ -559,14 +559,20 @@ pub fn run(options: &Options) -> Result<(), CliError> {
 }
 
 /// `--checkpoint-out`: the finalized block after seeding and the GRANDPA set that finalizes
-/// after it, announced by a `checkpoint: <path>` line. A verified RPC client that starts here
+/// after it (and, with `--rpc-port`, the endpoint's justification period), announced by a
+/// `checkpoint: <path>` line. A verified RPC client that starts here
 /// does not replay the chain from genesis (as a finney client starts from the spec's
 /// checkpoint, not from block 0).
 fn write_checkpoint(options: &Options, chain: &Chain) -> Result<(), CliError> {
     let Some(path) = &options.checkpoint_out else {
         return Ok(());
     };
-    let json = chain.checkpoint();
+    let mut json = chain.checkpoint();
+    // What a verified RPC client needs to know of this node's endpoint: where it keeps
+    // justifications (finney's nodes: every 512 blocks, the client's default).
+    if options.rpc_port.is_some() {
+        json["justificationPeriod"] = options.justification_period.into();
+    }
     std::fs::write(path, format!("{json:#}\n")).map_err(|source| CliError::SpecOut {
         path: path.display().to_string(),
         source,

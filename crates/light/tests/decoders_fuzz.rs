@@ -14,7 +14,7 @@ use std::sync::LazyLock;
 
 use codec::{Compact, Encode};
 use light::finality::{self, AuthoritySet, FinalizedHeader, Proof, VerifyError};
-use light::verified::{Checkpoint, wire};
+use light::verified::{Checkpoint, Config, wire};
 use proptest::collection::{btree_map, vec};
 use proptest::prelude::*;
 use proptest::sample::{Index, select};
@@ -1041,6 +1041,30 @@ fn the_fixtures_prove_what_the_properties_damage() {
                 || read.prefixes.iter().any(|(_, v)| v.is_ok()),
             "a read proves nothing"
         );
+    }
+}
+
+/// A checkpoint may say how often its endpoints keep justifications (a devnode serving with a
+/// short period writes it); the client looks at those multiples, else at substrate's 512.
+#[test]
+fn a_checkpoint_names_its_endpoints_justification_period() {
+    assert_eq!(FINNEY.checkpoint.justification_period, None);
+    assert_eq!(
+        Config::for_checkpoint(&FINNEY.checkpoint).justification_period,
+        512
+    );
+    let mut value: Value = serde_json::from_str(&FINNEY.checkpoint.to_json()).unwrap();
+    value["justificationPeriod"] = json!(4);
+    let c = Checkpoint::from_json(&value.to_string()).unwrap();
+    assert_eq!(c.justification_period, Some(4));
+    assert_eq!(Config::for_checkpoint(&c).justification_period, 4);
+    assert_eq!(Checkpoint::from_json(&c.to_json()), Ok(c));
+    for bad in [json!(0), json!(-4), json!(4.5), json!("4"), Value::Null] {
+        value["justificationPeriod"] = bad.clone();
+        match Checkpoint::from_json(&value.to_string()) {
+            Err(VerifyError::Malformed(m)) => assert!(m.contains("justificationPeriod"), "{m}"),
+            other => panic!("{bad}: {other:?}"),
+        }
     }
 }
 

@@ -18,35 +18,20 @@ use std::time::{Duration, Instant};
 use chain::replay::{self, Verdict};
 use chain::{MetadataCache, Provenance, Source, View, model};
 use devnode::jsonrpc::RpcConfig;
-use light::finality::AuthoritySet;
 use light::native;
 use light::verified::ws::WsTransport;
 use light::verified::{Checkpoint, Config, Step, Transport, TransportError, VerifiedRpc};
 use serde_json::Value;
 use support::{GUARD, Node, init_log};
 
-/// Justifications every this many blocks on the node, and the client's matching setting.
+/// Justifications every this many blocks on the node, which its checkpoint says (as
+/// `devnode --checkpoint-out` does with `--rpc-port`) and the client takes from it.
 const PERIOD: u64 = 4;
 
-fn config() -> Config {
-    Config {
-        justification_period: PERIOD,
-        ..Config::default()
-    }
-}
-
 /// The node's finalized block after seeding, with the set (0, Alice's GRANDPA key) that
-/// finalized it: what `devnode --checkpoint-out` writes.
+/// finalized it, read from the JSON `devnode --checkpoint-out` writes.
 fn checkpoint(chain: &devnode::Chain) -> Checkpoint {
-    let block = chain.finalized_block();
-    Checkpoint {
-        header: block.header.clone(),
-        set: AuthoritySet {
-            set_id: chain.grandpa_set_id(),
-            authorities: vec![chain.keys().grandpa_public()],
-        },
-        genesis: Some(chain.genesis_hash()),
-    }
+    Checkpoint::from_json(&chain.checkpoint().to_string()).unwrap()
 }
 
 /// Seeds a chain like the node's (same keys, same clock: the same blocks) to read the
@@ -59,7 +44,10 @@ fn seeded_checkpoint() -> Checkpoint {
         .seed(&mut chain, support::CLOCK_START)
         .unwrap();
     chain.finalize(chain.best_block().number).unwrap();
-    checkpoint(&chain)
+    Checkpoint {
+        justification_period: Some(PERIOD),
+        ..checkpoint(&chain)
+    }
 }
 
 /// A seeded node serving JSON-RPC with justifications every [`PERIOD`] blocks, the
@@ -96,7 +84,12 @@ fn sync_to<T: Transport>(client: &VerifiedRpc<T>, number: u64) {
 #[test]
 fn the_dashboard_model_reads_the_same_through_verified_rpc() {
     let (node, checkpoint, url) = serving();
-    let client = VerifiedRpc::new(WsTransport::new(vec![url]), &checkpoint, config()).unwrap();
+    let client = VerifiedRpc::new(
+        WsTransport::new(vec![url]),
+        &checkpoint,
+        Config::for_checkpoint(&checkpoint),
+    )
+    .unwrap();
     let start = client.head().block.number;
     // Every subnet (tempo 15 at most) has run an epoch since the checkpoint.
     sync_to(&client, start + 18);
@@ -253,7 +246,7 @@ fn a_man_in_the_middle_is_caught() {
         forgery: Cell::new(Forgery::Justification),
         code_reads: Cell::new(0),
     };
-    let client = VerifiedRpc::new(mitm, &checkpoint, config()).unwrap();
+    let client = VerifiedRpc::new(mitm, &checkpoint, Config::for_checkpoint(&checkpoint)).unwrap();
     let start = client.head().block.number;
 
     // A forged justification: refused, and nothing past the checkpoint is trusted.
@@ -343,7 +336,8 @@ fn an_endpoint_that_lies_is_left_for_the_next() {
     let (liar, _) = Node::start_serving(true, Some(rpc(Some(devnode::jsonrpc::Forge::Proof))));
     let (liar_url, honest_url) = (liar.rpc.clone().unwrap(), honest.rpc.clone().unwrap());
     let transport = WsTransport::new(vec![liar_url.clone(), honest_url.clone()]);
-    let client = VerifiedRpc::new(transport, &checkpoint, config()).unwrap();
+    let client =
+        VerifiedRpc::new(transport, &checkpoint, Config::for_checkpoint(&checkpoint)).unwrap();
     let start = client.head().block.number;
     sync_to(&client, start + PERIOD);
     let cache = MetadataCache::default();

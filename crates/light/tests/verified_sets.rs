@@ -200,6 +200,7 @@ fn client(table: Table) -> VerifiedRpc<Table> {
             authorities: vec![keys("//Alice").grandpa_public()],
         },
         genesis: None,
+        justification_period: None,
     };
     let config = Config {
         justification_period: 4,

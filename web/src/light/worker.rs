@@ -562,7 +562,8 @@ async fn run_rpc(rpc: Value) {
         Ok(c) => c,
         Err(e) => return error(format!("checkpoint: {e}"), true),
     };
-    let source = match VerifiedRpc::new(transport, &checkpoint, Config::default()) {
+    let source = match VerifiedRpc::new(transport, &checkpoint, Config::for_checkpoint(&checkpoint))
+    {
         Ok(s) => Rc::new(s),
         Err(e) => return error(format!("checkpoint: {e}"), true),
     };

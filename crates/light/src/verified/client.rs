@@ -213,12 +213,18 @@ pub struct Checkpoint {
     /// The chain's genesis hash, when the checkpoint names it: an endpoint of another chain
     /// is then told apart before anything else is asked.
     pub genesis: Option<[u8; 32]>,
+    /// How often the endpoints this checkpoint is shipped for keep a justification, when the
+    /// file says (`justificationPeriod`; a devnode serving as finney does with a shorter
+    /// period). Without it, substrate's 512. A client that looks at the wrong multiples finds
+    /// a justification only when the endpoint's finalized head happens to carry one.
+    pub justification_period: Option<u64>,
 }
 
 impl Checkpoint {
     /// From the JSON taoscope ships (`public/chainspecs/finney.checkpoint.json`, and the
     /// devnode's `--checkpoint-out`): `finalizedBlockHeader` (hex SCALE header) and
-    /// `grandpaAuthoritySet` (hex SCALE `(set_id, Vec<(key, weight)>)`).
+    /// `grandpaAuthoritySet` (hex SCALE `(set_id, Vec<(key, weight)>)`); optional
+    /// `genesisHash` and `justificationPeriod`.
     ///
     /// # Errors
     /// [`VerifyError::Malformed`] naming the field.
@@ -243,10 +249,18 @@ impl Checkpoint {
                 Some(wire::hash("checkpoint", "genesisHash", v).map_err(|e| bad(e.what.clone()))?)
             }
         };
+        let justification_period =
+            match value.get("justificationPeriod") {
+                None => None,
+                Some(v) => Some(v.as_u64().filter(|&n| n > 0).ok_or_else(|| {
+                    bad("`justificationPeriod` is not a positive integer".into())
+                })?),
+            };
         Ok(Checkpoint {
             header,
             set,
             genesis,
+            justification_period,
         })
     }
 
@@ -266,6 +280,9 @@ impl Checkpoint {
         // Absent rather than null: `from_json` reads a present `genesisHash` as a hash.
         if let Some(genesis) = self.genesis {
             out["genesisHash"] = json!(wire::to_hex(&genesis));
+        }
+        if let Some(period) = self.justification_period {
+            out["justificationPeriod"] = json!(period);
         }
         out.to_string()
     }
@@ -348,6 +365,19 @@ pub struct Config {
     pub max_walk: u64,
     /// Keys per `state_getKeysPaged` page and per read-proof request.
     pub page: usize,
+}
+
+impl Config {
+    /// The default tuning, with the justification period the checkpoint names.
+    pub fn for_checkpoint(checkpoint: &Checkpoint) -> Self {
+        let default = Config::default();
+        Config {
+            justification_period: checkpoint
+                .justification_period
+                .unwrap_or(default.justification_period),
+            ..default
+        }
+    }
 }
 
 impl Default for Config {
