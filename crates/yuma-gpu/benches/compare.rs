@@ -33,15 +33,26 @@ fn subnet(seed: u64, yuma: YumaVersion) -> EpochInput {
 
 /// Median seconds of `f` over as many runs as fit `budget` (one at least, eleven at most).
 fn time(budget: Duration, mut f: impl FnMut()) -> f64 {
-    let mut runs = Vec::new();
+    let [t] = medians(budget, |_| f());
+    t
+}
+
+/// Median seconds of `f(0)`, …, `f(K - 1)` run in turn (so drift in the machine's load hits
+/// each alike), as many rounds as fit `budget` (one at least, eleven at most).
+fn medians<const K: usize>(budget: Duration, mut f: impl FnMut(usize)) -> [f64; K] {
+    let mut runs: [Vec<f64>; K] = std::array::from_fn(|_| Vec::new());
     let start = Instant::now();
-    while runs.is_empty() || (start.elapsed() < budget && runs.len() < 11) {
-        let t = Instant::now();
-        f();
-        runs.push(t.elapsed().as_secs_f64());
+    while runs[0].is_empty() || (start.elapsed() < budget && runs[0].len() < 11) {
+        for (which, times) in runs.iter_mut().enumerate() {
+            let t = Instant::now();
+            f(which);
+            times.push(t.elapsed().as_secs_f64());
+        }
     }
-    runs.sort_by(f64::total_cmp);
-    runs[runs.len() / 2]
+    runs.map(|mut v| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    })
 }
 
 fn fmt_time(s: f64) -> String {
@@ -67,7 +78,8 @@ struct Row {
     name: String,
     fixed: f64,
     f32: f64,
-    gpu: Option<f64>,
+    /// (every row visited, as the kernels did before skipping idle rows; as they are now)
+    gpu: Option<(f64, f64)>,
 }
 
 fn main() {
@@ -90,12 +102,24 @@ fn main() {
             None
         }
     };
+    // The same kernels made to visit every row, as before they skipped idle ones.
+    let before = match pollster::block_on(GpuEngine::new()) {
+        Ok(mut engine) => {
+            engine.visit_every_row(true);
+            Some(engine)
+        }
+        Err(_) => None,
+    };
     let gpu_time = |f: &mut dyn FnMut(&GpuEngine)| {
-        engine.as_ref().map(|e| {
+        engine.as_ref().zip(before.as_ref()).map(|(e, old)| {
             if !quick {
-                f(e); // warm-up: first-use allocations and driver caches
+                // warm-up: first-use allocations and driver caches
+                f(old);
+                f(e);
             }
-            time(budget, || f(e))
+            // Twice the budget: two engines share it.
+            let [old, new] = medians(budget * 2, |which| f([old, e][which]));
+            (old, new)
         })
     };
     let mut rows = Vec::new();
@@ -189,37 +213,51 @@ fn main() {
 
     println!();
     println!(
-        "{:<32} {:>11} {:>11} {:>11} {:>10} {:>10}",
-        "workload", "CPU fixed", "CPU f32", "GPU", "fixed/f32", "f32/GPU"
+        "{:<32} {:>11} {:>11} {:>11} {:>11} {:>10} {:>10} {:>10}",
+        "workload",
+        "CPU fixed",
+        "CPU f32",
+        "GPU before",
+        "GPU",
+        "fixed/f32",
+        "before/GPU",
+        "f32/GPU"
     );
+    let gpu_cells = |gpu: Option<(f64, f64)>, f32: f64| match gpu {
+        Some((old, new)) => [
+            fmt_time(old),
+            fmt_time(new),
+            format!("{:.2}×", old / new),
+            format!("{:.2}×", f32 / new),
+        ],
+        None => ["-".to_string(), "-".to_string(), "-".to_string(), "-".to_string()],
+    };
     for r in &rows {
-        let gpu = r.gpu.map_or("-".to_string(), fmt_time);
-        let ratio = r
-            .gpu
-            .map_or("-".to_string(), |g| format!("{:.2}×", r.f32 / g));
+        let [old, new, speedup, ratio] = gpu_cells(r.gpu, r.f32);
         println!(
-            "{:<32} {:>11} {:>11} {:>11} {:>9.2}× {:>10}",
+            "{:<32} {:>11} {:>11} {:>11} {:>11} {:>9.2}× {:>10} {:>10}",
             r.name,
             fmt_time(r.fixed),
             fmt_time(r.f32),
-            gpu,
+            old,
+            new,
             r.fixed / r.f32,
+            speedup,
             ratio
         );
     }
-    if let Some(g) = lean_gpu {
+    if lean_gpu.is_some() {
+        let [old, new, speedup, ratio] = gpu_cells(lean_gpu, rows[2].f32);
         println!(
-            "{:<32} {:>11} {:>11} {:>11} {:>10} {:>10}",
-            "(c) same, no bonds read back",
-            "",
-            "",
-            fmt_time(g),
-            "",
-            format!("{:.2}×", rows[2].f32 / g)
+            "{:<32} {:>11} {:>11} {:>11} {:>11} {:>10} {:>10} {:>10}",
+            "(c) same, no bonds read back", "", "", old, new, "", speedup, ratio
         );
     }
     println!();
-    println!("ratios > 1: the right-hand engine is faster by that factor.");
+    println!(
+        "ratios > 1: the right-hand engine is faster by that factor. \"GPU before\": the same \
+         kernels visiting every row, as before they skipped rows with no permit and no bond."
+    );
     print_load("load average at end");
     if quick {
         println!("quick mode (no --bench, or YUMA_BENCH_QUICK): smaller workloads, one run each.");

@@ -121,6 +121,7 @@ pub struct GpuEngine {
     adapter: AdapterSummary,
     limits: ChunkLimits,
     uncaptured: Arc<Mutex<Option<String>>>,
+    every_row: bool,
 }
 
 struct GpuChunk {
@@ -231,7 +232,16 @@ impl GpuEngine {
             adapter: summary,
             limits,
             uncaptured,
+            every_row: false,
         })
+    }
+
+    /// Makes the kernels visit every row, as they did before skipping the rows that hold
+    /// nothing (`kernels/common.wgsl`): the same results with more work, for the benchmark's
+    /// side-by-side of the two.
+    #[doc(hidden)]
+    pub fn visit_every_row(&mut self, on: bool) {
+        self.every_row = on;
     }
 
     /// The adapter the engine runs on.
@@ -331,7 +341,10 @@ impl GpuEngine {
             return Ok(Vec::new());
         }
         let (jobs, stakes) = layout::host_jobs(&batch.subnets, &batch.jobs);
-        let chunks = layout::plan(&jobs, &stakes, self.limits);
+        let mut chunks = layout::plan(&jobs, &stakes, self.limits);
+        if self.every_row {
+            chunks.iter_mut().for_each(layout::Chunk::visit_every_row);
+        }
 
         let oom = self.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
         let validation = self.device.push_error_scope(wgpu::ErrorFilter::Validation);

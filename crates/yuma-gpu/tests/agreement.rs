@@ -384,6 +384,43 @@ fn random_subnets_over_several_epochs() {
     report("random, 1-3 epochs", worst);
 }
 
+/// The kernels skip rows that hold nothing (no permit, no stored bond); visiting every row,
+/// as they did before, must give the same outputs bit for bit, bonds carried included.
+#[test]
+fn skipping_idle_rows_changes_no_bit() {
+    let mut every_row = pollster::block_on(GpuEngine::new()).unwrap();
+    every_row.visit_every_row(true);
+    let mut rng = synth::Rng::new(77);
+    let inputs: Vec<EpochInput> = (0..24)
+        .map(|k| {
+            let mut s = SynthSubnet::new(1 + rng.below(256) as u16, 5_000 + k);
+            s.yuma = if k % 2 == 0 {
+                YumaVersion::Yuma1
+            } else {
+                YumaVersion::Yuma3
+            };
+            s.liquid_alpha = k % 4 == 3;
+            s.density = [0.05, 0.3, 0.9][rng.below(3) as usize];
+            s.build()
+        })
+        .collect();
+    // The corner the skipping must keep: a row live only through its stored bonds.
+    let bonds_without_permit = inputs.iter().any(|input| {
+        (0..usize::from(input.n()))
+            .any(|i| !input.bonds()[i].is_empty() && !input.validator_permits()[i])
+    });
+    assert!(bonds_without_permit, "no row holds bonds without a permit");
+    for epochs in [1, 3] {
+        let skipping = pollster::block_on(engine().run_batch(&inputs, epochs)).unwrap();
+        let visiting = pollster::block_on(every_row.run_batch(&inputs, epochs)).unwrap();
+        assert_eq!(skipping.len(), inputs.len());
+        for (k, (a, b)) in skipping.iter().zip(&visiting).enumerate() {
+            assert_eq!(a, b, "{epochs} epoch(s), job {k}, n={}", inputs[k].n());
+        }
+        assert_nontrivial("skipping idle rows", &skipping);
+    }
+}
+
 #[test]
 fn kappa_and_bonds_sweeps_in_one_submission() {
     let mut s = SynthSubnet::new(64, 4242);

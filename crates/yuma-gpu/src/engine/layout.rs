@@ -46,18 +46,32 @@ pub(crate) const JOB_FIELDS: [&str; JOB_WORDS] = [
 
 /// Words per job record.
 pub(crate) const JOB_WORDS: usize = 28;
+/// The `flags` word's place in a job record.
+pub(crate) const FLAGS_WORD: usize = 2;
 
 const NO_OWNER: u32 = u32::MAX;
+/// Job flags (`FLAG_*` in `common.wgsl`, checked against it by a test).
+#[cfg_attr(not(test), allow(dead_code))]
+pub(crate) const FLAGS: [(&str, u32); 5] = [
+    ("FLAG_YUMA3", FLAG_YUMA3),
+    ("FLAG_LIQUID_ALPHA", FLAG_LIQUID_ALPHA),
+    ("FLAG_PREVIOUS_CONSENSUS", FLAG_PREVIOUS_CONSENSUS),
+    ("FLAG_HAS_PREVIOUS", FLAG_HAS_PREVIOUS),
+    ("FLAG_EVERY_ROW", FLAG_EVERY_ROW),
+];
 const FLAG_YUMA3: u32 = 1;
 const FLAG_LIQUID_ALPHA: u32 = 2;
 const FLAG_PREVIOUS_CONSENSUS: u32 = 4;
 const FLAG_HAS_PREVIOUS: u32 = 8;
+/// Every row visited, as before the kernels skipped rows that hold nothing (the benchmark's
+/// baseline; see `common.wgsl`).
+const FLAG_EVERY_ROW: u32 = 16;
 
 /// Output vectors per job, `n` words each (`O_*` in `common.wgsl`).
 const OUT_VECTORS: usize = 8;
 /// Scratch vectors per job before the header (`S_*`), and the header's words (`HEADER_WORDS`);
 /// the n × n matrix follows.
-const SCRATCH_VECTORS: usize = 4;
+pub(crate) const SCRATCH_VECTORS: usize = 5;
 const SCRATCH_HEADER: usize = 8;
 /// State header words: epochs done, last epoch block (two words). Permits and the stored u16
 /// consensus (n words each) follow, then bonds and their presence bits.
@@ -293,6 +307,15 @@ pub(crate) struct ChunkLimits {
     pub(crate) staging_words: usize,
     /// Jobs per dispatch (workgroups per dimension).
     pub(crate) jobs: usize,
+}
+
+impl Chunk {
+    /// Sets [`FLAG_EVERY_ROW`] on every job.
+    pub(crate) fn visit_every_row(&mut self) {
+        for job in self.jobs.chunks_exact_mut(JOB_WORDS) {
+            job[FLAGS_WORD] |= FLAG_EVERY_ROW;
+        }
+    }
 }
 
 /// Splits `jobs` into chunks and packs each chunk's inputs.

@@ -1,7 +1,8 @@
 //! The WGSL of every stage parses and validates (naga, no adapter needed), and the `Job`
-//! struct the kernels read has the fields the host writes, in the same order.
+//! struct the kernels read has the fields the host writes, in the same order, with the flags
+//! and scratch layout the host assumes.
 
-use crate::engine::layout::{JOB_FIELDS, JOB_WORDS};
+use crate::engine::layout::{FLAGS, FLAGS_WORD, JOB_FIELDS, JOB_WORDS, SCRATCH_VECTORS};
 
 fn stages() -> [(&'static str, &'static str); 5] {
     [
@@ -60,4 +61,25 @@ fn job_struct_matches_the_host_layout() {
         JOB_WORDS * 4,
         "every field is one 4-byte word"
     );
+}
+
+/// The value of `const NAME: u32 = Vu;` in the shared WGSL.
+fn wgsl_const(name: &str) -> u32 {
+    let source = super::prep::SOURCE;
+    let at = source
+        .find(&format!("const {name}: u32 = "))
+        .unwrap_or_else(|| panic!("common.wgsl has no {name}"));
+    let rest = &source[at..];
+    let value = rest[rest.find('=').unwrap() + 1..rest.find("u;").unwrap()].trim();
+    value.parse().unwrap()
+}
+
+#[test]
+fn flags_and_scratch_vectors_match_the_host() {
+    for (name, value) in FLAGS {
+        assert_eq!(wgsl_const(name), value, "{name}");
+    }
+    assert_eq!(JOB_FIELDS[FLAGS_WORD], "flags");
+    // The header follows the scratch vectors.
+    assert_eq!(wgsl_const("S_HEADER") as usize, SCRATCH_VECTORS);
 }

@@ -12,7 +12,7 @@
 //
 // The matrix holds the weights for bonds on entry; a column pass replaces each entry with its
 // EMA bond. Column passes (invocation = column) build the sums, row passes (invocation = row)
-// the dividends and the stored row.
+// the dividends and the stored row. Both visit only live rows (common.wgsl).
 
 var<workgroup> consensus: array<f32, 256>;
 var<workgroup> sigmoid_consensus: array<f32, 256>;
@@ -164,6 +164,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
         }
         sigmoid_consensus[t] = c;
     }
+    load_live_rows(job, t);
     workgroupBarrier();
     if t == 0u {
         var nonzero = 0u;
@@ -187,7 +188,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     if t < n {
         if ctx.yuma3 {
             var sum = 0.0;
-            for (var i = 0u; i < n; i++) {
+            for (var r = 0u; r < live_count; r++) {
+                let i = live_rows[r];
                 let e = ema_yuma3(
                     job,
                     ctx,
@@ -204,7 +206,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
         } else {
             var bonds_sum = 0.0;
             var delta_sum = 0.0;
-            for (var i = 0u; i < n; i++) {
+            for (var r = 0u; r < live_count; r++) {
+                let i = live_rows[r];
                 bonds_sum = bonds_sum + old_bond(job, ctx, i, t);
                 let f = entry(job, i, t);
                 if f.present {
@@ -221,7 +224,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     // bonds, and its column sums.
     if t < n && !ctx.yuma3 {
         var sum = 0.0;
-        for (var i = 0u; i < n; i++) {
+        for (var r = 0u; r < live_count; r++) {
+            let i = live_rows[r];
             let f = entry(job, i, t);
             var d = Entry(f.value * active_stake[i], f.present);
             if col_delta[t] != 0.0 {
@@ -242,10 +246,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     sync_storage();
 
     // Each row's dividend before normalising, and (Yuma1) each column's largest normalised bond.
+    let live = t < n && row_live(job, t);
     if t < n {
         if ctx.yuma3 {
             var per_validator = 0.0;
-            for (var j = 0u; j < n; j++) {
+            for (var j = 0u; j < n && live; j++) {
                 let e = ema_normalised(job, t, j);
                 let p = e.value * incentive[j];
                 if e.present && p != 0.0 {
@@ -255,7 +260,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
             dividends[t] = per_validator * active_stake[t];
         } else {
             var largest = 0.0;
-            for (var i = 0u; i < n; i++) {
+            for (var r = 0u; r < live_count; r++) {
+                let i = live_rows[r];
                 let e = ema_normalised(job, i, t);
                 if e.present && largest < e.value {
                     largest = e.value;
@@ -263,7 +269,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
             }
             col_max[t] = largest;
             var d = 0.0;
-            for (var j = 0u; j < n; j++) {
+            for (var j = 0u; j < n && live; j++) {
                 let e = ema_normalised(job, t, j);
                 if e.present {
                     d = d + incentive[j] * e.value;
@@ -292,7 +298,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
         outv[out_at(job, O_DIVIDENDS, t)] = bitcast<u32>(d);
 
         // The stored bonds of row t (emptied unless uid t holds a new permit).
-        let keep = (scratch[scratch_at(job, S_FLAGS, t)] & U_NEW_PERMIT) != 0u;
+        // A row that is not live has no EMA bond: its stored row is empty either way.
+        let keep = live && (scratch[scratch_at(job, S_FLAGS, t)] & U_NEW_PERMIT) != 0u;
         let h = half_words(n);
         let q = bit_words(n);
         var bits = 0u;

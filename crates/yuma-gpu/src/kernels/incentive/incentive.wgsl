@@ -50,20 +50,27 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
         consensus[t] = out_f(job, O_CONSENSUS, t);
         active_stake[t] = scratch_f(job, S_ACTIVE_STAKE, t);
     }
+    load_live_rows(job, t);
     workgroupBarrier();
 
+    // Rows that are not live hold no weight: their trust is zero and they add nothing to a
+    // rank (see common.wgsl).
+    let live = t < n && row_live(job, t);
     if t < n {
         var trust = 0.0;
-        for (var j = 0u; j < n; j++) {
-            let c = clip(entry(job, t, j), consensus[j]);
-            if c.present {
-                trust = trust + c.value;
+        if live {
+            for (var j = 0u; j < n; j++) {
+                let c = clip(entry(job, t, j), consensus[j]);
+                if c.present {
+                    trust = trust + c.value;
+                }
             }
         }
         outv[out_at(job, O_TRUST, t)] = bitcast<u32>(trust);
 
         var rank = 0.0;
-        for (var i = 0u; i < n; i++) {
+        for (var r = 0u; r < live_count; r++) {
+            let i = live_rows[r];
             let c = clip(entry(job, i, t), consensus[t]);
             if c.present {
                 rank = rank + active_stake[i] * c.value;
@@ -74,7 +81,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     // Every column read is done before rows are overwritten.
     sync_storage();
 
-    if t < n {
+    if live {
         for (var j = 0u; j < n; j++) {
             let w = entry(job, t, j);
             set_entry(job, t, j, weight_for_bonds(job, w, clip(w, consensus[j])));

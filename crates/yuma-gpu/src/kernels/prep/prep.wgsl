@@ -12,6 +12,25 @@ var<workgroup> stakes: array<f32, 256>;
 var<workgroup> registered_lo: array<u32, 256>;
 var<workgroup> registered_hi: array<u32, 256>;
 var<workgroup> total: f32;
+var<workgroup> live_flag: array<u32, 256>;
+
+// Whether row t has a stored bond going into the epoch (the chain's before the first epoch,
+// the GPU's own after).
+fn has_old_bonds(job: Job, first: bool, t: u32) -> bool {
+    let h = half_words(job.n);
+    for (var w = 0u; w < h; w++) {
+        var word = 0u;
+        if first {
+            word = data[job.bonds_off + t * h + w];
+        } else {
+            word = state[state_bonds(job) + t * h + w];
+        }
+        if word != 0u {
+            return true;
+        }
+    }
+    return false;
+}
 
 fn weight_raw(job: Job, i: u32, j: u32) -> f32 {
     let h = half_words(job.n);
@@ -72,31 +91,39 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
         if new_permit {
             flags |= U_NEW_PERMIT;
         }
+        let live = permit || (job.flags & FLAG_EVERY_ROW) != 0u || has_old_bonds(job, first, t);
+        if live {
+            flags |= U_LIVE;
+        }
+        live_flag[t] = select(0u, 1u, live);
         scratch[scratch_at(job, S_FLAGS, t)] = flags;
         active_stake[t] = select(0.0, s, !inactive && permit);
 
         // Row t of the weights: masked entries become ABSENT, kept ones their u16 value,
         // summed in column order (integers below 2^24: exact), then normalised.
-        let q = bit_words(n);
-        var row = 0.0;
-        for (var j = 0u; j < n; j++) {
-            let bits = data[job.present_off + t * q + j / 32u];
-            let stored = ((bits >> (j % 32u)) & 1u) == 1u;
-            let diagonal_ok = t != j || job.owner == j;
-            let fresh = !le64(updated, vec2<u32>(registered_lo[j], registered_hi[j]));
-            if stored && permit && diagonal_ok && fresh {
-                let w = weight_raw(job, t, j);
-                row = row + w;
-                set_entry(job, t, j, Entry(w, true));
-            } else {
-                set_entry(job, t, j, Entry(0.0, false));
-            }
-        }
-        if row > 0.0 {
+        // Only live rows: nothing reads the others (see common.wgsl).
+        if live {
+            let q = bit_words(n);
+            var row = 0.0;
             for (var j = 0u; j < n; j++) {
-                let e = entry(job, t, j);
-                if e.present {
-                    set_entry(job, t, j, Entry(e.value / row, true));
+                let bits = data[job.present_off + t * q + j / 32u];
+                let stored = ((bits >> (j % 32u)) & 1u) == 1u;
+                let diagonal_ok = t != j || job.owner == j;
+                let fresh = !le64(updated, vec2<u32>(registered_lo[j], registered_hi[j]));
+                if stored && permit && diagonal_ok && fresh {
+                    let w = weight_raw(job, t, j);
+                    row = row + w;
+                    set_entry(job, t, j, Entry(w, true));
+                } else {
+                    set_entry(job, t, j, Entry(0.0, false));
+                }
+            }
+            if row > 0.0 {
+                for (var j = 0u; j < n; j++) {
+                    let e = entry(job, t, j);
+                    if e.present {
+                        set_entry(job, t, j, Entry(e.value / row, true));
+                    }
                 }
             }
         }
@@ -147,6 +174,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
             stake_sum = stake_sum + v;
         }
         scratch[scratch_at(job, S_HEADER, H_M)] = m;
+        var live = 0u;
+        for (var k = 0u; k < n; k++) {
+            if live_flag[k] != 0u {
+                scratch[scratch_at(job, S_LIVE_INDEX, live)] = k;
+                live += 1u;
+            }
+        }
+        scratch[scratch_at(job, S_HEADER, H_LIVE)] = live;
         scratch[scratch_at(job, S_HEADER, H_STAKE_SUM)] = bitcast<u32>(stake_sum);
         scratch[scratch_at(job, S_HEADER, H_MINORITY)] = bitcast<u32>(stake_sum - job.kappa);
 
