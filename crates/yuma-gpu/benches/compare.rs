@@ -78,7 +78,7 @@ struct Row {
     name: String,
     fixed: f64,
     f32: f64,
-    /// (every row visited, as the kernels did before skipping idle rows; as they are now)
+    /// (as before row skipping and buffer reuse; as now)
     gpu: Option<(f64, f64)>,
 }
 
@@ -102,10 +102,10 @@ fn main() {
             None
         }
     };
-    // The same kernels made to visit every row, as before they skipped idle ones.
+    // The same engine run as before row skipping and buffer reuse.
     let before = match pollster::block_on(GpuEngine::new()) {
         Ok(mut engine) => {
-            engine.visit_every_row(true);
+            engine.run_as_before(true);
             Some(engine)
         }
         Err(_) => None,
@@ -230,7 +230,12 @@ fn main() {
             format!("{:.2}×", old / new),
             format!("{:.2}×", f32 / new),
         ],
-        None => ["-".to_string(), "-".to_string(), "-".to_string(), "-".to_string()],
+        None => [
+            "-".to_string(),
+            "-".to_string(),
+            "-".to_string(),
+            "-".to_string(),
+        ],
     };
     for r in &rows {
         let [old, new, speedup, ratio] = gpu_cells(r.gpu, r.f32);
@@ -256,7 +261,8 @@ fn main() {
     println!();
     println!(
         "ratios > 1: the right-hand engine is faster by that factor. \"GPU before\": the same \
-         kernels visiting every row, as before they skipped rows with no permit and no bond."
+         engine visiting every row and creating its buffers afresh, as before it skipped rows \
+         with no permit and no bond and kept buffers between runs."
     );
     print_load("load average at end");
     if quick {

@@ -11,7 +11,6 @@ pub(crate) mod layout;
 
 use std::sync::{Arc, Mutex};
 
-use wgpu::util::DeviceExt;
 use yuma::{EpochInput, EpochOutput, EpochParams};
 
 use crate::error::GpuError;
@@ -121,17 +120,69 @@ pub struct GpuEngine {
     adapter: AdapterSummary,
     limits: ChunkLimits,
     uncaptured: Arc<Mutex<Option<String>>>,
-    every_row: bool,
+    /// Runs as before row skipping and buffer reuse (see [`GpuEngine::run_as_before`]).
+    as_before: bool,
+    /// Buffers the last run left, taken by the next (see [`Pool`]).
+    pool: Mutex<Pool>,
+}
+
+/// Buffers kept between runs. Creating, zero-filling and freeing the tens of megabytes a batch
+/// of full subnets needs (scratch alone is an n × n matrix per job) cost more than the kernels'
+/// own work on a software adapter, and a browser's WebGPU allocates as dearly. A run takes the
+/// smallest kept buffer of the right usage that is large enough, and gives back what it used
+/// once it has read its results; a failed run drops its buffers. What is reused holds the last
+/// run's values: `state` and `out` are cleared on the GPU before use (the kernels assume a
+/// zeroed state: no epoch done yet), while scratch, job records, data and staging are
+/// written before anything reads them.
+#[derive(Debug, Default)]
+struct Pool {
+    kept: Vec<wgpu::Buffer>,
+}
+
+/// The most the pool keeps between runs: a batch of 128 full subnets uses about 110 MiB; a
+/// long sweep's many chunks are let go beyond this.
+const POOL_BYTES: u64 = 256 << 20;
+
+impl Pool {
+    /// Keeps `buffers`, the largest first, up to [`POOL_BYTES`].
+    fn keep(&mut self, mut buffers: Vec<wgpu::Buffer>) {
+        buffers.sort_by_key(|b| core::cmp::Reverse(b.size()));
+        let mut total = 0;
+        buffers.retain(|b| {
+            let fits = total + b.size() <= POOL_BYTES;
+            if fits {
+                total += b.size();
+            }
+            fits
+        });
+        self.kept = buffers;
+    }
+
+    /// Takes the smallest kept buffer with `usage` and at least `size` bytes.
+    fn take(&mut self, size: u64, usage: wgpu::BufferUsages) -> Option<wgpu::Buffer> {
+        let best = self
+            .kept
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| b.usage() == usage && b.size() >= size)
+            .min_by_key(|(_, b)| b.size())
+            .map(|(i, _)| i)?;
+        Some(self.kept.swap_remove(best))
+    }
 }
 
 struct GpuChunk {
     bind_group: wgpu::BindGroup,
+    jobs_buffer: wgpu::Buffer,
+    data: wgpu::Buffer,
     state: wgpu::Buffer,
     out: wgpu::Buffer,
     staging: wgpu::Buffer,
     jobs: u32,
     out_bytes: u64,
     state_bytes: u64,
+    /// What the run reads back: out, then (with bonds) state.
+    staged_bytes: u64,
 }
 
 impl GpuEngine {
@@ -232,16 +283,18 @@ impl GpuEngine {
             adapter: summary,
             limits,
             uncaptured,
-            every_row: false,
+            as_before: false,
+            pool: Mutex::default(),
         })
     }
 
-    /// Makes the kernels visit every row, as they did before skipping the rows that hold
-    /// nothing (`kernels/common.wgsl`): the same results with more work, for the benchmark's
-    /// side-by-side of the two.
+    /// Runs as the engine did before two of its speed-ups: the kernels visit every row (not
+    /// only live ones, `kernels/common.wgsl`) and every run creates its buffers afresh (no
+    /// [`Pool`]). The same results with more work: the benchmark's side-by-side baseline, and
+    /// what a test compares bit for bit.
     #[doc(hidden)]
-    pub fn visit_every_row(&mut self, on: bool) {
-        self.every_row = on;
+    pub fn run_as_before(&mut self, on: bool) {
+        self.as_before = on;
     }
 
     /// The adapter the engine runs on.
@@ -342,7 +395,7 @@ impl GpuEngine {
         }
         let (jobs, stakes) = layout::host_jobs(&batch.subnets, &batch.jobs);
         let mut chunks = layout::plan(&jobs, &stakes, self.limits);
-        if self.every_row {
+        if self.as_before {
             chunks.iter_mut().for_each(layout::Chunk::visit_every_row);
         }
 
@@ -351,21 +404,33 @@ impl GpuEngine {
         // Scratch only lives within an epoch's stages and chunks run one after another, so one
         // scratch buffer, as large as the largest chunk needs, serves them all.
         let scratch_words = chunks.iter().map(|c| c.scratch_words).max().unwrap_or(0);
-        let scratch = self.device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("yuma scratch"),
-            size: bytes(scratch_words.max(1)),
-            usage: wgpu::BufferUsages::STORAGE,
-            mapped_at_creation: false,
-        });
+        let mut pool = if self.as_before {
+            Pool::default()
+        } else {
+            core::mem::take(&mut *self.pool.lock().unwrap_or_else(|e| e.into_inner()))
+        };
+        let scratch = self.buffer(
+            &mut pool,
+            "yuma scratch",
+            scratch_words,
+            wgpu::BufferUsages::STORAGE,
+        );
         let gpu: Vec<GpuChunk> = chunks
             .iter()
-            .map(|c| self.upload(c, &scratch, options.bonds))
+            .map(|c| self.upload(&mut pool, c, &scratch, options.bonds))
             .collect();
+        // What the pool had and this run does not use stays with the pool.
+        let unused = pool;
         let mut encoder = self
             .device
             .create_command_encoder(&wgpu::CommandEncoderDescriptor {
                 label: Some("yuma epochs"),
             });
+        for chunk in &gpu {
+            // Reused buffers hold the last run's values; fresh ones are zero already.
+            encoder.clear_buffer(&chunk.state, 0, Some(chunk.state_bytes));
+            encoder.clear_buffer(&chunk.out, 0, Some(chunk.out_bytes));
+        }
         for _ in 0..options.epochs.max(1) {
             let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
                 label: Some("yuma epoch"),
@@ -393,13 +458,13 @@ impl GpuEngine {
             .iter()
             .map(|chunk| {
                 let (tx, rx) = futures_channel::oneshot::channel();
-                chunk
-                    .staging
-                    .slice(..)
-                    .map_async(wgpu::MapMode::Read, move |result| {
+                chunk.staging.slice(..chunk.staged_bytes).map_async(
+                    wgpu::MapMode::Read,
+                    move |result| {
                         // The receiver outlives the callback unless the run was abandoned.
                         let _ = tx.send(result);
-                    });
+                    },
+                );
                 rx
             })
             .collect();
@@ -416,7 +481,10 @@ impl GpuEngine {
         for (chunk, rx) in gpu.iter().zip(receivers) {
             rx.await.map_err(|_| GpuError::ReadbackDropped)??;
             let words: Vec<u32> = {
-                let view = chunk.staging.slice(..).get_mapped_range()?;
+                let view = chunk
+                    .staging
+                    .slice(..chunk.staged_bytes)
+                    .get_mapped_range()?;
                 bytemuck::pod_collect_to_vec(&view)
             };
             chunk.staging.unmap();
@@ -424,6 +492,21 @@ impl GpuEngine {
         }
         if let Some(message) = self.uncaptured.lock().ok().and_then(|mut s| s.take()) {
             return Err(GpuError::Uncaptured(message));
+        }
+        // Read without error: the buffers go back for the next run.
+        if let (false, Ok(mut pool)) = (self.as_before, self.pool.lock()) {
+            let mut kept = unused.kept;
+            kept.push(scratch);
+            for chunk in gpu {
+                kept.extend([
+                    chunk.jobs_buffer,
+                    chunk.data,
+                    chunk.state,
+                    chunk.out,
+                    chunk.staging,
+                ]);
+            }
+            pool.keep(kept);
         }
 
         let mut outputs: Vec<Option<EpochOutput>> = vec![None; jobs.len()];
@@ -441,60 +524,77 @@ impl GpuEngine {
         every_output(outputs)
     }
 
-    fn upload(&self, chunk: &layout::Chunk, scratch: &wgpu::Buffer, bonds: bool) -> GpuChunk {
-        let init = |label: &str, words: &[u32]| {
-            self.device
-                .create_buffer_init(&wgpu::util::BufferInitDescriptor {
-                    label: Some(label),
-                    contents: bytemuck::cast_slice(words),
-                    usage: wgpu::BufferUsages::STORAGE,
-                })
-        };
-        // Zero-initialised by wgpu; nothing to upload.
-        let zeroed = |label: &str, words: usize, usage: wgpu::BufferUsages| {
+    /// A buffer of at least `words` words from the pool, else a new one.
+    fn buffer(
+        &self,
+        pool: &mut Pool,
+        label: &str,
+        words: usize,
+        usage: wgpu::BufferUsages,
+    ) -> wgpu::Buffer {
+        // A binding may not be empty (a chunk always has a subnet, but be safe).
+        let size = bytes(words.max(1));
+        pool.take(size, usage).unwrap_or_else(|| {
             self.device.create_buffer(&wgpu::BufferDescriptor {
                 label: Some(label),
-                size: bytes(words.max(1)),
+                size,
                 usage,
                 mapped_at_creation: false,
             })
-        };
-        let jobs = init("yuma jobs", &chunk.jobs);
-        // A storage binding may not be empty (a chunk always has a subnet, but be safe).
-        let data: &[u32] = if chunk.data.is_empty() {
-            &[0]
-        } else {
-            &chunk.data
-        };
-        let data = init("yuma data", data);
+        })
+    }
+
+    fn upload(
+        &self,
+        pool: &mut Pool,
+        chunk: &layout::Chunk,
+        scratch: &wgpu::Buffer,
+        bonds: bool,
+    ) -> GpuChunk {
         let storage = wgpu::BufferUsages::STORAGE;
-        let state = zeroed(
+        let copy_dst = wgpu::BufferUsages::COPY_DST;
+        let copy_src = wgpu::BufferUsages::COPY_SRC;
+        let written = |pool: &mut Pool, label: &str, words: &[u32]| {
+            let buffer = self.buffer(pool, label, words.len(), storage | copy_dst);
+            self.queue
+                .write_buffer(&buffer, 0, bytemuck::cast_slice(words));
+            buffer
+        };
+        let jobs = written(pool, "yuma jobs", &chunk.jobs);
+        let data = written(pool, "yuma data", &chunk.data);
+        let state = self.buffer(
+            pool,
             "yuma state",
             chunk.state_words,
-            storage | wgpu::BufferUsages::COPY_SRC,
+            storage | copy_src | copy_dst,
         );
-        let out = zeroed(
+        let out = self.buffer(
+            pool,
             "yuma out",
             chunk.out_words,
-            storage | wgpu::BufferUsages::COPY_SRC,
+            storage | copy_src | copy_dst,
         );
         let staged = chunk.out_words + if bonds { chunk.state_words } else { 0 };
-        let staging = zeroed(
+        let staging = self.buffer(
+            pool,
             "yuma staging",
             staged,
-            wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+            wgpu::BufferUsages::MAP_READ | copy_dst,
         );
         let bind_group = self
             .kernels
             .bind_group(&self.device, [&jobs, &data, &state, scratch, &out]);
         GpuChunk {
             bind_group,
+            jobs_buffer: jobs,
+            data,
             state,
             out,
             staging,
             jobs: (chunk.jobs.len() / JOB_WORDS) as u32,
             out_bytes: bytes(chunk.out_words),
             state_bytes: bytes(chunk.state_words),
+            staged_bytes: bytes(staged.max(1)),
         }
     }
 }

@@ -14,7 +14,7 @@ use crate::error::GpuError;
 #[derive(Debug)]
 pub enum SelectedEngine {
     /// WGSL kernels on a GPU adapter.
-    Gpu(GpuEngine),
+    Gpu(Box<GpuEngine>),
     /// `yuma::float` on the CPU, because no adapter could be used.
     CpuF32,
 }
@@ -34,7 +34,7 @@ pub async fn select_engine() -> EngineSelection {
         Ok(gpu) => {
             let reason = format!("GPU adapter {}", gpu.adapter_summary());
             EngineSelection {
-                engine: SelectedEngine::Gpu(gpu),
+                engine: SelectedEngine::Gpu(Box::new(gpu)),
                 reason,
             }
         }

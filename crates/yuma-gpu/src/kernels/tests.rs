@@ -70,8 +70,13 @@ fn wgsl_const(name: &str) -> u32 {
         .find(&format!("const {name}: u32 = "))
         .unwrap_or_else(|| panic!("common.wgsl has no {name}"));
     let rest = &source[at..];
-    let value = rest[rest.find('=').unwrap() + 1..rest.find("u;").unwrap()].trim();
-    value.parse().unwrap()
+    let (Some(eq), Some(end)) = (rest.find('='), rest.find("u;")) else {
+        panic!("{name} is not written `const {name}: u32 = <n>u;`");
+    };
+    rest[eq + 1..end]
+        .trim()
+        .parse()
+        .unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
 #[test]
