@@ -78,7 +78,7 @@ struct Row {
     name: String,
     fixed: f64,
     f32: f64,
-    /// (as before row skipping and buffer reuse; as now)
+    /// (as before the engine's speed-ups, `run_as_before`; as now)
     gpu: Option<(f64, f64)>,
 }
 
@@ -102,7 +102,7 @@ fn main() {
             None
         }
     };
-    // The same engine run as before row skipping and buffer reuse.
+    // The same engine run as before its speed-ups (row skipping, consensus spread, buffer reuse).
     let before = match pollster::block_on(GpuEngine::new()) {
         Ok(mut engine) => {
             engine.run_as_before(true);
@@ -261,8 +261,8 @@ fn main() {
     println!();
     println!(
         "ratios > 1: the right-hand engine is faster by that factor. \"GPU before\": the same \
-         engine visiting every row and creating its buffers afresh, as before it skipped rows \
-         with no permit and no bond and kept buffers between runs."
+         engine run as before three speed-ups (GpuEngine::run_as_before): every row visited, \
+         one consensus workgroup per job, buffers created afresh per run."
     );
     print_load("load average at end");
     if quick {

@@ -288,9 +288,9 @@ impl GpuEngine {
         })
     }
 
-    /// Runs as the engine did before two of its speed-ups: the kernels visit every row (not
-    /// only live ones, `kernels/common.wgsl`) and every run creates its buffers afresh (no
-    /// [`Pool`]). The same results with more work: the benchmark's side-by-side baseline, and
+    /// Runs as the engine did before three of its speed-ups: the kernels visit every row (not
+    /// only live ones, `kernels/common.wgsl`), consensus runs one workgroup per job (not
+    /// spread over several), and every run creates its buffers afresh (no [`Pool`]). The same results with more work: the benchmark's side-by-side baseline, and
     /// what a test compares bit for bit.
     #[doc(hidden)]
     pub fn run_as_before(&mut self, on: bool) {
@@ -438,7 +438,7 @@ impl GpuEngine {
             });
             for chunk in &gpu {
                 self.kernels
-                    .encode_epoch(&mut pass, &chunk.bind_group, chunk.jobs);
+                    .encode_epoch(&mut pass, &chunk.bind_group, chunk.jobs, self.as_before);
             }
         }
         for chunk in &gpu {

@@ -21,8 +21,9 @@
 //! | 3 | scratch: per-epoch vectors and each job's n × n matrix | read-write |
 //! | 4 | out: the epoch's vectors and flags | read-write |
 //!
-//! One workgroup of 256 invocations runs one job in every stage. Stages are ordered by
-//! separate dispatches (wgpu inserts the barriers between dispatches that write storage).
+//! One workgroup of 256 invocations runs one job in every stage but consensus, which spreads a
+//! job's miners over [`CONSENSUS_SLICES`] workgroups. Stages are ordered by separate dispatches
+//! (wgpu inserts the barriers between dispatches that write storage).
 
 mod bonds;
 mod consensus;
@@ -30,8 +31,16 @@ mod emission;
 mod incentive;
 mod prep;
 
-/// Invocations per workgroup, one per uid; the `@workgroup_size` in every stage.
+/// Invocations per workgroup, one per uid; the `@workgroup_size` in every stage but
+/// consensus.
 pub(crate) const WORKGROUP: u32 = 256;
+
+/// Consensus spreads a job's miners over this many workgroups of [`CONSENSUS_GROUP`]
+/// invocations (`consensus.wgsl`): its columns are independent, and a batch of one subnet
+/// would otherwise run on one compute unit.
+pub(crate) const CONSENSUS_SLICES: u32 = 4;
+/// Consensus's `@workgroup_size` (`SLICE` in its WGSL).
+pub(crate) const CONSENSUS_GROUP: u32 = WORKGROUP / CONSENSUS_SLICES;
 
 /// The stages' pipelines and their shared bind group layout.
 #[derive(Debug)]
@@ -99,17 +108,25 @@ impl Kernels {
         })
     }
 
-    /// Records one epoch for `jobs` jobs: the five stages in order.
+    /// Records one epoch for `jobs` jobs: the five stages in order (`one_group`: one
+    /// consensus workgroup per job, as before the stage was spread).
     pub(crate) fn encode_epoch(
         &self,
         pass: &mut wgpu::ComputePass<'_>,
         bind_group: &wgpu::BindGroup,
         jobs: u32,
+        one_group: bool,
     ) {
         pass.set_bind_group(0, bind_group, &[]);
-        for stage in &self.stages {
+        for (index, stage) in self.stages.iter().enumerate() {
             pass.set_pipeline(stage);
-            pass.dispatch_workgroups(jobs, 1, 1);
+            // Stage 1 is consensus: several workgroups per job, unless run as before.
+            let slices = if index == 1 && !one_group {
+                CONSENSUS_SLICES
+            } else {
+                1
+            };
+            pass.dispatch_workgroups(jobs, slices, 1);
         }
     }
 }

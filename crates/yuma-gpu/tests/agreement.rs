@@ -384,12 +384,12 @@ fn random_subnets_over_several_epochs() {
     report("random, 1-3 epochs", worst);
 }
 
-/// The engine skips rows that hold nothing (no permit, no stored bond) and reuses the last
-/// run's buffers; running as before both (every row, fresh buffers) must give the same outputs
-/// bit for bit, bonds carried included. The reusing engine runs a smaller batch in between, so
+/// The engine skips rows that hold nothing (no permit, no stored bond), spreads consensus over
+/// several workgroups per job and reuses the last run's buffers; running as before all three
+/// must give the same outputs bit for bit, bonds carried included. The reusing engine runs a smaller batch in between, so
 /// its reused buffers hold another run's values.
 #[test]
-fn skipping_idle_rows_and_reusing_buffers_change_no_bit() {
+fn the_speed_ups_change_no_bit() {
     let reusing = pollster::block_on(GpuEngine::new()).unwrap();
     let mut before = pollster::block_on(GpuEngine::new()).unwrap();
     before.run_as_before(true);

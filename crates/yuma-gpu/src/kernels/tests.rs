@@ -32,13 +32,17 @@ fn every_stage_validates() {
         if let Err(e) = validator.validate(&module) {
             panic!("{name}: {}", e.emit_to_string(source));
         }
+        let size = if name == "consensus" {
+            super::CONSENSUS_GROUP
+        } else {
+            super::WORKGROUP
+        };
         assert!(
             module
                 .entry_points
                 .iter()
-                .any(|ep| ep.name == "main" && ep.workgroup_size == [super::WORKGROUP, 1, 1]),
-            "{name}: no `main` with workgroup size {}",
-            super::WORKGROUP
+                .any(|ep| ep.name == "main" && ep.workgroup_size == [size, 1, 1]),
+            "{name}: no `main` with workgroup size {size}"
         );
     }
 }
@@ -63,9 +67,8 @@ fn job_struct_matches_the_host_layout() {
     );
 }
 
-/// The value of `const NAME: u32 = Vu;` in the shared WGSL.
-fn wgsl_const(name: &str) -> u32 {
-    let source = super::prep::SOURCE;
+/// The value of `const NAME: u32 = Vu;` in a stage's WGSL.
+fn wgsl_const(source: &str, name: &str) -> u32 {
     let at = source
         .find(&format!("const {name}: u32 = "))
         .unwrap_or_else(|| panic!("common.wgsl has no {name}"));
@@ -80,11 +83,19 @@ fn wgsl_const(name: &str) -> u32 {
 }
 
 #[test]
-fn flags_and_scratch_vectors_match_the_host() {
+fn constants_match_the_host() {
     for (name, value) in FLAGS {
-        assert_eq!(wgsl_const(name), value, "{name}");
+        assert_eq!(wgsl_const(super::prep::SOURCE, name), value, "{name}");
     }
     assert_eq!(JOB_FIELDS[FLAGS_WORD], "flags");
     // The header follows the scratch vectors.
-    assert_eq!(wgsl_const("S_HEADER") as usize, SCRATCH_VECTORS);
+    assert_eq!(
+        wgsl_const(super::prep::SOURCE, "S_HEADER") as usize,
+        SCRATCH_VECTORS
+    );
+    // Consensus steps over a job's miners by its workgroup size.
+    assert_eq!(
+        wgsl_const(super::consensus::SOURCE, "SLICE"),
+        super::CONSENSUS_GROUP
+    );
 }

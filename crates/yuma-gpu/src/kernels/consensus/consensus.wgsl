@@ -1,8 +1,9 @@
 // Stage 2: consensus, the stake-weighted median of each miner's column of normalised weights
 // (the matrix prep wrote) over the validators with positive active stake (absent weights
-// count as zero), with majority kappa. One invocation per (job, miner) runs subtensor's mid-pivot partition loop
-// (yuma::epoch::math::weighted_median) on private arrays: the same pivots, the same stake sums
-// in the same order, so the same answer as the CPU path given the same weights.
+// count as zero), with majority kappa. One invocation per (job, miner) runs subtensor's
+// mid-pivot partition loop (yuma::epoch::math::weighted_median) on private arrays: the same
+// pivots, the same stake sums in the same order, so the same answer as the CPU path given the
+// same weights.
 
 var<workgroup> use_stake: array<f32, 256>;
 var<workgroup> use_index: array<u32, 256>;
@@ -68,24 +69,33 @@ fn weighted_median(score: ptr<function, array<f32, 256>>, m: u32, minority: f32,
     return 0.0;
 }
 
-@compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) t: u32) {
+// Miners per workgroup: a subnet's columns are spread over several workgroups (the host
+// dispatches CONSENSUS_SLICES per job along y), so that one subnet alone still keeps several
+// compute units busy; each workgroup steps by the whole dispatch's width.
+const SLICE: u32 = 64u;
+
+@compute @workgroup_size(64)
+fn main(
+    @builtin(workgroup_id) wid: vec3<u32>,
+    @builtin(num_workgroups) groups: vec3<u32>,
+    @builtin(local_invocation_index) l: u32,
+) {
     let job = jobs[wid.x];
     let n = job.n;
     let m = scratch[scratch_at(job, S_HEADER, H_M)];
-    if t < m {
-        use_stake[t] = scratch_f(job, S_USE_STAKE, t);
-        use_index[t] = scratch[scratch_at(job, S_USE_INDEX, t)];
+    for (var k = l; k < m; k += SLICE) {
+        use_stake[k] = scratch_f(job, S_USE_STAKE, k);
+        use_index[k] = scratch[scratch_at(job, S_USE_INDEX, k)];
     }
     workgroupBarrier();
 
-    if t < n {
+    let minority = scratch_f(job, S_HEADER, H_MINORITY);
+    let stake_sum = scratch_f(job, S_HEADER, H_STAKE_SUM);
+    for (var t = wid.y * SLICE + l; t < n; t += groups.y * SLICE) {
         var score: array<f32, 256>;
         for (var k = 0u; k < m; k++) {
             score[k] = entry(job, use_index[k], t).value;
         }
-        let minority = scratch_f(job, S_HEADER, H_MINORITY);
-        let stake_sum = scratch_f(job, S_HEADER, H_STAKE_SUM);
         let consensus = weighted_median(&score, m, minority, stake_sum);
         outv[out_at(job, O_CONSENSUS, t)] = bitcast<u32>(consensus);
     }
