@@ -39,7 +39,9 @@ pub(crate) const WORKGROUP: u32 = 256;
 /// invocations (`consensus.wgsl`): its columns are independent, and a batch of one subnet
 /// would otherwise run on one compute unit.
 pub(crate) const CONSENSUS_SLICES: u32 = 4;
-/// Consensus's `@workgroup_size` (`SLICE` in its WGSL).
+/// Consensus's `@workgroup_size` (`SLICE` in its WGSL; the host only needs the slice count,
+/// a test checks the two agree).
+#[cfg_attr(not(test), allow(dead_code))]
 pub(crate) const CONSENSUS_GROUP: u32 = WORKGROUP / CONSENSUS_SLICES;
 
 /// The stages' pipelines and their shared bind group layout.
