@@ -137,6 +137,9 @@ pub struct GpuEngine {
 #[derive(Debug, Default)]
 struct Pool {
     kept: Vec<wgpu::Buffer>,
+    /// Host vectors the inputs were packed into: tens of megabytes whose pages are already
+    /// mapped, where a fresh allocation faults every page in again.
+    host: Vec<Vec<u32>>,
 }
 
 /// The most the pool keeps between runs: a batch of 128 full subnets uses about 110 MiB; a
@@ -393,8 +396,13 @@ impl GpuEngine {
         if batch.jobs.is_empty() {
             return Ok(Vec::new());
         }
+        let mut pool = if self.as_before {
+            Pool::default()
+        } else {
+            core::mem::take(&mut *self.pool.lock().unwrap_or_else(|e| e.into_inner()))
+        };
         let (jobs, stakes) = layout::host_jobs(&batch.subnets, &batch.jobs);
-        let mut chunks = layout::plan(&jobs, &stakes, self.limits);
+        let mut chunks = layout::plan_into(&jobs, &stakes, self.limits, &mut pool.host);
         if self.as_before {
             chunks.iter_mut().for_each(layout::Chunk::visit_every_row);
         }
@@ -404,11 +412,6 @@ impl GpuEngine {
         // Scratch only lives within an epoch's stages and chunks run one after another, so one
         // scratch buffer, as large as the largest chunk needs, serves them all.
         let scratch_words = chunks.iter().map(|c| c.scratch_words).max().unwrap_or(0);
-        let mut pool = if self.as_before {
-            Pool::default()
-        } else {
-            core::mem::take(&mut *self.pool.lock().unwrap_or_else(|e| e.into_inner()))
-        };
         let scratch = self.buffer(
             &mut pool,
             "yuma scratch",
@@ -419,8 +422,12 @@ impl GpuEngine {
             .iter()
             .map(|c| self.upload(&mut pool, c, &scratch, options.bonds))
             .collect();
-        // What the pool had and this run does not use stays with the pool.
-        let unused = pool;
+        // What the pool had and this run does not use stays with the pool, and the packed
+        // inputs, uploaded now, become the next run's packing space.
+        let mut unused = pool;
+        unused
+            .host
+            .extend(chunks.iter_mut().map(|c| core::mem::take(&mut c.data)));
         let mut encoder = self
             .device
             .create_command_encoder(&wgpu::CommandEncoderDescriptor {
@@ -477,18 +484,34 @@ impl GpuEngine {
         if let Some(e) = oom.await {
             return Err(GpuError::Device(e));
         }
-        let mut read = Vec::with_capacity(gpu.len());
-        for (chunk, rx) in gpu.iter().zip(receivers) {
+        // Decoded straight from the mapped memory (a batch of full subnets reads back tens of
+        // megabytes; copying them first cost as much as decoding).
+        let mut outputs: Vec<Option<EpochOutput>> = vec![None; jobs.len()];
+        for ((chunk, planned), rx) in gpu.iter().zip(&chunks).zip(receivers) {
             rx.await.map_err(|_| GpuError::ReadbackDropped)??;
-            let words: Vec<u32> = {
+            {
                 let view = chunk
                     .staging
                     .slice(..chunk.staged_bytes)
                     .get_mapped_range()?;
-                bytemuck::pod_collect_to_vec(&view)
-            };
+                let copied: Vec<u32>;
+                let words: &[u32] = match bytemuck::try_cast_slice(&view) {
+                    Ok(words) => words,
+                    // A mapping is aligned in practice; should one not be, copy it.
+                    Err(_) => {
+                        copied = bytemuck::pod_collect_to_vec(&view);
+                        &copied
+                    }
+                };
+                let (out, state) = words.split_at(planned.out_words);
+                let state = options.bonds.then_some(state);
+                for member in &planned.members {
+                    let job = &jobs[member.job];
+                    outputs[member.job] =
+                        Some(layout::decode(job, &stakes[job.stake], member, out, state));
+                }
+            }
             chunk.staging.unmap();
-            read.push(words);
         }
         if let Some(message) = self.uncaptured.lock().ok().and_then(|mut s| s.take()) {
             return Err(GpuError::Uncaptured(message));
@@ -496,6 +519,10 @@ impl GpuEngine {
         // Read without error: the buffers go back for the next run.
         if let (false, Ok(mut pool)) = (self.as_before, self.pool.lock()) {
             let mut kept = unused.kept;
+            pool.host = unused.host;
+            // One packing vector is enough but for a batch split in chunks: keep the largest.
+            pool.host.sort_by_key(|v| core::cmp::Reverse(v.capacity()));
+            pool.host.truncate(1);
             kept.push(scratch);
             for chunk in gpu {
                 kept.extend([
@@ -509,16 +536,6 @@ impl GpuEngine {
             pool.keep(kept);
         }
 
-        let mut outputs: Vec<Option<EpochOutput>> = vec![None; jobs.len()];
-        for (chunk, words) in chunks.iter().zip(&read) {
-            let (out, state) = words.split_at(chunk.out_words);
-            let state = options.bonds.then_some(state);
-            for member in &chunk.members {
-                let job = &jobs[member.job];
-                outputs[member.job] =
-                    Some(layout::decode(job, &stakes[job.stake], member, out, state));
-            }
-        }
         // Every job is a member of exactly one chunk (layout::plan); should one ever be left
         // out, the batch fails rather than answer with fewer results than jobs.
         every_output(outputs)

@@ -319,12 +319,43 @@ impl Chunk {
 }
 
 /// Splits `jobs` into chunks and packs each chunk's inputs.
+#[cfg(test)]
 pub(crate) fn plan(jobs: &[HostJob<'_>], stakes: &[Stake], limits: ChunkLimits) -> Vec<Chunk> {
+    plan_into(jobs, stakes, limits, &mut Vec::new())
+}
+
+/// [`plan`], packing into vectors from `spare` (a run's leftovers: memory already touched)
+/// before allocating.
+pub(crate) fn plan_into(
+    jobs: &[HostJob<'_>],
+    stakes: &[Stake],
+    limits: ChunkLimits,
+    spare: &mut Vec<Vec<u32>>,
+) -> Vec<Chunk> {
+    // Every distinct subnet's data and stake vector is the most one chunk's data holds:
+    // reserved once, a batch of full subnets (tens of megabytes) is not copied over and over
+    // as its buffer grows. What is reserved and never written costs no memory.
+    let mut seen = std::collections::BTreeSet::new();
+    let data_words: usize = jobs
+        .iter()
+        .filter(|job| seen.insert(job.subnet))
+        .map(|job| subnet_words(usize::from(job.input.n())))
+        .chain(stakes.iter().map(|s| s.weights.len()))
+        .sum();
+    let mut new_chunk = || {
+        let mut data = spare.pop().unwrap_or_default();
+        data.clear();
+        data.reserve(data_words.min(limits.buffer_words));
+        Chunk {
+            data,
+            ..Chunk::default()
+        }
+    };
     let mut chunks = Vec::new();
-    let mut chunk = Chunk::default();
+    let mut chunk = new_chunk();
     for (index, job) in jobs.iter().enumerate() {
         if !chunk.members.is_empty() && !fits(&chunk, job, limits) {
-            chunks.push(core::mem::take(&mut chunk));
+            chunks.push(core::mem::replace(&mut chunk, new_chunk()));
         }
         add(&mut chunk, index, job, &stakes[job.stake]);
     }
@@ -520,13 +551,18 @@ fn decode_bonds(n: usize, state: &[u32]) -> Vec<SparseRow> {
     let presence = &state[bonds + n * h..];
     (0..n)
         .map(|i| {
-            (0..n)
-                .filter(|&j| presence[i * q + j / 32] >> (j % 32) & 1 == 1)
-                .map(|j| {
+            let mut row = Vec::new();
+            // Set bits only: most rows (every uid without a permit) have none.
+            for (w, &word) in presence[i * q..(i + 1) * q].iter().enumerate() {
+                let mut bits = word;
+                while bits != 0 {
+                    let j = w * 32 + bits.trailing_zeros() as usize;
+                    bits &= bits - 1;
                     let v = values[i * h + j / 2] >> (16 * (j % 2)) & 0xffff;
-                    (j as u16, v as u16)
-                })
-                .collect()
+                    row.push((j as u16, v as u16));
+                }
+            }
+            row
         })
         .collect()
 }

@@ -125,4 +125,19 @@ fn stored_bonds_decode_by_presence() {
     state[STATE_HEADER + 2 * n + n * h + 1] = 0b101;
     let rows = decode_bonds(n, &state);
     assert_eq!(rows, vec![vec![], vec![(0, 7), (2, 0)], vec![]]);
+
+    // Past the first presence word: n = 40, row 0 has (1, 5), (33, 6) and (39, 8).
+    let n = 40;
+    let (h, q) = (half_words(n), bit_words(n));
+    let mut state = vec![0u32; state_words(n)];
+    let values = STATE_HEADER + 2 * n;
+    state[values] = 5 << 16;
+    state[values + 16] = 6 << 16;
+    state[values + 19] = 8 << 16;
+    state[values + n * h] = 1 << 1;
+    state[values + n * h + 1] = 1 << 1 | 1 << 7;
+    let rows = decode_bonds(n, &state);
+    assert_eq!(rows[0], vec![(1, 5), (33, 6), (39, 8)]);
+    assert!(rows[1..].iter().all(Vec::is_empty));
+    assert_eq!(q, 2);
 }
