@@ -50,14 +50,16 @@ pub(crate) const JOB_WORDS: usize = 28;
 pub(crate) const FLAGS_WORD: usize = 2;
 
 const NO_OWNER: u32 = u32::MAX;
-/// Job flags (`FLAG_*` in `common.wgsl`, checked against it by a test).
+/// Job flags and the permits word's bonds bit (`FLAG_*`, `PERMITS_HAS_BONDS` in
+/// `common.wgsl`, checked against it by a test).
 #[cfg_attr(not(test), allow(dead_code))]
-pub(crate) const FLAGS: [(&str, u32); 5] = [
+pub(crate) const FLAGS: [(&str, u32); 6] = [
     ("FLAG_YUMA3", FLAG_YUMA3),
     ("FLAG_LIQUID_ALPHA", FLAG_LIQUID_ALPHA),
     ("FLAG_PREVIOUS_CONSENSUS", FLAG_PREVIOUS_CONSENSUS),
     ("FLAG_HAS_PREVIOUS", FLAG_HAS_PREVIOUS),
     ("FLAG_EVERY_ROW", FLAG_EVERY_ROW),
+    ("PERMITS_HAS_BONDS", PERMITS_HAS_BONDS),
 ];
 const FLAG_YUMA3: u32 = 1;
 const FLAG_LIQUID_ALPHA: u32 = 2;
@@ -66,6 +68,7 @@ const FLAG_HAS_PREVIOUS: u32 = 8;
 /// Every row visited, as before the kernels skipped rows that hold nothing (the benchmark's
 /// baseline; see `common.wgsl`).
 const FLAG_EVERY_ROW: u32 = 16;
+const PERMITS_HAS_BONDS: u32 = 2;
 
 /// Output vectors per job, `n` words each (`O_*` in `common.wgsl`).
 const OUT_VECTORS: usize = 8;
@@ -481,7 +484,14 @@ fn pack_subnet(data: &mut Vec<u32>, input: &EpochInput) {
             data.push((b >> 32) as u32);
         }
     }
-    data.extend(input.validator_permits().iter().map(|&p| u32::from(p)));
+    // Bit 0 the permit, bit 1 a bonds row that is not empty (`PERMITS_HAS_BONDS`).
+    data.extend(
+        input
+            .validator_permits()
+            .iter()
+            .zip(input.bonds())
+            .map(|(&p, row)| u32::from(p) | if row.is_empty() { 0 } else { PERMITS_HAS_BONDS }),
+    );
     pairs(data, input.bonds());
     let previous = input.previous_consensus().unwrap_or(&[]);
     data.extend((0..n).map(|j| previous.get(j).map_or(0, |&c| u32::from(c))));

@@ -26,6 +26,8 @@ const FLAG_PREVIOUS_CONSENSUS: u32 = 4u;
 // The input carries a previous consensus (later epochs always have the one carried).
 const FLAG_HAS_PREVIOUS: u32 = 8u;
 const FLAG_EVERY_ROW: u32 = 16u;
+// In a permits word of `data`: the uid's bonds row is not empty.
+const PERMITS_HAS_BONDS: u32 = 2u;
 const NO_OWNER: u32 = 0xffffffffu;
 
 // One job's parameters, written by the host (engine/layout.rs, `JobWords`), in this order.
@@ -39,7 +41,7 @@ struct Job {
     present_off: u32,   // n rows of ceil(n/32) words: bit j set where row i has an entry for j
     last_update_off: u32, // n pairs (lo, hi) of u64 blocks
     registered_off: u32,  // n pairs: block_at_registration
-    permits_off: u32,   // n words: validator permits before the first epoch
+    permits_off: u32,   // n words: bit 0 the permit before the first epoch, bit 1 a bonds row
     bonds_off: u32,     // n rows of ceil(n/2) words: u16 bonds before the first epoch
     stake_off: u32,     // n f32: normalised stake weights (host, f64, as yuma::float)
     // Offsets into the per-job regions.

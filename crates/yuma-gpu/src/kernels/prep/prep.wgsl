@@ -14,18 +14,16 @@ var<workgroup> registered_hi: array<u32, 256>;
 var<workgroup> total: f32;
 var<workgroup> live_flag: array<u32, 256>;
 
-// Whether row t has a stored bond going into the epoch (the chain's before the first epoch,
-// the GPU's own after).
+// Whether row t may have a stored bond going into the epoch: before the first epoch the host
+// marks rows with bonds (bit 1 of the permits word), after it the presence bits the bonds
+// stage wrote. A present bond may be zero; the row is then live for nothing, which is safe.
 fn has_old_bonds(job: Job, first: bool, t: u32) -> bool {
-    let h = half_words(job.n);
-    for (var w = 0u; w < h; w++) {
-        var word = 0u;
-        if first {
-            word = data[job.bonds_off + t * h + w];
-        } else {
-            word = state[state_bonds(job) + t * h + w];
-        }
-        if word != 0u {
+    if first {
+        return (data[job.permits_off + t] & PERMITS_HAS_BONDS) != 0u;
+    }
+    let q = bit_words(job.n);
+    for (var w = 0u; w < q; w++) {
+        if state[state_presence(job) + t * q + w] != 0u {
             return true;
         }
     }
@@ -58,7 +56,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
         let inactive = lt64(add64_sat(updated, cutoff), current);
         var previous = 0u;
         if first {
-            previous = data[job.permits_off + t];
+            previous = data[job.permits_off + t] & 1u;
         } else {
             previous = state[job.state_off + ST_PERMITS + t];
         }
