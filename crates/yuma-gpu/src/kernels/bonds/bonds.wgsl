@@ -297,35 +297,39 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
         }
         outv[out_at(job, O_DIVIDENDS, t)] = bitcast<u32>(d);
 
-        // The stored bonds of row t (emptied unless uid t holds a new permit).
-        // A row that is not live has no EMA bond: its stored row is empty either way.
-        let keep = live && (scratch[scratch_at(job, S_FLAGS, t)] & U_NEW_PERMIT) != 0u;
-        let h = half_words(n);
-        let q = bit_words(n);
-        var bits = 0u;
-        for (var w = 0u; w < h; w++) {
-            var word = 0u;
-            let c0 = 2u * w;
-            let c1 = c0 + 1u;
-            if keep {
-                let e0 = stored_bond(job, ctx, t, c0);
-                if e0.present {
-                    bits |= 1u << (c0 % 32u);
-                    word = to_u16(e0.value);
-                }
-                if c1 < n {
-                    let e1 = stored_bond(job, ctx, t, c1);
-                    if e1.present {
-                        bits |= 1u << (c1 % 32u);
-                        word |= to_u16(e1.value) << 16u;
+        // The stored bonds of row t (emptied unless uid t holds a new permit). A row that is
+        // not live had no stored bond going in, so its stored row is all zeros already (the
+        // state starts cleared, and the last epoch wrote zeros to any row it emptied): it is
+        // left as it is.
+        if live {
+            let keep = (scratch[scratch_at(job, S_FLAGS, t)] & U_NEW_PERMIT) != 0u;
+            let h = half_words(n);
+            let q = bit_words(n);
+            var bits = 0u;
+            for (var w = 0u; w < h; w++) {
+                var word = 0u;
+                let c0 = 2u * w;
+                let c1 = c0 + 1u;
+                if keep {
+                    let e0 = stored_bond(job, ctx, t, c0);
+                    if e0.present {
+                        bits |= 1u << (c0 % 32u);
+                        word = to_u16(e0.value);
+                    }
+                    if c1 < n {
+                        let e1 = stored_bond(job, ctx, t, c1);
+                        if e1.present {
+                            bits |= 1u << (c1 % 32u);
+                            word |= to_u16(e1.value) << 16u;
+                        }
                     }
                 }
-            }
-            state[state_bonds(job) + t * h + w] = word;
-            // Presence bits go out a word (32 columns) at a time, and at the row's end.
-            if c1 % 32u == 31u || c1 + 1u >= n {
-                state[state_presence(job) + t * q + c0 / 32u] = bits;
-                bits = 0u;
+                state[state_bonds(job) + t * h + w] = word;
+                // Presence bits go out a word (32 columns) at a time, and at the row's end.
+                if c1 % 32u == 31u || c1 + 1u >= n {
+                    state[state_presence(job) + t * q + c0 / 32u] = bits;
+                    bits = 0u;
+                }
             }
         }
     }
