@@ -120,7 +120,7 @@ pub struct GpuEngine {
     adapter: AdapterSummary,
     limits: ChunkLimits,
     uncaptured: Arc<Mutex<Option<String>>>,
-    /// Runs as before row skipping and buffer reuse (see [`GpuEngine::run_as_before`]).
+    /// Runs as before the engine's speed-ups (see [`GpuEngine::run_as_before`]).
     as_before: bool,
     /// Buffers the last run left, taken by the next (see [`Pool`]).
     pool: Mutex<Pool>,
@@ -293,8 +293,9 @@ impl GpuEngine {
 
     /// Runs as the engine did before three of its speed-ups: the kernels visit every row (not
     /// only live ones, `kernels/common.wgsl`), consensus runs one workgroup per job (not
-    /// spread over several), and every run creates its buffers afresh (no [`Pool`]). The same results with more work: the benchmark's side-by-side baseline, and
-    /// what a test compares bit for bit.
+    /// spread over several), and every run creates its buffers afresh (no [`Pool`]). The
+    /// same results with more work: the benchmark's side-by-side baseline, and what a test
+    /// compares bit for bit.
     #[doc(hidden)]
     pub fn run_as_before(&mut self, on: bool) {
         self.as_before = on;
