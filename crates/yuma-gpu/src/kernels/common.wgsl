@@ -11,13 +11,14 @@
 // (interpolate with ratio 0 or 1, mat_ema_alpha_sparse).
 //
 // Only live rows are visited: a row is live when its uid holds a permit going into the epoch
-// (only those rows keep weights) or has a stored bond. Every other row holds nothing in any
-// matrix of the epoch (no weight, so no clipped weight, weight for bonds or delta; no old
-// bond, so no EMA bond either), so it adds nothing to a column sum and its own row sums are
-// zero: skipping it gives the same values in the same order. Prep lists the live rows in
-// S_LIVE_INDEX (ascending) and does not write the others' matrix rows, which nothing reads.
-// FLAG_EVERY_ROW makes every row live: the kernels' work as it was before the skipping, kept
-// for the benchmark's side-by-side.
+// (only those rows keep weights) or has a stored bond (an entry, even a zero one). Every other
+// row holds nothing in any matrix of the epoch (no weight, so no clipped weight, weight for
+// bonds or delta; no old bond, so no EMA bond either), so it adds nothing to a column sum and
+// its own row sums are zero: skipping it gives the same values in the same order. Prep lists
+// the live rows in S_LIVE_INDEX (ascending) and does not write the others' matrix rows, which
+// nothing reads; their stored bonds stay the zeros they are. FLAG_EVERY_ROW makes every row
+// live: the kernels' work as it was before the skipping, kept for the benchmark's
+// side-by-side.
 
 const FLAG_YUMA3: u32 = 1u;
 const FLAG_LIQUID_ALPHA: u32 = 2u;
