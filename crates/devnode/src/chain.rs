@@ -571,6 +571,9 @@ impl Chain {
     /// pool is kept.
     pub fn produce_block(&mut self, now: Duration) -> Result<&Block, ProduceError> {
         let next = self.best_block().number.saturating_add(1);
+        // This block's authority-set change goes after the pooled transactions but not into the
+        // pool: a block that fails leaves the pool as it was, and the retry signs its own.
+        let mut scheduled = None;
         if self
             .change_set_every
             .is_some_and(|every| next.is_multiple_of(every.get()))
@@ -578,7 +581,7 @@ impl Chain {
             let at = u32::try_from(next).map_err(|_| ProduceError::Overflow)?;
             let extrinsic = crate::grandpa::schedule_change(self, at)
                 .map_err(|e| ProduceError::SetChange(e.to_string()))?;
-            self.pool.push(extrinsic);
+            scheduled = Some(extrinsic);
         }
         let slot = self.next_slot(now).ok_or(ProduceError::Overflow)?;
         let timestamp = slot
@@ -641,8 +644,8 @@ impl Chain {
         }
         let mut outcomes = Vec::new();
         if !only_inherents {
-            for index in 0..self.pool.len() {
-                let extrinsic = self.pool[index].clone();
+            let transactions: Vec<Vec<u8>> = self.pool.iter().cloned().chain(scheduled).collect();
+            for extrinsic in transactions {
                 let before = diff.clone();
                 let applied =
                     match self.run("BlockBuilder_apply_extrinsic", &extrinsic, diff, false) {

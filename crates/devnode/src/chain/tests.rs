@@ -135,3 +135,28 @@ fn set_changes_move_the_set_id_and_keep_their_justifications() {
         .collect();
     assert_eq!(justified, [3, 6]);
 }
+
+/// A block that fails to be made leaves nothing behind: the retry carries one set change, not
+/// the failed attempt's as well.
+#[test]
+fn a_failed_block_leaves_no_set_change_behind() {
+    let keys = DevKeys::alice();
+    let spec = DevSpec::of(crate::DevRuntime::Spec300, &keys).unwrap();
+    let mut chain = Chain::new(&spec, keys).unwrap();
+    chain.change_set_every(NonZero::new(1));
+    // A clock past any slot number: the block is refused after its set change was signed.
+    assert!(matches!(
+        chain.produce_block(Duration::MAX),
+        Err(ProduceError::Overflow)
+    ));
+    assert_eq!(chain.best_block().number, 0);
+    chain.produce_block(Duration::ZERO).unwrap();
+    assert_eq!(
+        chain.last_transaction_outcomes(),
+        &[TransactionOutcome::Success],
+        "the set change alone"
+    );
+    chain.finalize(1).unwrap();
+    assert_eq!(chain.set_changes(), &[1]);
+    assert_eq!(chain.grandpa_set_id(), 1);
+}
