@@ -560,9 +560,8 @@ pub fn run(options: &Options) -> Result<(), CliError> {
 
 /// `--checkpoint-out`: the finalized block after seeding and the GRANDPA set that finalizes
 /// after it (and, with `--rpc-port`, the endpoint's justification period), announced by a
-/// `checkpoint: <path>` line. A verified RPC client that starts here
-/// does not replay the chain from genesis (as a finney client starts from the spec's
-/// checkpoint, not from block 0).
+/// `checkpoint: <path>` line. A verified RPC client that starts here does not replay the chain
+/// from genesis (as a finney client starts from the spec's checkpoint, not from block 0).
 fn write_checkpoint(options: &Options, chain: &Chain) -> Result<(), CliError> {
     let Some(path) = &options.checkpoint_out else {
         return Ok(());
