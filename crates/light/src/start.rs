@@ -12,8 +12,10 @@
 //! over to a new set (delay 0) starts the client with that set, as finney's checkpoint does.
 
 use core::num::NonZero;
+use std::collections::BTreeMap;
 
 use serde_json::Value;
+use serde_json::value::RawValue;
 use smoldot::chain::chain_information::{
     ChainInformation, ChainInformationConsensus, ChainInformationFinality, ValidChainInformation,
 };
@@ -188,11 +190,13 @@ pub fn record_number(text: &str, block_number_bytes: usize) -> Option<u64> {
 
 /// The genesis hash and finalized block number of a database record, if it decodes.
 fn record_block(text: &str, block_number_bytes: usize) -> Option<([u8; 32], u64)> {
-    let value: Value = serde_json::from_str(text).ok()?;
-    let genesis = hex::decode(value.get("genesisHash")?.as_str()?).ok()?;
-    let chain = value.get("chain")?;
+    // The two fields read, borrowed from the text: the record's runtime code (megabytes) is
+    // neither copied into a JSON tree nor written out again for smoldot to read.
+    let fields: BTreeMap<&str, &RawValue> = serde_json::from_str(text).ok()?;
+    let genesis: &str = serde_json::from_str(fields.get("genesisHash")?.get()).ok()?;
+    let genesis = hex::decode(genesis).ok()?;
     let decoded = smoldot::database::finalized_serialize::decode_chain(
-        &chain.to_string(),
+        fields.get("chain")?.get(),
         block_number_bytes,
     )
     .ok()?;
