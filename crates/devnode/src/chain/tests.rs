@@ -11,6 +11,15 @@ fn chain() -> Chain {
     Chain::new(&spec, keys).unwrap()
 }
 
+/// A chain of runtime 300 that schedules an authority-set change every `every` blocks.
+fn changing_sets(every: u64) -> Chain {
+    let keys = DevKeys::alice();
+    let spec = DevSpec::of(crate::DevRuntime::Spec300, &keys).unwrap();
+    let mut chain = Chain::new(&spec, keys).unwrap();
+    chain.change_set_every(NonZero::new(every));
+    chain
+}
+
 #[test]
 fn header_state_root_matches_an_independent_computation() {
     let mut chain = chain();
@@ -84,10 +93,7 @@ fn keys_must_be_the_genesis_authorities() {
 /// and a JSON-RPC endpoint keeps the change blocks' justifications as substrate does.
 #[test]
 fn set_changes_move_the_set_id_and_keep_their_justifications() {
-    let keys = DevKeys::alice();
-    let spec = DevSpec::of(crate::DevRuntime::Spec300, &keys).unwrap();
-    let mut chain = Chain::new(&spec, keys).unwrap();
-    chain.change_set_every(NonZero::new(3));
+    let mut chain = changing_sets(3);
     for _ in 0..7 {
         chain.produce_block(Duration::ZERO).unwrap();
     }
@@ -140,10 +146,7 @@ fn set_changes_move_the_set_id_and_keep_their_justifications() {
 /// the failed attempt's as well.
 #[test]
 fn a_failed_block_leaves_no_set_change_behind() {
-    let keys = DevKeys::alice();
-    let spec = DevSpec::of(crate::DevRuntime::Spec300, &keys).unwrap();
-    let mut chain = Chain::new(&spec, keys).unwrap();
-    chain.change_set_every(NonZero::new(1));
+    let mut chain = changing_sets(1);
     // A clock past any slot number: the block is refused after its set change was signed.
     assert!(matches!(
         chain.produce_block(Duration::MAX),
