@@ -130,14 +130,15 @@ impl Scalar for I32F32 {
         } else {
             self
         };
-        match substrate_fixed::transcendental::exp::<I32F32, I32F32>(x) {
-            Ok(v) => v,
-            Err(()) if x <= 0 => I32F32::ZERO,
-            Err(()) => I32F32::max_value(),
+        // substrate-fixed's `exp`, bit for bit (see `i32f32::exp_bits`).
+        match i32f32::exp_bits(x.to_bits()) {
+            Some(bits) => I32F32::from_bits(bits),
+            None if x <= 0 => I32F32::ZERO,
+            None => I32F32::max_value(),
         }
     }
     fn exp_or_zero(self) -> Self {
-        substrate_fixed::transcendental::exp::<I32F32, I32F32>(self).unwrap_or(I32F32::ZERO)
+        I32F32::from_bits(i32f32::exp_bits(self.to_bits()).unwrap_or(0))
     }
     fn to_u16_proportion(self) -> u16 {
         self.sat_mul(I32F32::saturating_from_num(u16::MAX))

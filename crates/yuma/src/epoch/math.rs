@@ -659,6 +659,53 @@ pub fn mat_ema_alpha_sparse<S: Scalar>(
         .collect()
 }
 
+/// [`mat_ema_alpha_sparse`] of the alphas [`compute_liquid_alpha_values_sparse`] gives for
+/// `new` and `old`, without the dense matrix: the EMA reads an alpha only where `new` has an
+/// entry, so only those are computed (one sigmoid, with an `exp`, per current weight instead of
+/// one per validator and uid). Same values, same order of operations at every entry the EMA
+/// keeps; a test compares it with the two chain steps bit for bit.
+pub fn mat_ema_liquid_alpha_sparse<S: Scalar>(
+    new: &Sparse<S>,
+    old: &Sparse<S>,
+    consensus: &[S],
+    alpha_low: S,
+    alpha_high: S,
+    steepness: S,
+    clamped: bool,
+) -> Sparse<S> {
+    let sigmoid = Sigmoid::new(alpha_low, alpha_high, steepness, clamped);
+    // The shared value for an entry with neither weight nor bond, as the dense step has it.
+    let idle = sigmoid.alpha(S::ZERO, S::ZERO, S::ZERO);
+    new.iter()
+        .zip(old)
+        .map(|(new_row, old_row)| {
+            let mut old_at = old_row.iter().peekable();
+            let mut out = Vec::with_capacity(new_row.len());
+            for &(j, v) in new_row {
+                let Some(&c) = consensus.get(usize::from(j)) else {
+                    continue;
+                };
+                // The old bond at `j`, if stored (rows are sorted by column).
+                while old_at.next_if(|&&(k, _)| k < j).is_some() {}
+                let bond = old_at.next_if(|&&(k, _)| k == j).map(|&(_, b)| b);
+                let b = bond.unwrap_or(S::ZERO);
+                let a = if v == S::ZERO && b == S::ZERO {
+                    idle
+                } else {
+                    sigmoid.alpha(c, v, b)
+                };
+                let decayed = bond.map_or(S::ZERO, |b| S::ONE.sat_sub(a).sat_mul(b));
+                let inc = a.sat_mul(v).max_of(S::ZERO);
+                let val = decayed.sat_add(inc).min_of(S::ONE);
+                if val > S::ZERO {
+                    out.push((j, val));
+                }
+            }
+            out
+        })
+        .collect()
+}
+
 /// Clamps `value` into `[low, high]` (min first, then max, as on chain).
 pub fn clamp_value<S: Scalar>(value: S, low: S, high: S) -> S {
     value.min_of(high).max_of(low)
@@ -678,21 +725,67 @@ pub fn alpha_sigmoid<S: Scalar>(
     steepness: S,
     clamped: bool,
 ) -> S {
-    let diff_buy = clamp_value(weight.sat_sub(consensus), S::ZERO, S::ONE);
-    let diff_sell = clamp_value(bond.sat_sub(weight), S::ZERO, S::ONE);
-    let combined = if weight >= bond { diff_buy } else { diff_sell };
-    let half = S::ONE.safe_div(S::from_int(2));
-    let exponent = steepness
-        .sat_div(S::from_int(-100))
-        .sat_mul(combined.sat_sub(half));
-    let exp = if clamped {
-        exponent.exp_safe()
-    } else {
-        exponent.exp_or_zero()
-    };
-    let sigmoid = S::ONE.sat_div(S::ONE.sat_add(exp));
-    let alpha = alpha_low.sat_add(sigmoid.sat_mul(alpha_high.sat_sub(alpha_low)));
-    clamp_value(alpha, alpha_low, alpha_high)
+    Sigmoid::new(alpha_low, alpha_high, steepness, clamped).alpha(consensus, weight, bond)
+}
+
+/// [`alpha_sigmoid`] with the parts that do not depend on the bond computed once: the chain
+/// divides the steepness by -100 and one by two for every bond, and the results are the same
+/// each time. The alpha is a function of one number, how far the weight is from consensus or
+/// bond; that is zero for every weight at or below consensus and at or above its bond (most of
+/// an honest subnet's), so that alpha, with its `exp`, is computed once too.
+#[derive(Clone, Copy)]
+pub struct Sigmoid<S> {
+    low: S,
+    high: S,
+    /// `steepness / -100`.
+    slope: S,
+    half: S,
+    clamped: bool,
+    /// The alpha at distance zero.
+    at_zero: S,
+}
+
+impl<S: Scalar> Sigmoid<S> {
+    /// The sigmoid for one epoch's liquid-alpha settings.
+    pub fn new(alpha_low: S, alpha_high: S, steepness: S, clamped: bool) -> Self {
+        let mut sigmoid = Sigmoid {
+            low: alpha_low,
+            high: alpha_high,
+            slope: steepness.sat_div(S::from_int(-100)),
+            half: S::ONE.safe_div(S::from_int(2)),
+            clamped,
+            at_zero: S::ZERO,
+        };
+        sigmoid.at_zero = sigmoid.of_distance(S::ZERO);
+        sigmoid
+    }
+
+    /// The alpha of one bond.
+    pub fn alpha(&self, consensus: S, weight: S, bond: S) -> S {
+        let diff_buy = clamp_value(weight.sat_sub(consensus), S::ZERO, S::ONE);
+        let diff_sell = clamp_value(bond.sat_sub(weight), S::ZERO, S::ONE);
+        let combined = if weight >= bond { diff_buy } else { diff_sell };
+        if combined == S::ZERO {
+            // For f32 a -0 also lands here: -0 - 1/2 and +0 - 1/2 are the same number.
+            self.at_zero
+        } else {
+            self.of_distance(combined)
+        }
+    }
+
+    fn of_distance(&self, combined: S) -> S {
+        let exponent = self.slope.sat_mul(combined.sat_sub(self.half));
+        let exp = if self.clamped {
+            exponent.exp_safe()
+        } else {
+            exponent.exp_or_zero()
+        };
+        let sigmoid = S::ONE.sat_div(S::ONE.sat_add(exp));
+        let alpha = self
+            .low
+            .sat_add(sigmoid.sat_mul(self.high.sat_sub(self.low)));
+        clamp_value(alpha, self.low, self.high)
+    }
 }
 
 /// Dense matrix of liquid alphas, one per (validator, miner), from sparse weights and bonds.

@@ -1,5 +1,5 @@
-//! `I32F32` multiplication and division bit for bit as substrate-fixed computes them, without
-//! its 128-bit division and overflow-checked 128-bit multiplication.
+//! `I32F32` multiplication, division and `exp` bit for bit as substrate-fixed computes them,
+//! without its 128-bit division and overflow-checked 128-bit multiplication.
 //!
 //! substrate-fixed divides two `I32F32` by widening to `i128`: the quotient's bits are
 //! `((a as i128) << 32) / (b as i128)`, truncated toward zero, and the division fails (checked)
@@ -12,6 +12,8 @@
 //! the same bits are the plain 64×64→128 product shifted by 32, overflowing exactly when that
 //! does not fit an `i64`. The equality with substrate-fixed is tested bit for bit on edge values
 //! and random operands (`tests/fixed_arith.rs` and the unit tests below).
+
+use substrate_fixed::types::I32F32;
 
 /// `floor(a · 2^32 / d)` for `d ≠ 0`, or `None` when it is `2^64` or more.
 ///
@@ -119,10 +121,59 @@ pub fn saturating_mul_bits(a: i64, b: i64) -> i64 {
     })
 }
 
+/// `1 + x + x^2/2! + … + x^31/31!` for `x ≥ 0` as substrate-fixed's `exp` sums it: each term
+/// from the last by a checked multiplication by `x` and a division by its index.
+///
+/// Written out term by term so that each division is by a constant (a multiplication and a
+/// shift instead of a hardware division, on a chain where every term waits for the last), and
+/// it stops at the first zero term: every later one is `0 · x / i = 0` and adds nothing.
+#[inline]
+fn series(x: i64) -> Option<i64> {
+    let mut result = x.checked_add(1 << 32)?;
+    let mut term = x;
+    macro_rules! terms {
+        ($($i:literal)*) => {$(
+            term = checked_mul_bits(term, x)? / $i;
+            if term == 0 {
+                return Some(result);
+            }
+            result = result.checked_add(term)?;
+        )*};
+    }
+    terms!(2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31);
+    Some(result)
+}
+
+/// The bits of substrate-fixed's `transcendental::exp::<I32F32, I32F32>(x)`, or `None` where it
+/// fails, by the same steps: the Taylor series to the term in `x^31` (one multiplication, one
+/// division by the term's index and one addition per term, each checked), and for a negative
+/// `x` the reciprocal of the series at `-x`.
+///
+/// Liquid alpha takes one `exp` per bond, and substrate-fixed's runs 30 of its 128-bit
+/// divisions each; here the multiplication is the one above, and dividing a term by the whole
+/// number `i` (bits `i · 2^32`) is `floor(a · 2^32 / (i · 2^32)) = floor(a / i)` (the terms
+/// are non-negative), an integer division by a constant (see [`series`]).
+pub fn exp_bits(x: i64) -> Option<i64> {
+    const ONE: i64 = 1 << 32;
+    if x == 0 {
+        return Some(ONE);
+    }
+    if x == ONE {
+        // substrate-fixed's shortcut: its `E` constant (23 fraction bits), widened.
+        return Some(I32F32::from(substrate_fixed::transcendental::E).to_bits());
+    }
+    let negative = x < 0;
+    let x = if negative { x.checked_neg()? } else { x };
+    let result = series(x)?;
+    if negative {
+        checked_div_bits(ONE, result)
+    } else {
+        Some(result)
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use substrate_fixed::types::I32F32;
-
     use super::*;
 
     fn reference(a: i64, b: i64) -> Option<i64> {
@@ -161,6 +212,48 @@ mod tests {
                 assert_eq!(checked_div_bits(a, b), reference(a, b), "{a} / {b}");
                 assert_eq!(checked_mul_bits(a, b), reference_mul(a, b), "{a} * {b}");
             }
+        }
+    }
+
+    fn reference_exp(x: i64) -> Option<i64> {
+        substrate_fixed::transcendental::exp::<I32F32, I32F32>(I32F32::from_bits(x))
+            .ok()
+            .map(I32F32::to_bits)
+    }
+
+    #[test]
+    fn exp_is_substrate_fixeds_bit_for_bit() {
+        let one = 1i64 << 32;
+        // Edges, the shortcuts and their neighbours, where the series starts to overflow
+        // (about ±21.5), and the full range.
+        let mut xs = vec![
+            0,
+            1,
+            -1,
+            one,
+            one - 1,
+            one + 1,
+            -one,
+            i64::MAX,
+            i64::MIN,
+            i64::MIN + 1,
+        ];
+        for k in -30i64..=30 {
+            for d in [-1, 0, 1] {
+                xs.push(k * one + d);
+                xs.push(k * one / 2 + d);
+            }
+        }
+        // A dense sweep of [-24, 24] (liquid alpha clamps to ±20) and random bits at every scale.
+        let step = one / 4096 + 7;
+        xs.extend((-24 * one..=24 * one).step_by(step as usize));
+        let mut rng = crate::synthetic::Rng::new(5);
+        for _ in 0..100_000 {
+            let bits = rng.next_u64() as i64;
+            xs.push(bits >> rng.below(64));
+        }
+        for x in xs {
+            assert_eq!(exp_bits(x), reference_exp(x), "exp of bits {x}");
         }
     }
 }

@@ -257,3 +257,69 @@ fn normalising_zero_leaves_it_alone() {
     inplace_col_normalize_sparse(&mut m, 1);
     assert_eq!(m, vec![vec![(0, 0.0)], vec![]]);
 }
+
+/// A random sparse square matrix of proportions (some entries stored as zero, as the chain can).
+fn random_sparse(rng: &mut crate::synthetic::Rng, n: u16) -> Sparse<I32F32> {
+    (0..n)
+        .map(|_| {
+            let density = rng.unit();
+            let mut row = Vec::new();
+            for j in 0..n {
+                if rng.unit() < density {
+                    let v = if rng.below(8) == 0 {
+                        0
+                    } else {
+                        rng.below(1 << 32)
+                    };
+                    row.push((j, I32F32::from_bits(v as i64)));
+                }
+            }
+            row
+        })
+        .collect()
+}
+
+#[test]
+fn fused_liquid_alpha_ema_is_the_two_chain_steps_bit_for_bit() {
+    let mut rng = crate::synthetic::Rng::new(41);
+    for case in 0..300 {
+        let n = 1 + rng.below(24) as u16;
+        let (new, old) = (random_sparse(&mut rng, n), random_sparse(&mut rng, n));
+        let consensus: Vec<I32F32> = (0..n)
+            .map(|_| I32F32::from_bits(rng.below(1 << 32) as i64))
+            .collect();
+        let low = I32F32::from_bits(rng.below(1 << 31) as i64);
+        let high = low + I32F32::from_bits(rng.below(1 << 31) as i64);
+        // Steepness past ±4000 is where the clamped and unclamped `exp` part.
+        let steepness = I32F32::from_num(rng.below(20_001) as i64 - 10_000);
+        let clamped = rng.below(2) == 0;
+        let alphas = compute_liquid_alpha_values_sparse(
+            &new, &old, &consensus, low, high, steepness, clamped,
+        );
+        let chain = mat_ema_alpha_sparse(&new, &old, &alphas);
+        let fused =
+            mat_ema_liquid_alpha_sparse(&new, &old, &consensus, low, high, steepness, clamped);
+        assert_eq!(fused, chain, "case {case} (fixed)");
+        // The f32 path the GPU mirrors, on the same values.
+        let float = |m: &Sparse<I32F32>| -> Sparse<f32> {
+            m.iter()
+                .map(|r| r.iter().map(|&(j, v)| (j, v.to_num::<f32>())).collect())
+                .collect()
+        };
+        let (new, old) = (float(&new), float(&old));
+        let consensus: Vec<f32> = consensus.iter().map(|c| c.to_num()).collect();
+        let (low, high, steepness) = (low.to_num(), high.to_num(), steepness.to_num());
+        let alphas = compute_liquid_alpha_values_sparse(
+            &new, &old, &consensus, low, high, steepness, clamped,
+        );
+        let chain = mat_ema_alpha_sparse(&new, &old, &alphas);
+        let fused =
+            mat_ema_liquid_alpha_sparse(&new, &old, &consensus, low, high, steepness, clamped);
+        let bits = |m: &Sparse<f32>| -> Vec<Vec<(u16, u32)>> {
+            m.iter()
+                .map(|r| r.iter().map(|&(j, v)| (j, v.to_bits())).collect())
+                .collect()
+        };
+        assert_eq!(bits(&fused), bits(&chain), "case {case} (f32)");
+    }
+}
