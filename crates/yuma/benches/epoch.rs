@@ -4,8 +4,8 @@
 //! load hits both alike), and the median batch time per epoch is reported with the ratio.
 //! Target from the foundation issue: one 256-uid epoch well under a millisecond natively.
 //!
-//! A second table times the fixed path's `I32F32` division and multiplication against
-//! substrate-fixed's own (the previous build's arithmetic, which the epoch no longer calls), so
+//! A second table times the fixed path's `I32F32` division, multiplication and `exp` against
+//! substrate-fixed's own (the previous builds' arithmetic, which the epoch no longer calls), so
 //! that part of the fixed path's speed-up shows as a ratio measured in the same run.
 
 use std::hint::black_box;
@@ -163,4 +163,26 @@ fn arithmetic(quick: bool, rounds: usize) {
         let (a, b) = (a[a.len() / 2], b[b.len() / 2]);
         println!("{name:<34} {a:>9.2} ns {b:>9.2} ns {:>11.2}x", a / b);
     }
+    // `exp`, as liquid alpha's sigmoid takes it: exponents across its clamp to ±20.
+    let es: Vec<I32F32> = (0..n * 8)
+        .map(|_| I32F32::from_bits(((rng.next_u64() % (40 << 32)) as i64) - (20 << 32)))
+        .collect();
+    let per_exp = |f: fn(I32F32) -> I32F32| {
+        let start = Instant::now();
+        for &x in &es {
+            black_box(f(black_box(x)));
+        }
+        start.elapsed().as_secs_f64() * 1e9 / es.len() as f64
+    };
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    for _ in 0..rounds {
+        a.push(per_exp(|x| {
+            substrate_fixed::transcendental::exp::<I32F32, I32F32>(x).unwrap_or(I32F32::ZERO)
+        }));
+        b.push(per_exp(Scalar::exp_or_zero));
+    }
+    a.sort_by(f64::total_cmp);
+    b.sort_by(f64::total_cmp);
+    let (a, b) = (a[a.len() / 2], b[b.len() / 2]);
+    println!("{:<34} {a:>9.2} ns {b:>9.2} ns {:>11.2}x", "exp", a / b);
 }
