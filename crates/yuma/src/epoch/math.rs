@@ -541,12 +541,20 @@ fn exact_median_cols<S: Scalar>(
 /// answer is the same), with the zero scores as one more pair.
 fn exact_median<S: Scalar>(pairs: &mut [(S, S)], zero_rows: usize, stake_sum: S, minority: S) -> S {
     let mut zero = zero_rows > 0;
-    let zero_stake = if zero {
-        let nonzero = pairs.iter().fold(S::ZERO, |acc, p| acc.sat_add(p.1));
-        stake_sum.sat_sub(nonzero)
+    let (zero_stake, positive) = if zero {
+        let (nonzero, positive) = pairs.iter().fold((S::ZERO, true), |(acc, positive), p| {
+            (acc.sat_add(p.1), positive && p.0 > S::ZERO)
+        });
+        (stake_sum.sat_sub(nonzero), positive)
     } else {
-        S::ZERO
+        (S::ZERO, false)
     };
+    if zero && positive && minority < zero_stake {
+        // Zero is the smallest score and its stake alone exceeds `minority`: the answer
+        // without a selection (a column most stake leaves unweighted; with kappa ½ that is
+        // every column fewer than half the stake scores).
+        return S::ZERO;
+    }
     // Stake of the scores below every candidate left.
     let mut below_all = S::ZERO;
     let mut live = pairs;

@@ -323,3 +323,19 @@ fn fused_liquid_alpha_ema_is_the_two_chain_steps_bit_for_bit() {
         assert_eq!(bits(&fused), bits(&chain), "case {case} (f32)");
     }
 }
+
+#[test]
+fn a_negative_score_below_a_heavy_zero_group_is_still_the_median() {
+    // Scores are never negative in an epoch, but the column median is public: with kappa 0.8
+    // the zero group's half of the stake exceeds the minority, and so does the stake at -1,
+    // which is the smaller score and the chain's answer.
+    let stake = fixed_vec(&[0.5, 0.5]);
+    let kappa = fixed(0.8);
+    let column: Sparse<I32F32> = vec![vec![(0, fixed(-1.0))], vec![]];
+    let chain = median(&stake, &[fixed(-1.0), fixed(0.0)], kappa);
+    assert_eq!(chain, fixed(-1.0));
+    assert_eq!(
+        weighted_median_col_sparse(&stake, &column, 1, kappa),
+        vec![chain]
+    );
+}
