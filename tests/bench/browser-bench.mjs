@@ -1,7 +1,8 @@
 // Browser benchmark (not a test): in headless Chromium with WebGPU (SwiftShader on machines
-// without a GPU), the wasm epoch time of the bundled 256-uid case on the fixed and f32 paths, and
-// a sweep of 1,000 kappa points on that subnet on the GPU vs the CPU f32 loop, all measured in
-// one page in one run so the ratios compare like with like. Prints a table.
+// without a GPU), the wasm epoch time of the bundled 256-uid case on the fixed and f32 paths (as
+// bundled and under Yuma3 with liquid alpha), and a sweep of 1,000 kappa points on that subnet on
+// the GPU vs the CPU f32 loop, all measured in one page in one run so the ratios compare like
+// with like. Prints a table.
 //
 // Run: node tests/bench/browser-bench.mjs [points]   (after `trunk build --release`)
 // It calls `window.taoscopeBench(points)` (web/src/bench.rs). Env: as tests/e2e.
@@ -41,6 +42,9 @@ try {
     [`epoch, ${r.uids} uids, fixed (wasm)`, `${ms(r.fixed_ms)}  (mean of ${r.fixed_runs})`],
     [`epoch, ${r.uids} uids, f32 (wasm)`, `${ms(r.f32_ms)}  (mean of ${r.f32_runs})`],
     ['fixed / f32', `${(r.fixed_ms / r.f32_ms).toFixed(2)}×`],
+    [`epoch, Yuma3 + liquid alpha, fixed (wasm)`, `${ms(r.fixed_la_ms)}  (mean of ${r.fixed_la_runs})`],
+    [`epoch, Yuma3 + liquid alpha, f32 (wasm)`, `${ms(r.f32_la_ms)}  (mean of ${r.f32_la_runs})`],
+    ['fixed / f32, liquid alpha', `${(r.fixed_la_ms / r.f32_la_ms).toFixed(2)}×`],
     [`sweep ${r.points} kappa, ${r.engine} (median of 3)`, `${ms(r.sweep_engine_ms)}  [${r.sweep_engine_runs_ms.map((v) => v.toFixed(1)).join(', ')}]`],
     [`sweep ${r.points} kappa, CPU f32 loop`, ms(r.sweep_cpu_f32_ms)],
     [`CPU f32 loop / ${r.engine}`, `${(r.sweep_cpu_f32_ms / r.sweep_engine_ms).toFixed(2)}×  (above 1: the ${r.engine} engine is faster)`],

@@ -1,6 +1,6 @@
 //! `window.taoscopeBench(points)`: a measurement hook for `tests/bench/browser-bench.mjs`, not
 //! a test. It loads the bundled 256-uid case and times, in this page and in one call, one epoch
-//! on the fixed and `f32` paths, and a sweep of `points` kappa values on the batch engine and
+//! on the fixed and `f32` paths (as bundled, and under Yuma3 with liquid alpha), and a sweep of `points` kappa values on the batch engine and
 //! on the CPU `f32` loop, so that the script can print ratios measured side by side.
 //!
 //! It resolves to a JSON string (`{"engine", "adapter", "fixed_ms", ...}`). Nothing in the page
@@ -70,6 +70,22 @@ async fn run(ctx: BatchCtx, points: usize) -> Result<String, String> {
     let (f32_ms, f32_runs) = mean_ms(300.0, 5, || {
         std::hint::black_box(yuma::float::epoch(std::hint::black_box(&input)));
     });
+    // The same subnet under Yuma3 with liquid alpha (a per-subnet switch on finney), a few
+    // epochs in so that bonds exist: the sigmoid's `exp` per bond is the fixed path's costliest
+    // step there.
+    let mut liquid = input.clone();
+    liquid.params_mut().yuma = yuma::YumaVersion::Yuma3;
+    liquid.params_mut().liquid_alpha = Some(Default::default());
+    for _ in 0..3 {
+        let out = yuma::fixed::epoch(&liquid);
+        liquid.carry(&out);
+    }
+    let (fixed_la_ms, fixed_la_runs) = mean_ms(300.0, 5, || {
+        std::hint::black_box(yuma::fixed::epoch(std::hint::black_box(&liquid)));
+    });
+    let (f32_la_ms, f32_la_runs) = mean_ms(300.0, 5, || {
+        std::hint::black_box(yuma::float::epoch(std::hint::black_box(&liquid)));
+    });
     let jobs = sweep_jobs(&input, points);
     let subnets = std::slice::from_ref(&input);
     // The selected engine: a warm-up run (pipelines, buffers), then the median of three.
@@ -113,6 +129,10 @@ async fn run(ctx: BatchCtx, points: usize) -> Result<String, String> {
         "fixed_runs": fixed_runs,
         "f32_ms": f32_ms,
         "f32_runs": f32_runs,
+        "fixed_la_ms": fixed_la_ms,
+        "fixed_la_runs": fixed_la_runs,
+        "f32_la_ms": f32_la_ms,
+        "f32_la_runs": f32_la_runs,
         "sweep_engine_ms": engine_ms.get(1).copied().unwrap_or_default(),
         "sweep_engine_runs_ms": engine_ms,
         "sweep_cpu_f32_ms": cpu_run.ms,
