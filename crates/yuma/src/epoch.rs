@@ -115,15 +115,13 @@ pub fn run<S: Scalar>(input: &EpochInput) -> (EpochOutput, Intermediates<S>) {
                 Some(la) if consensus.iter().any(|&c| c != S::ZERO) => {
                     let la_consensus = liquid_alpha_consensus(input, &consensus);
                     // compute_liquid_alpha_values_sparse then mat_ema_alpha_sparse, fused.
-                    mat_ema_liquid_alpha_sparse(
-                        &weights_for_bonds,
-                        &bonds,
-                        &la_consensus,
+                    let sigmoid = Sigmoid::new(
                         S::from_u16_proportion(la.alpha_low),
                         S::from_u16_proportion(la.alpha_high),
                         S::from_int(i64::from(la.sigmoid_steepness)),
                         p.rules.sigmoid_exp_clamped,
-                    )
+                    );
+                    mat_ema_liquid_alpha_sparse(&weights_for_bonds, &bonds, &la_consensus, &sigmoid)
                 }
                 _ => mat_ema_sparse(&weights_for_bonds, &bonds, bonds_alpha),
             };

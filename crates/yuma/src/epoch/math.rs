@@ -676,12 +676,8 @@ pub fn mat_ema_liquid_alpha_sparse<S: Scalar>(
     new: &Sparse<S>,
     old: &Sparse<S>,
     consensus: &[S],
-    alpha_low: S,
-    alpha_high: S,
-    steepness: S,
-    clamped: bool,
+    sigmoid: &Sigmoid<S>,
 ) -> Sparse<S> {
-    let sigmoid = Sigmoid::new(alpha_low, alpha_high, steepness, clamped);
     // The shared value for an entry with neither weight nor bond, as the dense step has it.
     let idle = sigmoid.alpha(S::ZERO, S::ZERO, S::ZERO);
     new.iter()

@@ -297,8 +297,8 @@ fn fused_liquid_alpha_ema_is_the_two_chain_steps_bit_for_bit() {
             &new, &old, &consensus, low, high, steepness, clamped,
         );
         let chain = mat_ema_alpha_sparse(&new, &old, &alphas);
-        let fused =
-            mat_ema_liquid_alpha_sparse(&new, &old, &consensus, low, high, steepness, clamped);
+        let sigmoid = Sigmoid::new(low, high, steepness, clamped);
+        let fused = mat_ema_liquid_alpha_sparse(&new, &old, &consensus, &sigmoid);
         assert_eq!(fused, chain, "case {case} (fixed)");
         // The f32 path the GPU mirrors, on the same values.
         let float = |m: &Sparse<I32F32>| -> Sparse<f32> {
@@ -313,8 +313,8 @@ fn fused_liquid_alpha_ema_is_the_two_chain_steps_bit_for_bit() {
             &new, &old, &consensus, low, high, steepness, clamped,
         );
         let chain = mat_ema_alpha_sparse(&new, &old, &alphas);
-        let fused =
-            mat_ema_liquid_alpha_sparse(&new, &old, &consensus, low, high, steepness, clamped);
+        let sigmoid = Sigmoid::new(low, high, steepness, clamped);
+        let fused = mat_ema_liquid_alpha_sparse(&new, &old, &consensus, &sigmoid);
         let bits = |m: &Sparse<f32>| -> Vec<Vec<(u16, u32)>> {
             m.iter()
                 .map(|r| r.iter().map(|&(j, v)| (j, v.to_bits())).collect())
