@@ -224,6 +224,10 @@ pub fn read_and_replay<P: smoldot_light::platform::PlatformRef>(
     let cache = MetadataCache::default();
     light::native::block_on(async {
         let at = source.finalized().await.unwrap();
+        // Everything below reads at `at` for longer than the retained window lasts on a devnet
+        // of 500 ms blocks (20 blocks, 10 s; a slower machine's debug build takes longer), so
+        // it is held to the end, as a reader of many values at one block must.
+        source.hold(&[at]).unwrap();
         let view = View::open(source, at, &cache).await.unwrap();
         // The epoch blocks first, all held, before reading any: they leave the retained window
         // as the chain moves on.
@@ -268,6 +272,7 @@ pub fn read_and_replay<P: smoldot_light::platform::PlatformRef>(
         for netuid in &netuids {
             metagraphs.push(model::read_metagraph(&view, *netuid).await.unwrap());
         }
+        source.unhold(&[at]);
         (at, subnets, metagraphs)
     })
 }
