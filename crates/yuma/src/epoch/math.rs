@@ -729,7 +729,9 @@ pub fn alpha_sigmoid<S: Scalar>(
     steepness: S,
     clamped: bool,
 ) -> S {
-    Sigmoid::new(alpha_low, alpha_high, steepness, clamped).alpha(consensus, weight, bond)
+    // One alpha: no use computing the distance-zero one as well.
+    let sigmoid = Sigmoid::settings(alpha_low, alpha_high, steepness, clamped);
+    sigmoid.of_distance(Sigmoid::distance(consensus, weight, bond))
 }
 
 /// [`alpha_sigmoid`] with the parts that do not depend on the bond computed once: the chain
@@ -752,23 +754,33 @@ pub struct Sigmoid<S> {
 impl<S: Scalar> Sigmoid<S> {
     /// The sigmoid for one epoch's liquid-alpha settings.
     pub fn new(alpha_low: S, alpha_high: S, steepness: S, clamped: bool) -> Self {
-        let mut sigmoid = Sigmoid {
+        let mut sigmoid = Self::settings(alpha_low, alpha_high, steepness, clamped);
+        sigmoid.at_zero = sigmoid.of_distance(S::ZERO);
+        sigmoid
+    }
+
+    /// The settings without the distance-zero alpha (for [`Sigmoid::of_distance`] alone).
+    fn settings(alpha_low: S, alpha_high: S, steepness: S, clamped: bool) -> Self {
+        Sigmoid {
             low: alpha_low,
             high: alpha_high,
             slope: steepness.sat_div(S::from_int(-100)),
             half: S::ONE.safe_div(S::from_int(2)),
             clamped,
             at_zero: S::ZERO,
-        };
-        sigmoid.at_zero = sigmoid.of_distance(S::ZERO);
-        sigmoid
+        }
+    }
+
+    /// How far the weight is above consensus (buying) or below the bond (selling).
+    fn distance(consensus: S, weight: S, bond: S) -> S {
+        let diff_buy = clamp_value(weight.sat_sub(consensus), S::ZERO, S::ONE);
+        let diff_sell = clamp_value(bond.sat_sub(weight), S::ZERO, S::ONE);
+        if weight >= bond { diff_buy } else { diff_sell }
     }
 
     /// The alpha of one bond.
     pub fn alpha(&self, consensus: S, weight: S, bond: S) -> S {
-        let diff_buy = clamp_value(weight.sat_sub(consensus), S::ZERO, S::ONE);
-        let diff_sell = clamp_value(bond.sat_sub(weight), S::ZERO, S::ONE);
-        let combined = if weight >= bond { diff_buy } else { diff_sell };
+        let combined = Self::distance(consensus, weight, bond);
         if combined == S::ZERO {
             // For f32 a -0 also lands here: -0 - 1/2 and +0 - 1/2 are the same number.
             self.at_zero
@@ -805,15 +817,8 @@ pub fn compute_liquid_alpha_values_sparse<S: Scalar>(
     // With no weight and no bond the sigmoid's input is 0 whatever the consensus (weight ≥ bond
     // and weight − consensus clamps to 0), so that common value is computed once; `exp` on the
     // fixed path is costly and the chain's result is the same either way.
-    let idle = alpha_sigmoid(
-        S::ZERO,
-        S::ZERO,
-        S::ZERO,
-        alpha_low,
-        alpha_high,
-        steepness,
-        clamped,
-    );
+    let sigmoid = Sigmoid::new(alpha_low, alpha_high, steepness, clamped);
+    let idle = sigmoid.alpha(S::ZERO, S::ZERO, S::ZERO);
     weights
         .iter()
         .zip(bonds)
@@ -830,7 +835,7 @@ pub fn compute_liquid_alpha_values_sparse<S: Scalar>(
                     if weight == S::ZERO && bond == S::ZERO {
                         idle
                     } else {
-                        alpha_sigmoid(c, weight, bond, alpha_low, alpha_high, steepness, clamped)
+                        sigmoid.alpha(c, weight, bond)
                     }
                 })
                 .collect()
