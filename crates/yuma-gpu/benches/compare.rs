@@ -102,7 +102,8 @@ fn main() {
             None
         }
     };
-    // The same engine run as before its speed-ups (row skipping, consensus spread, buffer reuse).
+    // The same engine run as before its speed-ups (row skipping, consensus spread, merged stages,
+    // buffer reuse).
     let before = match pollster::block_on(GpuEngine::new()) {
         Ok(mut engine) => {
             engine.run_as_before(true);
@@ -261,8 +262,9 @@ fn main() {
     println!();
     println!(
         "ratios > 1: the right-hand engine is faster by that factor. \"GPU before\": the same \
-         engine run as before three speed-ups (GpuEngine::run_as_before): every row visited, \
-         one consensus workgroup per job, buffers created afresh per run."
+         engine run as before four speed-ups (GpuEngine::run_as_before): every row visited, \
+         one consensus workgroup per job, five dispatches per epoch instead of three, buffers \
+         created afresh per run."
     );
     print_load("load average at end");
     if quick {

@@ -1,7 +1,7 @@
 //! [`GpuEngine`]: the device, its pipelines, and runs of many epochs in one submission.
 //!
 //! A run uploads each chunk's inputs once (u16 weights and bonds, presence bits, blocks, stake),
-//! records every epoch's five dispatches for every chunk into one command buffer, copies the
+//! records every epoch's three dispatches for every chunk into one command buffer, copies the
 //! results to a staging buffer and maps it: one submission, one wait, one read-back, however
 //! many subnets, parameter sets and epochs. Between epochs the bonds, permits and last epoch
 //! block stay in the state buffer on the GPU. The only platform fork is the wait: natively the
@@ -228,7 +228,8 @@ impl GpuEngine {
         };
         let available = adapter.limits();
         // What the kernels use: five storage buffers, workgroups of 256 invocations and about
-        // 8 KiB of workgroup memory; everything else at the downlevel minimum.
+        // 13 KiB of workgroup memory (the merged tail; a test keeps it within the downlevel
+        // default); everything else at the downlevel minimum.
         let mut required = wgpu::Limits {
             max_storage_buffers_per_shader_stage: 5,
             max_compute_invocations_per_workgroup: WORKGROUP,
@@ -291,10 +292,11 @@ impl GpuEngine {
         })
     }
 
-    /// Runs as the engine did before three of its speed-ups: the kernels visit every row (not
+    /// Runs as the engine did before four of its speed-ups: the kernels visit every row (not
     /// only live ones, `kernels/common.wgsl`), consensus runs one workgroup per job (not
-    /// spread over several), and every run creates its buffers afresh (no [`Pool`]). The
-    /// same results with more work: the benchmark's side-by-side baseline, and what a test
+    /// spread over several), incentive, bonds and emission run one dispatch each (not merged,
+    /// `kernels/tail.rs`), and every run creates its buffers afresh (no [`Pool`]). The same
+    /// results with more work: the benchmark's side-by-side baseline, and what a test
     /// compares bit for bit.
     #[doc(hidden)]
     pub fn run_as_before(&mut self, on: bool) {

@@ -1,14 +1,20 @@
 //! The epoch as five compute stages, built once per device and dispatched per epoch.
 //!
-//! Each stage lives in its own module with its WGSL next to it (`kernels/<stage>/`), compiled
-//! with `common.wgsl` (the job layout, bindings and shared helpers) in front, since WGSL has
-//! no includes:
+//! Each stage's WGSL lives in its own folder (`kernels/<stage>/`), compiled with `common.wgsl`
+//! (the job layout, bindings and shared helpers) in front, since WGSL has no includes:
 //!
 //! 1. [`prep`]: activity, permits, active stake, masked and row-normalised weights;
 //! 2. [`consensus`]: the stake-weighted median per miner;
-//! 3. [`incentive`]: clipping, validator trust, incentive, weights for bonds;
-//! 4. [`bonds`]: the bonds EMA (Yuma1, Yuma3, liquid alpha), dividends, stored bonds;
-//! 5. [`emission`]: the emission split and what the next epoch reads.
+//! 3. incentive: clipping, validator trust, incentive, weights for bonds;
+//! 4. bonds: the bonds EMA (Yuma1, Yuma3, liquid alpha), dividends, stored bonds;
+//! 5. emission: the emission split and what the next epoch reads.
+//!
+//! Stages 3–5 form one module, [`tail`], and run in one dispatch: each runs one workgroup per
+//! job and reads only its own job's values from the stage before, so a barrier within the
+//! workgroup orders them. Prep and consensus cannot join them: consensus spreads a job's
+//! miners over [`CONSENSUS_SLICES`] workgroups, each reading the whole of prep's output, and
+//! the tail reads every slice's. An epoch is three dispatches (five when run as before,
+//! one per stage); wgpu inserts the barriers between dispatches that write storage.
 //!
 //! All stages share one bind group layout, so one bind group per chunk of jobs serves the
 //! whole epoch:
@@ -21,15 +27,11 @@
 //! | 3 | scratch: per-epoch vectors and each job's n × n matrix | read-write |
 //! | 4 | out: the epoch's vectors and flags | read-write |
 //!
-//! One workgroup of 256 invocations runs one job in every stage but consensus, which spreads a
-//! job's miners over [`CONSENSUS_SLICES`] workgroups. Stages are ordered by separate dispatches
-//! (wgpu inserts the barriers between dispatches that write storage).
+//! One workgroup of 256 invocations runs one job in every stage but consensus.
 
-mod bonds;
 mod consensus;
-mod emission;
-mod incentive;
 mod prep;
+mod tail;
 
 /// Invocations per workgroup, one per uid; the `@workgroup_size` in every stage but
 /// consensus.
@@ -48,7 +50,12 @@ pub(crate) const CONSENSUS_GROUP: u32 = WORKGROUP / CONSENSUS_SLICES;
 #[derive(Debug)]
 pub(crate) struct Kernels {
     layout: wgpu::BindGroupLayout,
-    stages: [wgpu::ComputePipeline; 5],
+    prep: wgpu::ComputePipeline,
+    consensus: wgpu::ComputePipeline,
+    /// Stages 3–5 in one dispatch.
+    tail: wgpu::ComputePipeline,
+    /// Stages 3, 4 and 5 one dispatch each, as before they were merged.
+    split: [wgpu::ComputePipeline; 3],
 }
 
 impl Kernels {
@@ -79,14 +86,30 @@ impl Kernels {
             bind_group_layouts: &[Some(&layout)],
             immediate_size: 0,
         });
-        let stages = [
-            compile(device, &pipeline_layout, "prep", prep::SOURCE),
-            compile(device, &pipeline_layout, "consensus", consensus::SOURCE),
-            compile(device, &pipeline_layout, "incentive", incentive::SOURCE),
-            compile(device, &pipeline_layout, "bonds", bonds::SOURCE),
-            compile(device, &pipeline_layout, "emission", emission::SOURCE),
-        ];
-        Kernels { layout, stages }
+        let module = |name: &str, source: &'static str| {
+            device.create_shader_module(wgpu::ShaderModuleDescriptor {
+                label: Some(name),
+                source: wgpu::ShaderSource::Wgsl(source.into()),
+            })
+        };
+        let tail = module("tail", tail::SOURCE);
+        let pipeline = |module: &wgpu::ShaderModule, entry: &str| {
+            device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+                label: Some(entry),
+                layout: Some(&pipeline_layout),
+                module,
+                entry_point: Some(entry),
+                compilation_options: wgpu::PipelineCompilationOptions::default(),
+                cache: None,
+            })
+        };
+        Kernels {
+            prep: pipeline(&module("prep", prep::SOURCE), "main"),
+            consensus: pipeline(&module("consensus", consensus::SOURCE), "main"),
+            split: ["incentive_main", "bonds_main", "emission_main"].map(|e| pipeline(&tail, e)),
+            tail: pipeline(&tail, "tail_main"),
+            layout,
+        }
     }
 
     /// A bind group over one chunk's buffers, in binding order.
@@ -110,47 +133,32 @@ impl Kernels {
         })
     }
 
-    /// Records one epoch for `jobs` jobs: the five stages in order (`one_group`: one
-    /// consensus workgroup per job, as before the stage was spread).
+    /// Records one epoch for `jobs` jobs: prep, consensus and the merged tail, or (`as_before`)
+    /// the five stages one dispatch each with one consensus workgroup per job, as before the
+    /// stages were merged and consensus spread.
     pub(crate) fn encode_epoch(
         &self,
         pass: &mut wgpu::ComputePass<'_>,
         bind_group: &wgpu::BindGroup,
         jobs: u32,
-        one_group: bool,
+        as_before: bool,
     ) {
         pass.set_bind_group(0, bind_group, &[]);
-        for (index, stage) in self.stages.iter().enumerate() {
+        pass.set_pipeline(&self.prep);
+        pass.dispatch_workgroups(jobs, 1, 1);
+        pass.set_pipeline(&self.consensus);
+        let slices = if as_before { 1 } else { CONSENSUS_SLICES };
+        pass.dispatch_workgroups(jobs, slices, 1);
+        let tail = if as_before {
+            &self.split[..]
+        } else {
+            core::slice::from_ref(&self.tail)
+        };
+        for stage in tail {
             pass.set_pipeline(stage);
-            // Stage 1 is consensus: several workgroups per job, unless run as before.
-            let slices = if index == 1 && !one_group {
-                CONSENSUS_SLICES
-            } else {
-                1
-            };
-            pass.dispatch_workgroups(jobs, slices, 1);
+            pass.dispatch_workgroups(jobs, 1, 1);
         }
     }
-}
-
-fn compile(
-    device: &wgpu::Device,
-    layout: &wgpu::PipelineLayout,
-    name: &str,
-    source: &'static str,
-) -> wgpu::ComputePipeline {
-    let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
-        label: Some(name),
-        source: wgpu::ShaderSource::Wgsl(source.into()),
-    });
-    device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-        label: Some(name),
-        layout: Some(layout),
-        module: &module,
-        entry_point: Some("main"),
-        compilation_options: wgpu::PipelineCompilationOptions::default(),
-        cache: None,
-    })
 }
 
 #[cfg(test)]

@@ -34,8 +34,8 @@
 //!
 //! Every step of the epoch runs on the GPU (masks, permits, active stake, weighted median,
 //! clipping, trust, incentive, bonds, dividends, emission split, stored `u16` bonds and
-//! consensus), in five compute stages per epoch (`src/kernels/`, one folder per stage). The
-//! host does three things only:
+//! consensus), in five compute stages per epoch (`src/kernels/`, one folder per stage; the
+//! last three run as one dispatch). The host does three things only:
 //! it normalises stake exactly as `<f32 as yuma::Scalar>::stake_weights` does (in `f64`,
 //! because rao amounts exceed `f32`'s 24-bit mantissa; the GPU receives the `f32` result), it
 //! converts hyperparameters to `f32` with the same `yuma::Scalar` functions (`kappa / 65535`

@@ -385,9 +385,10 @@ fn random_subnets_over_several_epochs() {
 }
 
 /// The engine skips rows that hold nothing (no permit, no stored bond), spreads consensus over
-/// several workgroups per job and reuses the last run's buffers; running as before all three
-/// must give the same outputs bit for bit, bonds carried included. The reusing engine runs a smaller batch in between, so
-/// its reused buffers hold another run's values.
+/// several workgroups per job, runs incentive, bonds and emission in one dispatch and reuses
+/// the last run's buffers; running as before all four must give the same outputs bit for bit,
+/// bonds carried included. The reusing engine runs a smaller batch in between, so its reused
+/// buffers hold another run's values.
 #[test]
 fn the_speed_ups_change_no_bit() {
     let reusing = pollster::block_on(GpuEngine::new()).unwrap();

@@ -1,16 +1,19 @@
-//! The WGSL of every stage parses and validates (naga, no adapter needed), and the `Job`
+//! The WGSL of every module parses and validates (naga, no adapter needed), and the `Job`
 //! struct the kernels read has the fields the host writes, in the same order, with the flags
 //! and scratch layout the host assumes.
 
 use crate::engine::layout::{FLAGS, FLAGS_WORD, JOB_FIELDS, JOB_WORDS, SCRATCH_VECTORS};
 
-fn stages() -> [(&'static str, &'static str); 5] {
+/// Each module's name, source and entry points.
+fn modules() -> [(&'static str, &'static str, &'static [&'static str]); 3] {
     [
-        ("prep", super::prep::SOURCE),
-        ("consensus", super::consensus::SOURCE),
-        ("incentive", super::incentive::SOURCE),
-        ("bonds", super::bonds::SOURCE),
-        ("emission", super::emission::SOURCE),
+        ("prep", super::prep::SOURCE, &["main"]),
+        ("consensus", super::consensus::SOURCE, &["main"]),
+        (
+            "tail",
+            super::tail::SOURCE,
+            &["tail_main", "incentive_main", "bonds_main", "emission_main"],
+        ),
     ]
 }
 
@@ -23,7 +26,7 @@ fn parse(name: &str, source: &str) -> naga::Module {
 
 #[test]
 fn every_stage_validates() {
-    for (name, source) in stages() {
+    for (name, source, entries) in modules() {
         let module = parse(name, source);
         let mut validator = naga::valid::Validator::new(
             naga::valid::ValidationFlags::all(),
@@ -37,13 +40,42 @@ fn every_stage_validates() {
         } else {
             super::WORKGROUP
         };
+        for entry in entries {
+            assert!(
+                module
+                    .entry_points
+                    .iter()
+                    .any(|ep| ep.name == *entry && ep.workgroup_size == [size, 1, 1]),
+                "{name}: no `{entry}` with workgroup size {size}"
+            );
+        }
+    }
+}
+
+/// Every module's workgroup memory (all its `var<workgroup>`s: the merged tail uses them all)
+/// fits the limit the engine asks the device for, the downlevel default, which WebGPU in a
+/// browser also grants without asking.
+#[test]
+fn workgroup_memory_fits_the_requested_limit() {
+    let limit = wgpu::Limits::downlevel_defaults().max_compute_workgroup_storage_size;
+    for (name, source, _) in modules() {
+        let module = parse(name, source);
+        let mut layouter = naga::proc::Layouter::default();
+        layouter
+            .update(module.to_ctx())
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let bytes: u32 = module
+            .global_variables
+            .iter()
+            .filter(|(_, var)| var.space == naga::AddressSpace::WorkGroup)
+            .map(|(_, var)| layouter[var.ty].size)
+            .sum();
+        assert!(bytes > 0, "{name}: no workgroup memory found");
         assert!(
-            module
-                .entry_points
-                .iter()
-                .any(|ep| ep.name == "main" && ep.workgroup_size == [size, 1, 1]),
-            "{name}: no `main` with workgroup size {size}"
+            bytes <= limit,
+            "{name}: {bytes} bytes of workgroup memory, limit {limit}"
         );
+        println!("{name}: {bytes} bytes of workgroup memory (limit {limit})");
     }
 }
 

@@ -14,9 +14,8 @@
 // EMA bond. Column passes (invocation = column) build the sums, row passes (invocation = row)
 // the dividends and the stored row. Both visit only live rows (common.wgsl).
 
-var<workgroup> consensus: array<f32, 256>;
+// `consensus`, `active_stake` and `total` are declared in tail.wgsl (shared by stages 3-5).
 var<workgroup> sigmoid_consensus: array<f32, 256>;
-var<workgroup> active_stake: array<f32, 256>;
 var<workgroup> incentive: array<f32, 256>;
 var<workgroup> bond_kept: array<u32, 256>;
 var<workgroup> col_bonds: array<f32, 256>;
@@ -24,7 +23,6 @@ var<workgroup> col_delta: array<f32, 256>;
 var<workgroup> col_ema: array<f32, 256>;
 var<workgroup> col_max: array<f32, 256>;
 var<workgroup> dividends: array<f32, 256>;
-var<workgroup> total: f32;
 var<workgroup> liquid_on: u32;
 
 struct Ctx {
@@ -139,9 +137,15 @@ fn stored_bond(job: Job, ctx: Ctx, i: u32, j: u32) -> Entry {
     return e;
 }
 
+// Stage 4 on its own: the epoch as run before the stages were merged (`tail.wgsl`).
 @compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) t: u32) {
-    let job = jobs[wid.x];
+fn bonds_main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) t: u32) {
+    bonds_stage(wid.x, t);
+}
+
+// Every invocation of the job's workgroup calls this (it has barriers).
+fn bonds_stage(w: u32, t: u32) {
+    let job = jobs[w];
     let n = job.n;
     if t < n {
         consensus[t] = out_f(job, O_CONSENSUS, t);

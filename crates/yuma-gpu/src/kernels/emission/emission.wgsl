@@ -4,16 +4,22 @@
 // stake, when no validator is active). Then the state the next epoch reads: new permits, the
 // stored u16 consensus and LastMechansimStepBlock = current block. Activity and permits go out as flags.
 
-var<workgroup> combined: array<f32, 256>;
-var<workgroup> active_stake: array<f32, 256>;
+// `active_stake` is declared in tail.wgsl (shared by stages 3-5).
+var<workgroup> incentive_plus_dividends: array<f32, 256>;
 var<workgroup> sums: vec2<f32>;
 
+// Stage 5 on its own: the epoch as run before the stages were merged (`tail.wgsl`).
 @compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) t: u32) {
-    let job = jobs[wid.x];
+fn emission_main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) t: u32) {
+    emission_stage(wid.x, t);
+}
+
+// Every invocation of the job's workgroup calls this (it has barriers).
+fn emission_stage(w: u32, t: u32) {
+    let job = jobs[w];
     let n = job.n;
     if t < n {
-        combined[t] = out_f(job, O_INCENTIVE, t) + out_f(job, O_DIVIDENDS, t);
+        incentive_plus_dividends[t] = out_f(job, O_INCENTIVE, t) + out_f(job, O_DIVIDENDS, t);
         active_stake[t] = scratch_f(job, S_ACTIVE_STAKE, t);
     }
     workgroupBarrier();
@@ -22,7 +28,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
         var emission_sum = 0.0;
         var active_sum = 0.0;
         for (var k = 0u; k < n; k++) {
-            emission_sum = emission_sum + combined[k];
+            emission_sum = emission_sum + incentive_plus_dividends[k];
             active_sum = active_sum + active_stake[k];
         }
         sums = vec2<f32>(emission_sum, active_sum);
@@ -32,7 +38,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     if t < n {
         var server = out_f(job, O_INCENTIVE, t);
         var validator = out_f(job, O_DIVIDENDS, t);
-        var share = combined[t];
+        var share = incentive_plus_dividends[t];
         let emission_sum = sums.x;
         if emission_sum != 0.0 {
             server = server / emission_sum;

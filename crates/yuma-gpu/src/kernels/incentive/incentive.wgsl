@@ -5,10 +5,8 @@
 // overwritten with interpolate_sparse(weights, clipped, bonds_penalty), which the bonds stage
 // reads.
 
-var<workgroup> consensus: array<f32, 256>;
-var<workgroup> active_stake: array<f32, 256>;
+// `consensus`, `active_stake` and `total` are declared in tail.wgsl (shared by stages 3-5).
 var<workgroup> ranks: array<f32, 256>;
-var<workgroup> total: f32;
 
 // col_clip_sparse: an entry above its column's threshold becomes the threshold, or is dropped
 // when the threshold is not positive.
@@ -42,9 +40,15 @@ fn weight_for_bonds(job: Job, w: Entry, c: Entry) -> Entry {
     return Entry(0.0, false);
 }
 
+// Stage 3 on its own: the epoch as run before the stages were merged (`tail.wgsl`).
 @compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) t: u32) {
-    let job = jobs[wid.x];
+fn incentive_main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) t: u32) {
+    incentive_stage(wid.x, t);
+}
+
+// Every invocation of the job's workgroup calls this (it has barriers).
+fn incentive_stage(w: u32, t: u32) {
+    let job = jobs[w];
     let n = job.n;
     if t < n {
         consensus[t] = out_f(job, O_CONSENSUS, t);
