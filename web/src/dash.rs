@@ -419,7 +419,7 @@ impl Dash {
                     },
                 ),
             };
-            let worker_url = base.href("/light_worker_loader.js");
+            let worker_url = base.href(&format!("/{}", crate::light::WORKER_LOADER_PATH));
             let ctx = self
                 .root
                 .get_value()

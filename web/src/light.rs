@@ -32,6 +32,16 @@ pub const DEFAULT_LIGHT_SPEC_PATH: &str = "chainspecs/devnet.light.json";
 /// See [`DEFAULT_LIGHT_SPEC_PATH`].
 pub const DEFAULT_CHECKPOINT_PATH: &str = "chainspecs/devnet.checkpoint.json";
 
+/// The light client worker's loader (Trunk's output), relative to the app's base.
+pub const WORKER_LOADER_PATH: &str = "light_worker_loader.js";
+
+/// `index.html` starts the worker and fetches the default start's two files before the app
+/// loads, and leaves them on `window` under these names for the app to adopt
+/// (`host::early_worker`, `host::quick_text`); it repeats the paths above, which a test checks.
+pub const EARLY_WORKER_GLOBAL: &str = "taoscopeEarlyWorker";
+/// See [`EARLY_WORKER_GLOBAL`].
+pub const EARLY_FETCH_GLOBAL: &str = "taoscopeEarlyFetch";
+
 /// A block as the panel shows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Head {

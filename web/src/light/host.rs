@@ -49,7 +49,7 @@ enum Early {
 /// page started none (the lab, a snapshot) or it was taken already.
 fn early_worker() -> Option<(web_sys::Worker, Vec<Early>)> {
     let window = web_sys::window()?;
-    let key = JsValue::from_str("taoscopeEarlyWorker");
+    let key = JsValue::from_str(super::EARLY_WORKER_GLOBAL);
     let early = js_sys::Reflect::get(&window, &key).ok()?;
     if early.is_undefined() || early.is_null() {
         return None;
@@ -167,7 +167,7 @@ async fn quick_start(light_url: &str, checkpoint_url: &str) -> Option<(String, S
 /// (`window.taoscopeEarlyFetch`, absolute URL → promise of the text or null), else fetched now.
 async fn quick_text(url: &str) -> Option<String> {
     let early = web_sys::window().and_then(|window| {
-        let map = js_sys::Reflect::get(&window, &"taoscopeEarlyFetch".into()).ok()?;
+        let map = js_sys::Reflect::get(&window, &super::EARLY_FETCH_GLOBAL.into()).ok()?;
         let base = window.document()?.base_uri().ok()??;
         let absolute = web_sys::Url::new_with_base(url, &base).ok()?.href();
         let promise = js_sys::Reflect::get(&map, &absolute.into()).ok()?;
