@@ -10,8 +10,9 @@
 //! long-division step corrected with a 128-bit *multiplication*, which is one instruction).
 //! Multiplication is `((a as i128) * ((b as i128) << 32)) >> 64` with a checked 128-bit product;
 //! the same bits are the plain 64×64→128 product shifted by 32, overflowing exactly when that
-//! does not fit an `i64`. The equality with substrate-fixed is tested bit for bit on edge values
-//! and random operands (`tests/fixed_arith.rs` and the unit tests below).
+//! does not fit an `i64` (built from 32-bit halves in wasm, which has no such product). The
+//! equality with substrate-fixed is tested bit for bit on edge values and random operands
+//! (`tests/fixed_arith.rs` and the unit tests below).
 
 use substrate_fixed::types::I32F32;
 
@@ -106,8 +107,55 @@ pub fn saturating_div_bits(a: i64, b: i64) -> Option<i64> {
 /// exactly when substrate-fixed's `(a · b · 2^32)` overflows `i128`, i.e. when it leaves `i64`.
 #[inline]
 pub fn checked_mul_bits(a: i64, b: i64) -> Option<i64> {
+    #[cfg(target_arch = "wasm32")]
+    return mul_by_limbs(a, b);
+    #[cfg(not(target_arch = "wasm32"))]
+    return mul_wide(a, b);
+}
+
+/// [`checked_mul_bits`] through the 64×64→128 product: one instruction on 64-bit hosts.
+#[inline]
+#[cfg_attr(target_arch = "wasm32", allow(dead_code))]
+fn mul_wide(a: i64, b: i64) -> Option<i64> {
     let p = (i128::from(a) * i128::from(b)) >> 32;
     i64::try_from(p).ok()
+}
+
+/// [`checked_mul_bits`] from 32-bit halves with 64-bit multiplications, for wasm: it has no
+/// 64×64→128 multiply, and an `i128` product there is a call to a generic 128×128 software
+/// routine (`__multi3`). Operands below one in magnitude (most of an epoch's) take one
+/// multiplication. A test checks it against [`mul_wide`] bit for bit.
+#[inline]
+#[cfg_attr(not(any(test, target_arch = "wasm32")), allow(dead_code))]
+fn mul_by_limbs(a: i64, b: i64) -> Option<i64> {
+    const LOW: u64 = u32::MAX as u64;
+    let (x, y) = (a.unsigned_abs(), b.unsigned_abs());
+    let (x1, x0, y1, y0) = (x >> 32, x & LOW, y >> 32, y & LOW);
+    let low = x0 * y0;
+    // floor(|a · b| / 2^32) from the halves' products, each of which fits 64 bits (a high half
+    // of a magnitude is at most 2^31, a low half below 2^32); a quotient of 2^64 or more
+    // overflows.
+    let q = if x1 | y1 == 0 {
+        low >> 32
+    } else {
+        let high = x1 * y1;
+        if high >> 32 != 0 {
+            return None;
+        }
+        (high << 32)
+            .checked_add(x1 * y0)?
+            .checked_add(x0 * y1)?
+            .checked_add(low >> 32)?
+    };
+    let negative = (a < 0) != (b < 0);
+    // The arithmetic shift of a negative product floors: -ceil(|a · b| / 2^32), and the bits
+    // below 2^32 of |a · b| are those of the low halves' product.
+    let magnitude = if negative {
+        q.checked_add(u64::from(low & LOW != 0))?
+    } else {
+        q
+    };
+    with_sign(magnitude, negative)
 }
 
 /// The bits of `a · b` saturated toward the product's sign, as substrate-fixed's
@@ -211,7 +259,24 @@ mod tests {
             for &b in &edges {
                 assert_eq!(checked_div_bits(a, b), reference(a, b), "{a} / {b}");
                 assert_eq!(checked_mul_bits(a, b), reference_mul(a, b), "{a} * {b}");
+                assert_eq!(
+                    mul_by_limbs(a, b),
+                    reference_mul(a, b),
+                    "{a} * {b} by limbs"
+                );
             }
+        }
+    }
+
+    /// The wasm build's multiplication against the native one on random operands at every
+    /// scale and sign (the edge test above compares both with substrate-fixed).
+    #[test]
+    fn multiplication_by_limbs_is_the_wide_products() {
+        let mut rng = crate::synthetic::Rng::new(11);
+        for _ in 0..1_000_000 {
+            let a = (rng.next_u64() as i64) >> rng.below(64);
+            let b = (rng.next_u64() as i64) >> rng.below(64);
+            assert_eq!(mul_by_limbs(a, b), mul_wide(a, b), "{a} * {b}");
         }
     }
 
