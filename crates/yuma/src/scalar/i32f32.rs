@@ -125,7 +125,7 @@ fn mul_wide(a: i64, b: i64) -> Option<i64> {
 /// 64×64→128 multiply, and an `i128` product there is a call to a generic 128×128 software
 /// routine (`__multi3`). Operands below one in magnitude (most of an epoch's) take one
 /// multiplication. A test checks it against [`mul_wide`] bit for bit.
-#[inline]
+#[inline(always)]
 #[cfg_attr(not(any(test, target_arch = "wasm32")), allow(dead_code))]
 fn mul_by_limbs(a: i64, b: i64) -> Option<i64> {
     const LOW: u64 = u32::MAX as u64;
