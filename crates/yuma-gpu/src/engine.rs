@@ -300,6 +300,9 @@ impl GpuEngine {
     /// compares bit for bit.
     #[doc(hidden)]
     pub fn run_as_before(&mut self, on: bool) {
+        if on {
+            self.kernels.compile_split(&self.device);
+        }
         self.as_before = on;
     }
 

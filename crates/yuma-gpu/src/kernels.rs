@@ -54,8 +54,11 @@ pub(crate) struct Kernels {
     consensus: wgpu::ComputePipeline,
     /// Stages 3–5 in one dispatch.
     tail: wgpu::ComputePipeline,
-    /// Stages 3, 4 and 5 one dispatch each, as before they were merged.
-    split: [wgpu::ComputePipeline; 3],
+    /// Stages 3, 4 and 5 one dispatch each, as before they were merged: compiled only for an
+    /// engine run as before ([`Kernels::compile_split`]), so that a page does not wait for
+    /// three pipelines it never uses.
+    split: Option<[wgpu::ComputePipeline; 3]>,
+    pipeline_layout: wgpu::PipelineLayout,
 }
 
 impl Kernels {
@@ -86,29 +89,22 @@ impl Kernels {
             bind_group_layouts: &[Some(&layout)],
             immediate_size: 0,
         });
-        let module = |name: &str, source: &'static str| {
-            device.create_shader_module(wgpu::ShaderModuleDescriptor {
-                label: Some(name),
-                source: wgpu::ShaderSource::Wgsl(source.into()),
-            })
-        };
-        let tail = module("tail", tail::SOURCE);
-        let pipeline = |module: &wgpu::ShaderModule, entry: &str| {
-            device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-                label: Some(entry),
-                layout: Some(&pipeline_layout),
-                module,
-                entry_point: Some(entry),
-                compilation_options: wgpu::PipelineCompilationOptions::default(),
-                cache: None,
-            })
-        };
+        let pipeline = |name, source, entry| compile(device, &pipeline_layout, name, source, entry);
         Kernels {
-            prep: pipeline(&module("prep", prep::SOURCE), "main"),
-            consensus: pipeline(&module("consensus", consensus::SOURCE), "main"),
-            split: ["incentive_main", "bonds_main", "emission_main"].map(|e| pipeline(&tail, e)),
-            tail: pipeline(&tail, "tail_main"),
+            prep: pipeline("prep", prep::SOURCE, "main"),
+            consensus: pipeline("consensus", consensus::SOURCE, "main"),
+            tail: pipeline("tail", tail::SOURCE, "tail_main"),
+            split: None,
+            pipeline_layout,
             layout,
+        }
+    }
+
+    /// Compiles stages 3–5 one pipeline each, for [`Kernels::encode_epoch`] run as before.
+    pub(crate) fn compile_split(&mut self, device: &wgpu::Device) {
+        if self.split.is_none() {
+            let stage = |entry| compile(device, &self.pipeline_layout, "tail", tail::SOURCE, entry);
+            self.split = Some(["incentive_main", "bonds_main", "emission_main"].map(stage));
         }
     }
 
@@ -135,7 +131,8 @@ impl Kernels {
 
     /// Records one epoch for `jobs` jobs: prep, consensus and the merged tail, or (`as_before`)
     /// the five stages one dispatch each with one consensus workgroup per job, as before the
-    /// stages were merged and consensus spread.
+    /// stages were merged and consensus spread (the split stages once compiled, see
+    /// [`Kernels::compile_split`]).
     pub(crate) fn encode_epoch(
         &self,
         pass: &mut wgpu::ComputePass<'_>,
@@ -149,16 +146,37 @@ impl Kernels {
         pass.set_pipeline(&self.consensus);
         let slices = if as_before { 1 } else { CONSENSUS_SLICES };
         pass.dispatch_workgroups(jobs, slices, 1);
-        let tail = if as_before {
-            &self.split[..]
-        } else {
-            core::slice::from_ref(&self.tail)
+        let tail = match (&self.split, as_before) {
+            (Some(split), true) => &split[..],
+            _ => core::slice::from_ref(&self.tail),
         };
         for stage in tail {
             pass.set_pipeline(stage);
             pass.dispatch_workgroups(jobs, 1, 1);
         }
     }
+}
+
+/// One pipeline: `entry` of the module `source`.
+fn compile(
+    device: &wgpu::Device,
+    layout: &wgpu::PipelineLayout,
+    name: &str,
+    source: &'static str,
+    entry: &str,
+) -> wgpu::ComputePipeline {
+    let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+        label: Some(name),
+        source: wgpu::ShaderSource::Wgsl(source.into()),
+    });
+    device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+        label: Some(entry),
+        layout: Some(layout),
+        module: &module,
+        entry_point: Some(entry),
+        compilation_options: wgpu::PipelineCompilationOptions::default(),
+        cache: None,
+    })
 }
 
 #[cfg(test)]
