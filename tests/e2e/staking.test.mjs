@@ -262,9 +262,10 @@ describe('staking through a browser extension, on the devnet', () => {
     await page.close();
   });
 
-  test('a limit the pool cannot meet: refused with the reason, the stake untouched', async () => {
+  test('a limit the pool cannot meet: refused with the reason, nothing bought', async () => {
     const page = await accountPage();
-    const before = (await metagraph(routes['/chainspecs/devnet.json'])).neurons.find((n) => n.hotkey === hotkey);
+    await page.waitForSelector('[data-free]', { timeout: GUARD_MS });
+    const freeBefore = Number(await page.getAttribute('[data-free]', 'data-free'));
     // No tolerance: buying moves the price above the limit at the first rao.
     await fill(page, { kind: 'add', hotkey, netuid: String(NETUID), amount: '50', tolerance: '0' });
     const review = await reviewed(page);
@@ -273,9 +274,16 @@ describe('staking through a browser extension, on the devnet', () => {
     await page.waitForSelector('[data-outcome="refused"], [data-outcome="failed"]', { timeout: GUARD_MS });
     const text = await page.textContent('[data-stake-panel]');
     assert.match(text, /ZeroMaxAmount|SlippageTooHigh/, text);
-    const after = (await metagraph(routes['/chainspecs/devnet.json'])).neurons.find((n) => n.hotkey === hotkey);
-    // Emissions may add to the hotkey's stake; 50 TAO of buying would add far more.
-    assert.ok(after.stake - before.stake < 5e9, `${before.stake} → ${after.stake}`);
+    assert.equal(await page.$('[data-stake-now]'), null, 'not included: no new position');
+    // Alice's free balance, read afresh by a new page after the refusal: a buy would have taken
+    // 50 τ from it, a refusal at most the fee. (The hotkey's stake is no witness: epochs add
+    // emissions to it meanwhile, 5.3 α in one 12 s run on a slow machine.)
+    const later = await accountPage();
+    await later.waitForSelector('[data-free]', { timeout: GUARD_MS });
+    const freeAfter = Number(await later.getAttribute('[data-free]', 'data-free'));
+    assert.ok(freeBefore - freeAfter < 1e9, `free ${freeBefore} → ${freeAfter}: 50 τ would have gone`);
+    assert.ok(freeBefore - freeAfter >= 0, `free ${freeBefore} → ${freeAfter}`);
+    await later.close();
     await page.close();
   });
 
