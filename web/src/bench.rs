@@ -1,7 +1,8 @@
 //! `window.taoscopeBench(points)`: a measurement hook for `tests/bench/browser-bench.mjs`, not
 //! a test. It loads the bundled 256-uid case and times, in this page and in one call, one epoch
-//! on the fixed and `f32` paths (as bundled, and under Yuma3 with liquid alpha), and a sweep of `points` kappa values on the batch engine and
-//! on the CPU `f32` loop, so that the script can print ratios measured side by side.
+//! on the fixed and `f32` paths (as bundled, and under Yuma3 with liquid alpha), and a sweep of
+//! `points` kappa values on the batch engine and on the CPU `f32` loop, so that the script can
+//! print ratios measured side by side.
 //!
 //! It resolves to a JSON string (`{"engine", "adapter", "fixed_ms", ...}`). Nothing in the page
 //! calls it; it costs one closure when idle. Timing in the page is `performance.now()`,
